@@ -1,0 +1,1 @@
+"""What client and server share: the session rules and the wire codec, with no I/O."""

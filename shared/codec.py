@@ -1,0 +1,56 @@
+"""MessagePack framing: one string-keyed map per binary frame, every container limited."""
+
+from typing import Any
+
+import msgpack
+
+from shared.errors import ErrorCode, Rejected
+
+MAX_MESSAGE = 64 * 1024
+"""docs/protocol.md, Transport: a client message is at most 64 KiB after reassembly."""
+
+MAX_REPLY = 16 * 1024 * 1024
+"""A `joined` reply carries the whole event log, so replies may exceed MAX_MESSAGE."""
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    """One message as the bytes of a binary frame."""
+    return msgpack.packb(payload, use_bin_type=True)
+
+
+def _unpack(data: bytes, *, max_array: int, max_map: int) -> dict[str, Any]:
+    # A fresh unpackb per frame: an Unpacker is never reused after an error.
+    try:
+        value = msgpack.unpackb(
+            data,
+            raw=False,
+            strict_map_key=True,
+            max_str_len=len(data),
+            max_bin_len=len(data),
+            max_array_len=max_array,
+            max_map_len=max_map,
+            max_ext_len=0,
+        )
+    except (ValueError, TypeError, UnicodeDecodeError, msgpack.UnpackException) as exc:
+        raise Rejected(ErrorCode.BAD_FRAME, "not a MessagePack map") from exc
+    if not isinstance(value, dict):
+        raise Rejected(ErrorCode.BAD_FRAME, "not a MessagePack map")
+    if not isinstance(value.get("t"), str):
+        raise Rejected(ErrorCode.BAD_FRAME, "the map has no string 't'")
+    return value
+
+
+def decode_request(data: bytes) -> dict[str, Any]:
+    """A client frame as a map with a string `t`, or `bad_frame`.
+
+    No client message needs a list, and none has more than five keys; the
+    limits leave room for extensions while refusing oversized headers at once.
+    """
+    if len(data) > MAX_MESSAGE:
+        raise Rejected(ErrorCode.BAD_FRAME, "the message is larger than 64 KiB")
+    return _unpack(data, max_array=0, max_map=16)
+
+
+def decode_reply(data: bytes) -> dict[str, Any]:
+    """A server frame as a map with a string `t`, or `bad_frame`."""
+    return _unpack(data, max_array=1_000_000, max_map=64)

@@ -1,0 +1,241 @@
+"""What the server tells members: room state, events and other replies, to and from the wire."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from shared.errors import ErrorCode
+from shared.seats import ACTIVE_PHASES, NodKind, Phase, Seat
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class MalformedReply(ValueError):
+    """A server message that does not follow the contract."""
+
+
+class EventKind(StrEnum):
+    """docs/protocol.md, Server → client: event kinds."""
+
+    JOINED = "joined"
+    AWAY = "away"
+    BACK = "back"
+    ASK = "ask"
+    HANDOVER = "handover"
+    SAY = "say"
+    DONE = "done"
+    DECLINE = "decline"
+    REFLECT = "reflect"
+    CONFIRM = "confirm"
+    MORE = "more"
+    NOD = "nod"
+    LEFT = "left"
+
+
+@dataclass(frozen=True)
+class RoomState:
+    """The room after a change: who asks, which phase, who is here."""
+
+    phase: Phase
+    round: int
+    asker: Seat
+    names: Mapping[Seat, str | None]
+    online: Mapping[Seat, bool]
+
+    @property
+    def speaker(self) -> Seat:
+        return self.asker.partner
+
+    @property
+    def floor(self) -> Seat | None:
+        """docs/protocol.md, Seats, phases and the floor: who may act besides nodding."""
+        if self.phase in (Phase.ASKING, Phase.REFLECTING):
+            return self.asker
+        if self.phase in (Phase.SHARING, Phase.CONFIRMING):
+            return self.speaker
+        return None
+
+    def listening(self, seat: Seat) -> bool:
+        """Whether `seat` is in listening mode: an active phase, and the partner has the floor."""
+        return self.phase in ACTIVE_PHASES and self.floor is not seat
+
+    def to_wire(self) -> dict[str, Any]:
+        floor = self.floor
+        return {
+            "phase": str(self.phase),
+            "round": self.round,
+            "asker": str(self.asker),
+            "floor": None if floor is None else str(floor),
+            "names": {str(seat): self.names.get(seat) for seat in Seat},
+            "online": {str(seat): bool(self.online.get(seat)) for seat in Seat},
+        }
+
+    @classmethod
+    def from_wire(cls, raw: object) -> "RoomState":
+        wire = _map(raw, "state")
+        names = _map(wire.get("names"), "state.names")
+        online = _map(wire.get("online"), "state.online")
+        return cls(
+            phase=_enum(Phase, wire.get("phase"), "state.phase"),
+            round=_int(wire.get("round"), "state.round"),
+            asker=_enum(Seat, wire.get("asker"), "state.asker"),
+            names={seat: _optional_str(names.get(str(seat)), "state.names") for seat in Seat},
+            online={seat: bool(online.get(str(seat))) for seat in Seat},
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One accepted change, numbered by `seq` within its room; `at` is Unix milliseconds."""
+
+    seq: int
+    at: int
+    kind: EventKind
+    by: Seat
+    state: RoomState
+    text: str | None = None
+    card: str | None = None
+    nod: NodKind | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "t": "event",
+            "seq": self.seq,
+            "at": self.at,
+            "kind": str(self.kind),
+            "by": str(self.by),
+            "state": self.state.to_wire(),
+        }
+        if self.text is not None:
+            wire["text"] = self.text
+        if self.card is not None:
+            wire["card"] = self.card
+        if self.nod is not None:
+            wire["nod"] = str(self.nod)
+        return wire
+
+    @classmethod
+    def from_wire(cls, raw: object) -> "Event":
+        wire = _map(raw, "event")
+        nod = wire.get("nod")
+        return cls(
+            seq=_int(wire.get("seq"), "seq"),
+            at=_int(wire.get("at"), "at"),
+            kind=_enum(EventKind, wire.get("kind"), "kind"),
+            by=_enum(Seat, wire.get("by"), "by"),
+            state=RoomState.from_wire(wire.get("state")),
+            text=_optional_str(wire.get("text"), "text"),
+            card=_optional_str(wire.get("card"), "card"),
+            nod=None if nod is None else _enum(NodKind, nod, "nod"),
+        )
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The reply to `create`, `join` and `resume`: the seat, its token, and the log."""
+
+    code: str
+    seat: Seat
+    token: str
+    events: tuple[Event, ...]
+    state: RoomState
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "t": "joined",
+            "code": self.code,
+            "seat": str(self.seat),
+            "token": self.token,
+            "events": [event.to_wire() for event in self.events],
+            "state": self.state.to_wire(),
+        }
+
+
+@dataclass(frozen=True)
+class TypingNotice:
+    """The floor holder started or stopped writing."""
+
+    by: Seat
+    on: bool
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"t": "typing", "by": str(self.by), "on": self.on}
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """A rejected message, answered to its sender alone."""
+
+    code: ErrorCode
+    message: str
+    re: int | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"t": "error", "code": str(self.code), "message": self.message}
+        if self.re is not None:
+            wire["re"] = self.re
+        return wire
+
+
+Reply = Joined | Event | TypingNotice | ErrorReply
+
+
+def parse_reply(wire: Mapping[str, Any]) -> Reply:
+    """A decoded server map as a typed reply, or MalformedReply."""
+    kind = wire.get("t")
+    if kind == "event":
+        return Event.from_wire(wire)
+    if kind == "joined":
+        events = wire.get("events")
+        if not isinstance(events, list):
+            raise MalformedReply("joined.events is not a list")
+        return Joined(
+            code=_str(wire.get("code"), "code"),
+            seat=_enum(Seat, wire.get("seat"), "seat"),
+            token=_str(wire.get("token"), "token"),
+            events=tuple(Event.from_wire(event) for event in events),
+            state=RoomState.from_wire(wire.get("state")),
+        )
+    if kind == "typing":
+        on = wire.get("on")
+        if not isinstance(on, bool):
+            raise MalformedReply("typing.on is not a bool")
+        return TypingNotice(by=_enum(Seat, wire.get("by"), "by"), on=on)
+    if kind == "error":
+        re = wire.get("re")
+        return ErrorReply(
+            code=_enum(ErrorCode, wire.get("code"), "code"),
+            message=_str(wire.get("message"), "message"),
+            re=None if re is None else _int(re, "re"),
+        )
+    raise MalformedReply(f"unknown reply type {kind!r:.40}")
+
+
+def _map(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise MalformedReply(f"{what} is not a map")
+    return value
+
+
+def _str(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise MalformedReply(f"{what} is not a string")
+    return value
+
+
+def _optional_str(value: object, what: str) -> str | None:
+    return None if value is None else _str(value, what)
+
+
+def _int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedReply(f"{what} is not an integer")
+    return value
+
+
+def _enum(cls: type[E], value: object, what: str) -> E:
+    try:
+        return cls(_str(value, what))
+    except ValueError:
+        raise MalformedReply(f"{what} is not a known value") from None

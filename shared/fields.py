@@ -1,0 +1,59 @@
+"""The field rules of the contract: lengths in code points, and the characters text may hold."""
+
+import re
+
+from shared.errors import ErrorCode, Rejected
+
+NAME_MAX = 32
+ASK_MAX = 1000
+SAY_MAX = 4000
+REFLECT_MAX = 2000
+CARD_MAX = 64
+
+# docs/protocol.md, Field rules: C0 controls but tab and newline, DEL and C1,
+# and the bidirectional overrides and isolates.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_FORBIDDEN_IN_NAME = re.compile("[\t\n]")
+
+
+def text_problem(value: str, limit: int) -> str | None:
+    """Why `value` breaks the text rules, or None if it keeps them."""
+    if not value:
+        return "must not be empty"
+    if len(value) > limit:
+        return f"must be at most {limit} characters"
+    if _FORBIDDEN.search(value):
+        return "holds a control or bidirectional-override character"
+    return None
+
+
+def name_problem(value: str) -> str | None:
+    """Why `value` is not a valid name, or None."""
+    problem = text_problem(value, NAME_MAX)
+    if problem is None and _FORBIDDEN_IN_NAME.search(value):
+        problem = "must be one line without tabs"
+    return problem
+
+
+def check_text(field: str, value: object, limit: int) -> str:
+    """`value` as text within `limit` code points, or `bad_field` naming `field`."""
+    if not isinstance(value, str):
+        raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be a string")
+    problem = text_problem(value, limit)
+    if problem is not None:
+        raise Rejected(ErrorCode.BAD_FIELD, f"{field} {problem}")
+    return value
+
+
+def check_name(value: object) -> str:
+    """`value` as a member's display name, or `bad_field` naming `name`."""
+    if not isinstance(value, str):
+        raise Rejected(ErrorCode.BAD_FIELD, "name must be a string")
+    problem = name_problem(value)
+    if problem is not None:
+        raise Rejected(ErrorCode.BAD_FIELD, f"name {problem}")
+    return value
+
+
+MAX_OPAQUE = 256
+"""Room codes and tokens are short; a longer one cannot match and is refused as a field."""

@@ -1,0 +1,234 @@
+"""Typed messages of the wire contract, client to server, with their field rules."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from shared import fields as rules
+from shared.errors import ErrorCode, Rejected
+from shared.seats import NodKind
+
+
+class MessageType(StrEnum):
+    """docs/protocol.md, Client → server."""
+
+    CREATE = "create"
+    JOIN = "join"
+    RESUME = "resume"
+    ASK = "ask"
+    HANDOVER = "handover"
+    SAY = "say"
+    DONE = "done"
+    DECLINE = "decline"
+    REFLECT = "reflect"
+    CONFIRM = "confirm"
+    MORE = "more"
+    NOD = "nod"
+    TYPING = "typing"
+    LEAVE = "leave"
+
+
+LOBBY_TYPES = frozenset({MessageType.CREATE, MessageType.JOIN, MessageType.RESUME})
+"""Accepted only from a connection that is not in a room."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientMessage:
+    """A message a member sends; `id` is echoed as `re` on the error it causes."""
+
+    TYPE: ClassVar[MessageType]
+    id: int | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"t": str(self.TYPE)}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value is not None:
+                wire[field.name] = str(value) if isinstance(value, StrEnum) else value
+        return wire
+
+
+@dataclass(frozen=True, kw_only=True)
+class Create(ClientMessage):
+    TYPE = MessageType.CREATE
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Join(ClientMessage):
+    TYPE = MessageType.JOIN
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resume(ClientMessage):
+    TYPE = MessageType.RESUME
+    code: str
+    token: str
+    after: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ask(ClientMessage):
+    TYPE = MessageType.ASK
+    text: str
+    card: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Handover(ClientMessage):
+    TYPE = MessageType.HANDOVER
+
+
+@dataclass(frozen=True, kw_only=True)
+class Say(ClientMessage):
+    TYPE = MessageType.SAY
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Done(ClientMessage):
+    TYPE = MessageType.DONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decline(ClientMessage):
+    TYPE = MessageType.DECLINE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reflect(ClientMessage):
+    TYPE = MessageType.REFLECT
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Confirm(ClientMessage):
+    TYPE = MessageType.CONFIRM
+
+
+@dataclass(frozen=True, kw_only=True)
+class More(ClientMessage):
+    TYPE = MessageType.MORE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Nod(ClientMessage):
+    TYPE = MessageType.NOD
+    kind: NodKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class Typing(ClientMessage):
+    TYPE = MessageType.TYPING
+    on: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Leave(ClientMessage):
+    TYPE = MessageType.LEAVE
+
+
+FieldRule = Callable[[object], object]
+
+
+def _string(field: str) -> FieldRule:
+    def rule(value: object) -> str:
+        if not isinstance(value, str):
+            raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be a string")
+        return rules.check_text(field, value, rules.MAX_OPAQUE)
+
+    return rule
+
+
+def _text(field: str, limit: int) -> FieldRule:
+    return lambda value: rules.check_text(field, value, limit)
+
+
+def _count(field: str) -> FieldRule:
+    def rule(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be an integer ≥ 0")
+        return value
+
+    return rule
+
+
+def _bool(field: str) -> FieldRule:
+    def rule(value: object) -> bool:
+        if not isinstance(value, bool):
+            raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be true or false")
+        return value
+
+    return rule
+
+
+def _nod_kind(value: object) -> NodKind:
+    try:
+        return NodKind(str(value)) if isinstance(value, str) else NodKind("")
+    except ValueError:
+        raise Rejected(ErrorCode.BAD_FIELD, "kind must be heart, hear or time") from None
+
+
+# Each type's fields: name → (rule, required). docs/protocol.md, Field rules.
+_SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule, bool]]]] = {
+    MessageType.CREATE: (Create, {"name": (rules.check_name, True)}),
+    MessageType.JOIN: (Join, {"code": (_string("code"), True), "name": (rules.check_name, True)}),
+    MessageType.RESUME: (
+        Resume,
+        {
+            "code": (_string("code"), True),
+            "token": (_string("token"), True),
+            "after": (_count("after"), True),
+        },
+    ),
+    MessageType.ASK: (
+        Ask,
+        {
+            "text": (_text("text", rules.ASK_MAX), True),
+            "card": (_text("card", rules.CARD_MAX), False),
+        },
+    ),
+    MessageType.HANDOVER: (Handover, {}),
+    MessageType.SAY: (Say, {"text": (_text("text", rules.SAY_MAX), True)}),
+    MessageType.DONE: (Done, {}),
+    MessageType.DECLINE: (Decline, {}),
+    MessageType.REFLECT: (Reflect, {"text": (_text("text", rules.REFLECT_MAX), True)}),
+    MessageType.CONFIRM: (Confirm, {}),
+    MessageType.MORE: (More, {}),
+    MessageType.NOD: (Nod, {"kind": (_nod_kind, True)}),
+    MessageType.TYPING: (Typing, {"on": (_bool("on"), True)}),
+    MessageType.LEAVE: (Leave, {}),
+}
+
+
+def message_type(raw: Mapping[str, Any]) -> MessageType:
+    """The type named by `t`, or `unknown_type`."""
+    try:
+        return MessageType(raw["t"])
+    except ValueError:
+        raise Rejected(ErrorCode.UNKNOWN_TYPE, f"unknown message type {raw['t']!r:.40}") from None
+
+
+def request_id(raw: Mapping[str, Any]) -> int | None:
+    """The `id` to echo as `re`, or None when absent or invalid (an invalid one gets no `re`)."""
+    value = raw.get("id")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def parse_fields(kind: MessageType, raw: Mapping[str, Any]) -> ClientMessage:
+    """The typed message, or `bad_field` naming the first field that breaks its rule."""
+    if "id" in raw and request_id(raw) is None:
+        raise Rejected(ErrorCode.BAD_FIELD, "id must be an integer ≥ 0")
+    cls, schema = _SCHEMA[kind]
+    values: dict[str, object] = {"id": raw.get("id")}
+    for name, (rule, required) in schema.items():
+        if name in raw:
+            values[name] = rule(raw[name])
+        elif required:
+            raise Rejected(ErrorCode.BAD_FIELD, f"{name} is missing")
+    return cls(**values)  # type: ignore[arg-type]

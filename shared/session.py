@@ -1,0 +1,206 @@
+"""The turn-taking rules of one room as a pure state machine: no sockets, no clock.
+
+The server enforces with `Session.apply`; the client mirrors the room with
+`Session.observe` and asks `Session.may` what its person may do right now.
+"""
+
+from dataclasses import dataclass, field
+
+from shared.errors import ErrorCode, Rejected
+from shared.events import Event, EventKind, RoomState
+from shared.messages import (
+    LOBBY_TYPES,
+    Ask,
+    ClientMessage,
+    MessageType,
+    Nod,
+)
+from shared.seats import ACTIVE_PHASES, NodKind, Phase, Seat
+
+
+@dataclass(frozen=True)
+class Change:
+    """An accepted message as the event it becomes, before the room numbers and times it."""
+
+    kind: EventKind
+    by: Seat
+    text: str | None = None
+    card: str | None = None
+    nod: NodKind | None = None
+
+
+# What the floor holder may send in each phase, before the say-count rules.
+_FLOOR_MOVES: dict[Phase, frozenset[MessageType]] = {
+    Phase.ASKING: frozenset({MessageType.ASK, MessageType.HANDOVER}),
+    Phase.SHARING: frozenset({MessageType.SAY, MessageType.DONE, MessageType.DECLINE}),
+    Phase.REFLECTING: frozenset({MessageType.REFLECT}),
+    Phase.CONFIRMING: frozenset({MessageType.CONFIRM, MessageType.MORE}),
+}
+_ANY_ACTIVE_PHASE = frozenset({MessageType.TYPING, MessageType.LEAVE})
+_LISTENER_MOVES = frozenset({MessageType.NOD, MessageType.LEAVE})
+
+
+@dataclass
+class Session:
+    """One room's phase, round, asker and presence, and what each seat may do."""
+
+    phase: Phase = Phase.WAITING
+    round: int = 1
+    asker: Seat = Seat.A
+    names: dict[Seat, str | None] = field(default_factory=lambda: dict.fromkeys(Seat))
+    online: dict[Seat, bool] = field(default_factory=lambda: dict.fromkeys(Seat, False))
+    said_since_sharing: bool = False
+    """At least one `say` since the phase last became `sharing` (`done` needs one)."""
+    said_since_ask: bool = False
+    """At least one `say` since the last `ask` (`decline` needs none)."""
+
+    @property
+    def state(self) -> RoomState:
+        return RoomState(
+            phase=self.phase,
+            round=self.round,
+            asker=self.asker,
+            names=dict(self.names),
+            online=dict(self.online),
+        )
+
+    @property
+    def floor(self) -> Seat | None:
+        return self.state.floor
+
+    def gate(self, seat: Seat, kind: MessageType) -> None:
+        """Refuse with `ended` or `listening`, the checks that come before the fields."""
+        if kind in LOBBY_TYPES:
+            return
+        if self.phase is Phase.ENDED:
+            raise Rejected(ErrorCode.ENDED, "the session has ended")
+        if self.phase in ACTIVE_PHASES and self.floor is not seat and kind not in _LISTENER_MOVES:
+            raise Rejected(
+                ErrorCode.LISTENING,
+                "your partner has the floor: you are listening, and may only nod",
+            )
+
+    def check(self, seat: Seat, kind: MessageType) -> None:
+        """Refuse with `wrong_phase` a move that does not fit the phase."""
+        self.gate(seat, kind)
+        if kind is MessageType.LEAVE:
+            return
+        allowed = self._moves(seat)
+        if kind not in allowed:
+            raise Rejected(ErrorCode.WRONG_PHASE, self._why_not(kind))
+
+    def may(self, seat: Seat, kind: MessageType) -> bool:
+        """Whether `seat` may send `kind` now: what the client offers its person."""
+        try:
+            self.check(seat, kind)
+        except Rejected:
+            return False
+        return True
+
+    def _moves(self, seat: Seat) -> frozenset[MessageType]:
+        if self.phase not in ACTIVE_PHASES:
+            return frozenset()
+        if self.floor is not seat:
+            return _LISTENER_MOVES
+        moves = _FLOOR_MOVES[self.phase] | _ANY_ACTIVE_PHASE
+        if self.phase is Phase.SHARING:
+            if not self.said_since_sharing:
+                moves -= {MessageType.DONE}
+            if self.said_since_ask:
+                moves -= {MessageType.DECLINE}
+        return moves
+
+    def _why_not(self, kind: MessageType) -> str:
+        if self.phase is Phase.WAITING:
+            return "your partner has not joined yet"
+        if kind is MessageType.NOD:
+            return "nods are for the listener; you have the floor"
+        if kind is MessageType.DONE:
+            return "say something before you are done"
+        if kind is MessageType.DECLINE:
+            return "you have already started answering"
+        return f"{kind} does not fit the {self.phase} phase"
+
+    def apply(self, seat: Seat, message: ClientMessage) -> Change | None:
+        """Take an in-room message from `seat`: the change it makes, None for typing alone.
+
+        Raises Rejected with `ended`, `listening` or `wrong_phase`; field rules
+        were checked when the message was parsed.
+        """
+        kind = message.TYPE
+        self.check(seat, kind)
+        if kind is MessageType.TYPING:
+            return None
+        change = _change(seat, message)
+        self._transition(change)
+        return change
+
+    def seat_member(self, seat: Seat, name: str) -> Change:
+        """A member takes `seat`: `a` when the room is made, `b` when the partner joins."""
+        change = Change(EventKind.JOINED, seat)
+        self.names[seat] = name
+        self._transition(change)
+        return change
+
+    def presence(self, seat: Seat, online: bool) -> Change | None:
+        """A member's connection dropped (`away`) or resumed (`back`); None once ended."""
+        if self.phase is Phase.ENDED:
+            return None
+        change = Change(EventKind.BACK if online else EventKind.AWAY, seat)
+        self._transition(change)
+        return change
+
+    def observe(self, event: Event) -> None:
+        """Follow the server's word: the client's mirror of the room after `event`."""
+        self.phase = event.state.phase
+        self.round = event.state.round
+        self.asker = event.state.asker
+        self.names = dict(event.state.names)
+        self.online = dict(event.state.online)
+        self._track_says(event.kind)
+
+    def _track_says(self, kind: EventKind) -> None:
+        if kind is EventKind.SAY:
+            self.said_since_sharing = self.said_since_ask = True
+        elif kind is EventKind.ASK:
+            self.said_since_sharing = self.said_since_ask = False
+        elif kind is EventKind.MORE:
+            self.said_since_sharing = False
+
+    def _transition(self, change: Change) -> None:
+        """docs/protocol.md, Transitions."""
+        kind = change.kind
+        self._track_says(kind)
+        if kind is EventKind.JOINED:
+            self.online[change.by] = True
+            if change.by is Seat.B:
+                self.phase = Phase.ASKING
+        elif kind in (EventKind.AWAY, EventKind.BACK):
+            self.online[change.by] = kind is EventKind.BACK
+        elif kind is EventKind.LEFT:
+            self.online[change.by] = False
+            self.phase = Phase.ENDED
+        elif kind is EventKind.ASK:
+            self.phase = Phase.SHARING
+        elif kind is EventKind.HANDOVER:
+            self.asker = self.asker.partner
+        elif kind is EventKind.DECLINE:
+            self.phase = Phase.ASKING
+        elif kind is EventKind.DONE:
+            self.phase = Phase.REFLECTING
+        elif kind is EventKind.REFLECT:
+            self.phase = Phase.CONFIRMING
+        elif kind is EventKind.MORE:
+            self.phase = Phase.SHARING
+        elif kind is EventKind.CONFIRM:
+            self.phase = Phase.ASKING
+            self.round += 1
+            self.asker = self.asker.partner
+
+
+def _change(seat: Seat, message: ClientMessage) -> Change:
+    kind = EventKind(str(message.TYPE)) if message.TYPE is not MessageType.LEAVE else EventKind.LEFT
+    text = getattr(message, "text", None)
+    card = message.card if isinstance(message, Ask) else None
+    nod = message.kind if isinstance(message, Nod) else None
+    return Change(kind, seat, text=text, card=card, nod=nod)

@@ -166,10 +166,10 @@ def _bool(field: str) -> FieldRule:
 
 
 def _nod_kind(value: object) -> NodKind:
-    try:
-        return NodKind(str(value)) if isinstance(value, str) else NodKind("")
-    except ValueError:
-        raise Rejected(ErrorCode.BAD_FIELD, "kind must be heart, hear or time") from None
+    for kind in NodKind:
+        if value == kind.value:
+            return kind
+    raise Rejected(ErrorCode.BAD_FIELD, "kind must be heart, hear or time")
 
 
 # Each type's fields: name → (rule, required). docs/protocol.md, Field rules.

@@ -1,0 +1,94 @@
+"""Starting and stopping a server in-process: the embedding API for `fireside host` and tests."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from websockets.asyncio.server import Server, serve
+from websockets.typing import Subprotocol
+
+from server.closing import CloseCode
+from server.config import ServerConfig
+from server.limits import AttemptLimits
+from server.net import SUBPROTOCOL, Gateway, now_ms
+from server.rooms import MemoryRoomStore, RoomRegistry
+from shared.codec import MAX_MESSAGE
+
+log = logging.getLogger("server.app")
+
+MAX_QUEUE = 4
+"""Incoming frames buffered per connection: at most 4 x 64 KiB held for a slow handler."""
+
+
+class RunningServer:
+    """A listening server; `port` is the bound port, useful when the config asked for 0."""
+
+    def __init__(self, server: Server, gateway: Gateway, sweeper: "asyncio.Task[None]") -> None:
+        self._server = server
+        self._gateway = gateway
+        self._sweeper = sweeper
+        self.port: int = server.sockets[0].getsockname()[1]
+
+    @property
+    def connection_count(self) -> int:
+        return self._gateway.connection_count
+
+    async def close(self) -> None:
+        """Close every connection with 1001 and stop: docs/protocol.md, Close codes."""
+        self._sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._sweeper
+        self._server.close(code=CloseCode.GOING_AWAY, reason="the server is shutting down")
+        await self._server.wait_closed()
+
+
+async def start_server(config: ServerConfig) -> RunningServer:
+    """Listen on `config.host`:`config.port` and serve rooms until `close()`."""
+    limits = config.limits
+    registry = RoomRegistry(
+        MemoryRoomStore(),
+        room_ttl_ms=round(config.room_ttl * 1000),
+        max_rooms=limits.max_rooms,
+        max_log_bytes=limits.max_log_bytes,
+    )
+    attempts = AttemptLimits(limits)
+    gateway = Gateway(registry, attempts, limits)
+    server = await serve(
+        gateway.handle,
+        config.host,
+        config.port,
+        subprotocols=[Subprotocol(SUBPROTOCOL)],
+        compression=None,
+        max_size=MAX_MESSAGE,
+        max_queue=MAX_QUEUE,
+        process_request=gateway.process_request,
+    )
+
+    async def sweep() -> None:
+        """docs/protocol.md says nothing of expiry; rooms idle for `room_ttl` are removed."""
+        while True:
+            await asyncio.sleep(config.sweep_interval)
+            now = now_ms()
+            registry.sweep(now)
+            attempts.prune(now)
+
+    return RunningServer(server, gateway, asyncio.create_task(sweep()))
+
+
+async def serve_until_signalled(config: ServerConfig) -> None:
+    """Serve until SIGTERM or SIGINT, then close every connection with 1001."""
+    running = await start_server(config)
+    log.info("listening on %s port %d", config.host, running.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await running.close()
+    log.info("stopped")

@@ -1,0 +1,75 @@
+"""`fireside-server`: run a room server from the command line."""
+
+import argparse
+import asyncio
+import errno
+import logging
+import sys
+
+from server.app import serve_until_signalled
+from server.config import ServerConfig
+
+EXIT_CANNOT_LISTEN = 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    defaults = ServerConfig()
+    parser = argparse.ArgumentParser(
+        prog="fireside-server",
+        description="Run a Fireside room server: two people per room, speaking fireside.1.",
+    )
+    parser.add_argument(
+        "--host",
+        default=defaults.host,
+        help="address to listen on; 0.0.0.0 for every interface (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=defaults.port,
+        help="port to listen on; 0 for any free port (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--room-ttl",
+        type=float,
+        default=defaults.room_ttl,
+        metavar="SECONDS",
+        help="remove a room after this many seconds without activity (default: %(default)d)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="how much to log on stderr (default: %(default)s)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port cannot be used."""
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # websockets logs frame contents at debug level: people's words must never reach a log.
+    logging.getLogger("websockets").setLevel(logging.WARNING)
+    config = ServerConfig(host=args.host, port=args.port, room_ttl=args.room_ttl)
+    try:
+        asyncio.run(serve_until_signalled(config))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(
+                f"fireside-server: port {config.port} on {config.host} is already in use.",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"fireside-server: cannot listen on {config.host} port {config.port}: "
+                f"{exc.strerror or exc}.",
+                file=sys.stderr,
+            )
+        sys.exit(EXIT_CANNOT_LISTEN)
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,45 @@
+"""How a server runs: where it listens, how long idle rooms live, and its limits."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The knobs that keep one client from hurting the others.
+
+    docs/protocol.md, Error codes: at least 30 messages in a burst and at least
+    20 rejected messages are answered normally before `rate_limited` or a close.
+    """
+
+    message_burst: int = 40
+    """Messages a connection may send at once before `rate_limited`."""
+    messages_per_second: float = 5.0
+    """How fast the message allowance refills: a person types far slower."""
+    rejection_burst: int = 30
+    """Rejected messages answered with their own error before `rate_limited`."""
+    rejections_per_second: float = 0.5
+    strikes: int = 10
+    """`rate_limited` answers a connection may collect before it is closed with 1008."""
+    strikes_per_second: float = 0.2
+    failed_attempts: int = 10
+    """`join` to an unknown code or `resume` with a wrong token, per address, at once."""
+    failed_attempts_per_second: float = 1 / 30
+    max_rooms: int = 10_000
+    """Open rooms on this server; `create` past this is answered `rate_limited`."""
+    max_log_bytes: int = 4 * 1024 * 1024
+    """A room's event log travels whole in `joined`; past this, only `leave` is taken."""
+    outbox_limit: int = 1024
+    """Replies waiting for a reader that does not read; past this it is closed with 1008."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Where to listen and how long rooms last; port 0 picks any free port."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    room_ttl: float = 24 * 60 * 60
+    """Seconds a room may go without any event before it is removed."""
+    sweep_interval: float = 60.0
+    """Seconds between looks for expired rooms."""
+    limits: Limits = field(default_factory=Limits)

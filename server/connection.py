@@ -1,0 +1,108 @@
+"""One connection's frames, start to finish: limits, the shared check order, then the registry."""
+
+from server.closing import CloseCode
+from server.limits import AttemptLimits, ConnectionLimits, Verdict
+from server.rooms import Membership, RoomRegistry, Sender
+from shared.errors import ErrorCode, Rejected
+from shared.events import ErrorReply
+from shared.intake import admit
+from shared.messages import ClientMessage, Create, Join, Resume
+from shared.seats import Seat
+from shared.session import Session
+
+
+class MemberConnection:
+    """Takes one connection's binary frames in order and answers through its `Sender`.
+
+    No sockets and no clock: the websocket layer feeds it frames with `now`
+    (Unix ms) and tells it when the connection closed.
+    """
+
+    def __init__(
+        self,
+        sender: Sender,
+        address: str,
+        registry: RoomRegistry,
+        attempts: AttemptLimits,
+        limits: ConnectionLimits,
+    ) -> None:
+        self._sender = sender
+        self._address = address
+        self._registry = registry
+        self._attempts = attempts
+        self._limits = limits
+        self._closing = False
+        self.membership: Membership | None = None
+
+    def receive(self, frame: bytes, now: int) -> None:
+        """One binary frame: an accepted change, a reply, or an error to this sender alone."""
+        if self._closing:
+            return
+        verdict = self._limits.on_message(now)
+        if verdict is Verdict.CLOSE:
+            self._close_for_abuse("too many messages")
+            return
+        try:
+            message = admit(frame, self._seat())
+            if verdict is Verdict.LIMITED:
+                raise Rejected(ErrorCode.RATE_LIMITED, "too many messages; slow down", message.id)
+            self._dispatch(message, now)
+        except Rejected as rejection:
+            self._answer(rejection, now)
+
+    def closed(self, now: int) -> None:
+        """The connection is gone, however it went."""
+        self._closing = True
+        if self.membership is not None:
+            self._registry.drop(self.membership, now)
+
+    def close(self, code: CloseCode, reason: str) -> None:
+        """Close from outside the rules (a text frame, an internal error); ignore later frames."""
+        self._closing = True
+        self._sender.close(code, reason)
+
+    def _seat(self) -> tuple[Session, Seat] | None:
+        member = self.membership
+        return None if member is None else (member.room.session, member.seat)
+
+    def _dispatch(self, message: ClientMessage, now: int) -> None:
+        try:
+            if isinstance(message, Create):
+                self.membership = self._registry.create(self._sender, message.name, now)
+            elif isinstance(message, Join | Resume):
+                self.membership = self._enter(message, now)
+            elif self.membership is not None:
+                self._registry.act(self.membership, message, now)
+        except Rejected as rejection:
+            raise rejection.with_re(message.id) from None
+
+    def _enter(self, message: Join | Resume, now: int) -> Membership:
+        """`join` or `resume`, counting failures per address: docs/protocol.md, Error codes."""
+        if self._attempts.blocked(self._address, now):
+            raise Rejected(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a while")
+        try:
+            if isinstance(message, Join):
+                return self._registry.join(self._sender, message.code, message.name, now)
+            return self._registry.resume(
+                self._sender, message.code, message.token, message.after, now
+            )
+        except Rejected as rejection:
+            if rejection.code in (ErrorCode.NO_ROOM, ErrorCode.BAD_TOKEN):
+                self._attempts.failed(self._address, now)
+            raise
+
+    def _answer(self, rejection: Rejected, now: int) -> None:
+        """docs/protocol.md, Error codes: ≥ 20 rejections answered before anything harsher."""
+        if rejection.code is not ErrorCode.RATE_LIMITED:
+            verdict = self._limits.on_rejected(now)
+            if verdict is Verdict.CLOSE:
+                self._close_for_abuse("too many rejected messages")
+                return
+            if verdict is Verdict.LIMITED:
+                rejection = Rejected(
+                    ErrorCode.RATE_LIMITED, "too many rejected messages; slow down", rejection.re
+                )
+        self._sender.send(ErrorReply(rejection.code, rejection.message, rejection.re))
+
+    def _close_for_abuse(self, reason: str) -> None:
+        self.close(CloseCode.ABUSE, reason)

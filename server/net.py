@@ -1,0 +1,179 @@
+"""The thin websocket layer: HTTP checks at the handshake, frames in, replies out in order."""
+
+import asyncio
+import itertools
+import json
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from server.closing import CloseCode
+from server.config import Limits
+from server.connection import MemberConnection
+from server.limits import AttemptLimits, ConnectionLimits
+from server.rooms import RoomRegistry
+from shared.codec import encode
+from shared.events import Reply
+
+log = logging.getLogger("server.net")
+
+SUBPROTOCOL = "fireside.1"
+"""docs/protocol.md, Transport: the only subprotocol the server speaks."""
+
+
+def now_ms() -> int:
+    """The server's time in Unix milliseconds: docs/protocol.md, `at`."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class _Close:
+    code: int
+    reason: str
+
+
+class Outbox:
+    """A connection's `Sender`: replies queue synchronously and one task writes them in order.
+
+    The registry hands both members each event within one synchronous call,
+    so every connection's queue holds events in `seq` order.
+    """
+
+    def __init__(self, connection: ServerConnection, limit: int) -> None:
+        self._connection = connection
+        self._limit = limit
+        self._queue: asyncio.Queue[bytes | _Close] = asyncio.Queue()
+        self._closing = False
+        self._writer = asyncio.create_task(self._write())
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def send(self, reply: Reply) -> None:
+        if self._closing:
+            return
+        if self._queue.qsize() >= self._limit:
+            # A reader that never reads would make the queue grow without end.
+            self.close(CloseCode.ABUSE, "too slow to read")
+            return
+        self._queue.put_nowait(encode(reply.to_wire()))
+
+    def close(self, code: int, reason: str) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        self._queue.put_nowait(_Close(code, reason))
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                item = await self._queue.get()
+                if isinstance(item, _Close):
+                    await self._connection.close(item.code, item.reason)
+                    return
+                await self._connection.send(item)
+        except ConnectionClosed:
+            return
+
+    async def finish(self) -> None:
+        """Stop writing: the connection is closed, nothing queued can go out any more."""
+        self._writer.cancel()
+        await asyncio.gather(self._writer, return_exceptions=True)
+
+
+def offered_subprotocols(headers: Headers) -> list[str]:
+    """Every subprotocol the client offered, over however many header lines."""
+    return [
+        offer.strip()
+        for line in headers.get_all("Sec-WebSocket-Protocol")
+        for offer in line.split(",")
+    ]
+
+
+class Gateway:
+    """Answers HTTP before the upgrade and runs one `MemberConnection` per websocket."""
+
+    def __init__(self, registry: RoomRegistry, attempts: AttemptLimits, limits: Limits) -> None:
+        self._registry = registry
+        self._attempts = attempts
+        self._limits = limits
+        self._open: set[ServerConnection] = set()
+        self._numbers = itertools.count(1)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._open)
+
+    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """`/healthz`; a 400 to a handshake without `fireside.1` (docs/protocol.md, Transport)."""
+        if request.path.split("?", 1)[0] == "/healthz":
+            body = {
+                "ok": True,
+                "rooms": self._registry.room_count,
+                "connections": self.connection_count,
+            }
+            response = connection.respond(HTTPStatus.OK, json.dumps(body) + "\n")
+            response.headers["Content-Type"] = "application/json"
+            return response
+        if SUBPROTOCOL not in offered_subprotocols(request.headers):
+            return connection.respond(
+                HTTPStatus.BAD_REQUEST,
+                f"Fireside needs the WebSocket subprotocol {SUBPROTOCOL}: offer it.\n",
+            )
+        return None
+
+    async def handle(self, connection: ServerConnection) -> None:
+        """Feed frames in order until the connection closes; never let anything escape."""
+        number = next(self._numbers)
+        self._open.add(connection)
+        outbox = Outbox(connection, self._limits.outbox_limit)
+        member = MemberConnection(
+            outbox,
+            _address(connection),
+            self._registry,
+            self._attempts,
+            ConnectionLimits(self._limits),
+        )
+        log.info("connection %d opened", number)
+        try:
+            async for frame in connection:
+                if isinstance(frame, str):
+                    member.close(CloseCode.TEXT_FRAME, "Fireside speaks binary MessagePack frames")
+                    continue
+                try:
+                    member.receive(frame, now_ms())
+                except Exception as exc:  # one bad connection must never stop the server
+                    _log_unexpected(number, exc)
+                    member.close(CloseCode.INTERNAL, "internal error")
+        except ConnectionClosed:
+            pass
+        finally:
+            self._open.discard(connection)
+            try:
+                member.closed(now_ms())
+            except Exception as exc:
+                _log_unexpected(number, exc)
+            await outbox.finish()
+            log.info("connection %d closed with code %s", number, connection.close_code)
+
+
+def _address(connection: ServerConnection) -> str:
+    peer = connection.remote_address
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return "unknown"
+
+
+def _log_unexpected(number: int, exc: Exception) -> None:
+    """Where it failed, but not the exception's text: it may quote what someone wrote."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    place = f"{where.filename}:{where.lineno}" if where else "?"
+    log.error("connection %d: unexpected %s at %s", number, type(exc).__name__, place)

@@ -1,0 +1,282 @@
+"""Rooms and the registry that finds them: seats, tokens, the event log and who hears what.
+
+Time (`now`, Unix milliseconds) and each member's `Sender` are passed in, so
+the rules here are tested with direct calls and no sockets; the turn-taking
+itself is `shared.session.Session`.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from server.closing import CloseCode
+from shared.codec import encode
+from shared.codes import new_code, normalize_code
+from shared.errors import ErrorCode, Rejected
+from shared.events import Event, Joined, Reply, TypingNotice
+from shared.messages import ClientMessage, MessageType, Typing
+from shared.seats import Phase, Seat
+from shared.session import Change, Session
+
+log = logging.getLogger("server.rooms")
+
+
+class Sender(Protocol):
+    """One connection's way out: replies leave in the order they are sent."""
+
+    def send(self, reply: Reply) -> None:
+        """Queue `reply` for this connection, after everything queued before it."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the connection with `code` once what is queued has gone out."""
+
+
+def token_hash(token: str) -> bytes:
+    """What the server keeps of a token: docs/protocol.md, Server → client, `token`."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+@dataclass
+class Room:
+    """Two seats, their turn-taking session, the numbered event log and who is connected."""
+
+    code: str
+    """As shown to people, `XXXXX-XXXXX`; looked up by `normalize_code(code)`."""
+    label: str
+    """An opaque id for logs: never the code, which would let a log reader join."""
+    last_active: int
+    session: Session = field(default_factory=Session)
+    log: list[Event] = field(default_factory=list)
+    log_bytes: int = 0
+    token_hashes: dict[Seat, bytes] = field(default_factory=dict)
+    senders: dict[Seat, Sender] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return normalize_code(self.code)
+
+    def record(self, change: Change, now: int) -> Event:
+        """Number and time an accepted change: docs/protocol.md, `seq` grows by exactly 1."""
+        event = Event(
+            seq=len(self.log) + 1,
+            at=now,
+            kind=change.kind,
+            by=change.by,
+            state=self.session.state,
+            text=change.text,
+            card=change.card,
+            nod=change.nod,
+        )
+        self.log.append(event)
+        self.log_bytes += len(encode(event.to_wire()))
+        self.last_active = now
+        return event
+
+    def tell(self, reply: Reply, *, besides: Seat | None = None) -> None:
+        """Send `reply` to every connected member but `besides`."""
+        for seat in Seat:
+            sender = self.senders.get(seat)
+            if sender is not None and seat is not besides:
+                sender.send(reply)
+
+    def seat_with_token(self, token: str) -> Seat | None:
+        """The seat `token` belongs to, compared by hash in constant time."""
+        presented = token_hash(token)
+        found = None
+        for seat, kept in self.token_hashes.items():
+            if hmac.compare_digest(presented, kept):
+                found = seat
+        return found
+
+    def since(self, after: int) -> tuple[Event, ...]:
+        """Every event with `seq` > `after`."""
+        return tuple(self.log[max(after, 0) :])
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A connection's seat in a room; it goes stale when the seat is taken over or left."""
+
+    room: Room
+    seat: Seat
+    sender: Sender
+
+    @property
+    def current(self) -> bool:
+        return self.room.senders.get(self.seat) is self.sender
+
+
+class RoomStore(Protocol):
+    """Where rooms live: in memory now, on disk later, behind the same five calls."""
+
+    def get(self, key: str) -> Room | None:
+        """The room whose normalised code is `key`."""
+
+    def add(self, room: Room) -> None:
+        """Keep a new room."""
+
+    def save(self, room: Room) -> None:
+        """The room changed; a durable store writes it now."""
+
+    def remove(self, key: str) -> None:
+        """Forget a room."""
+
+    def rooms(self) -> list[Room]:
+        """Every room kept."""
+
+
+class MemoryRoomStore:
+    """Rooms in a dict: gone when the process ends."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, Room] = {}
+
+    def get(self, key: str) -> Room | None:
+        return self._rooms.get(key)
+
+    def add(self, room: Room) -> None:
+        self._rooms[room.key] = room
+
+    def save(self, room: Room) -> None:
+        """Nothing to do: the dict holds the live object."""
+
+    def remove(self, key: str) -> None:
+        self._rooms.pop(key, None)
+
+    def rooms(self) -> list[Room]:
+        return list(self._rooms.values())
+
+
+_TAKEN_WHEN_LOG_FULL = frozenset({MessageType.LEAVE})
+
+
+class RoomRegistry:
+    """Creates, finds and runs rooms; every reply goes out through the members' senders."""
+
+    def __init__(
+        self,
+        store: RoomStore,
+        *,
+        room_ttl_ms: int,
+        max_rooms: int,
+        max_log_bytes: int,
+    ) -> None:
+        self._store = store
+        self._room_ttl_ms = room_ttl_ms
+        self._max_rooms = max_rooms
+        self._max_log_bytes = max_log_bytes
+
+    @property
+    def room_count(self) -> int:
+        return len(self._store.rooms())
+
+    def create(self, sender: Sender, name: str, now: int) -> Membership:
+        """A new room with the sender in seat `a`; its `joined` event has `seq` 1."""
+        if self.room_count >= self._max_rooms:
+            raise Rejected(ErrorCode.RATE_LIMITED, "the server has too many rooms; try later")
+        code = new_code()
+        while self._store.get(normalize_code(code)) is not None:
+            code = new_code()
+        room = Room(code=code, label=secrets.token_hex(4), last_active=now)
+        self._store.add(room)
+        log.info("room %s created", room.label)
+        return self._seat(room, Seat.A, sender, name, now)
+
+    def join(self, sender: Sender, code: str, name: str, now: int) -> Membership:
+        """The sender takes seat `b`: docs/protocol.md, `join` (`no_room`, `room_full`)."""
+        room = self._find(code)
+        if Seat.B in room.token_hashes:
+            raise Rejected(ErrorCode.ROOM_FULL, "this room already has two people")
+        if room.session.phase is Phase.ENDED:
+            raise Rejected(ErrorCode.ENDED, "this session has ended")
+        log.info("room %s joined", room.label)
+        return self._seat(room, Seat.B, sender, name, now)
+
+    def _seat(self, room: Room, seat: Seat, sender: Sender, name: str, now: int) -> Membership:
+        token = secrets.token_urlsafe(16)
+        room.token_hashes[seat] = token_hash(token)
+        event = room.record(room.session.seat_member(seat, name), now)
+        room.tell(event)
+        room.senders[seat] = sender
+        self._store.save(room)
+        sender.send(Joined(room.code, seat, token, tuple(room.log), room.session.state))
+        return Membership(room, seat, sender)
+
+    def resume(self, sender: Sender, code: str, token: str, after: int, now: int) -> Membership:
+        """The sender takes back its seat: docs/protocol.md, Seats, phases and the floor.
+
+        A seat whose old connection is still open is taken over: the old one
+        is closed with 4001 and neither `away` nor `back` is recorded. In an
+        ended room the log is sent and nothing is recorded.
+        """
+        room = self._find(code)
+        seat = room.seat_with_token(token)
+        if seat is None:
+            raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
+        old = room.senders.get(seat)
+        room.senders[seat] = sender
+        if old is not None:
+            old.close(CloseCode.TAKEN_OVER, "this seat was resumed on another connection")
+            log.info("room %s seat taken over", room.label)
+        else:
+            change = room.session.presence(seat, online=True)
+            if change is not None:
+                room.tell(room.record(change, now), besides=seat)
+            log.info("room %s resumed", room.label)
+        self._store.save(room)
+        sender.send(Joined(room.code, seat, token, room.since(after), room.session.state))
+        return Membership(room, seat, sender)
+
+    def act(self, member: Membership, message: ClientMessage, now: int) -> None:
+        """An in-room message from a seated connection, checked by `Session.apply`."""
+        if not member.current:
+            return
+        room = member.room
+        if room.log_bytes >= self._max_log_bytes and message.TYPE not in _TAKEN_WHEN_LOG_FULL:
+            raise Rejected(
+                ErrorCode.RATE_LIMITED, "this room's history is full; only leave is taken"
+            )
+        change = room.session.apply(member.seat, message)
+        if change is None:
+            # docs/protocol.md, Server → client: `typing` goes to the partner alone.
+            if isinstance(message, Typing):
+                room.tell(TypingNotice(member.seat, message.on), besides=member.seat)
+            return
+        room.tell(room.record(change, now))
+        if room.session.phase is Phase.ENDED:
+            # docs/protocol.md: after `leave`, only the leaver's connection is closed (1000).
+            del room.senders[member.seat]
+            member.sender.close(CloseCode.LEFT, "you left the session")
+            log.info("room %s ended", room.label)
+        self._store.save(room)
+
+    def drop(self, member: Membership, now: int) -> None:
+        """The connection closed: `away`, unless it was taken over, left, or the room ended."""
+        if not member.current:
+            return
+        room = member.room
+        del room.senders[member.seat]
+        change = room.session.presence(member.seat, online=False)
+        if change is not None:
+            room.tell(room.record(change, now))
+        self._store.save(room)
+
+    def sweep(self, now: int) -> list[Room]:
+        """Remove rooms idle for the room TTL; their connections close with 1001."""
+        expired = [r for r in self._store.rooms() if now - r.last_active >= self._room_ttl_ms]
+        for room in expired:
+            self._store.remove(room.key)
+            for sender in room.senders.values():
+                sender.close(CloseCode.GOING_AWAY, "the room expired")
+            room.senders.clear()
+            log.info("room %s expired", room.label)
+        return expired
+
+    def _find(self, code: str) -> Room:
+        room = self._store.get(normalize_code(code))
+        if room is None:
+            raise Rejected(ErrorCode.NO_ROOM, "no room has that code")
+        return room

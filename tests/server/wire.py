@@ -1,0 +1,71 @@
+"""A small typed test client: msgpack maps over a real websocket, every wait bounded."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from shared.codec import MAX_REPLY, decode_reply, encode
+from tests.timing import seconds
+
+
+class Member:
+    """One test client: `send` a map, `recv` the next map, or learn how it was closed."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.connection.send(encode(message))
+
+    async def recv(self, within: float = 2.0) -> dict[str, Any]:
+        frame = await asyncio.wait_for(self.connection.recv(), seconds(within))
+        assert isinstance(frame, bytes), "the server sent a text frame"
+        return decode_reply(frame)
+
+    async def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        await self.send(message)
+        return await self.recv()
+
+    async def nothing(self, wait: float = 0.2) -> None:
+        """Assert that no message arrives within `wait` seconds."""
+        try:
+            frame = await asyncio.wait_for(self.connection.recv(), seconds(wait))
+        except TimeoutError:
+            return
+        raise AssertionError(f"expected nothing, got {frame!r:.200}")
+
+    async def closed_with(self, within: float = 3.0) -> int | None:
+        """Read until the server closes; the close code it sent."""
+
+        async def drain() -> None:
+            try:
+                while True:
+                    await self.connection.recv()
+            except ConnectionClosed:
+                return
+
+        await asyncio.wait_for(drain(), seconds(within))
+        return self.connection.close_code
+
+
+def url(port: int) -> str:
+    return f"ws://127.0.0.1:{port}/"
+
+
+@asynccontextmanager
+async def member(port: int) -> AsyncIterator[Member]:
+    """A connection offering `fireside.1`, closed on the way out."""
+    async with connect(
+        url(port),
+        subprotocols=[Subprotocol("fireside.1")],
+        max_size=MAX_REPLY,
+        open_timeout=seconds(5),
+        close_timeout=seconds(2),
+        proxy=None,
+    ) as connection:
+        yield Member(connection)

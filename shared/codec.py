@@ -43,12 +43,15 @@ def _unpack(data: bytes, *, max_array: int, max_map: int) -> dict[str, Any]:
 def decode_request(data: bytes) -> dict[str, Any]:
     """A client frame as a map with a string `t`, or `bad_frame`.
 
-    No client message needs a list, and none has more than five keys; the
-    limits leave room for extensions while refusing oversized headers at once.
+    Containers are limited by the frame's own size, not to what a valid
+    message holds: a field sent as a list or a map is still a map with a
+    string `t`, so it must reach the field rules and be `bad_field`
+    (docs/protocol.md, Error codes). A header claiming more entries than the
+    frame can hold is still refused at once.
     """
     if len(data) > MAX_MESSAGE:
         raise Rejected(ErrorCode.BAD_FRAME, "the message is larger than 64 KiB")
-    return _unpack(data, max_array=0, max_map=16)
+    return _unpack(data, max_array=len(data), max_map=len(data) // 2)
 
 
 def decode_reply(data: bytes) -> dict[str, Any]:

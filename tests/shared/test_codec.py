@@ -1,0 +1,243 @@
+"""The MessagePack codec and the server's replies, to the wire and back."""
+
+from typing import Any
+
+import msgpack
+import pytest
+
+from shared.codec import MAX_MESSAGE, MAX_REPLY, decode_reply, decode_request, encode
+from shared.errors import ErrorCode, Rejected
+from shared.events import (
+    ErrorReply,
+    Event,
+    EventKind,
+    Joined,
+    MalformedReply,
+    RoomState,
+    TypingNotice,
+    parse_reply,
+)
+from shared.seats import NodKind, Phase
+from tests.shared.rooms import VALID, A, B, in_phase, message
+
+STATE = RoomState(
+    phase=Phase.SHARING,
+    round=2,
+    asker=B,
+    names={A: "Ana", B: "Ben 🔥"},
+    online={A: True, B: False},
+)
+
+
+def event(seq: int = 7, **overrides: Any) -> Event:
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": 1_764_158_400_000 + seq,
+        "kind": EventKind.SAY,
+        "by": A,
+        "state": STATE,
+        "text": "Tired, but good.\nReally.",
+    }
+    return Event(**{**fields, **overrides})
+
+
+def through_the_wire(wire: dict[str, Any]) -> object:
+    return parse_reply(decode_reply(encode(wire)))
+
+
+@pytest.mark.parametrize("raw", list(VALID.values()), ids=[str(kind) for kind in VALID])
+def test_a_client_message_survives_encode_and_decode(raw: dict[str, Any]) -> None:
+    """Every client message encodes to bytes that decode to the same map."""
+    assert decode_request(encode(raw)) == raw
+
+
+def test_a_typed_message_to_wire_is_its_valid_map() -> None:
+    """`ClientMessage.to_wire` gives back the map it was parsed from, enum values as strings."""
+    for kind, raw in VALID.items():
+        assert message(kind).to_wire() == raw
+
+
+def test_strings_and_binaries_stay_apart() -> None:
+    """Strings decode as str and binaries as bytes, so a bytes field is not mistaken for text."""
+    decoded = decode_reply(encode({"t": "x", "s": "é", "b": b"\xc3\xa9"}))
+    assert decoded == {"t": "x", "s": "é", "b": b"\xc3\xa9"}
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        in_phase(phase).state
+        for phase in (Phase.WAITING, Phase.ASKING, Phase.SHARING, Phase.CONFIRMING, Phase.ENDED)
+    ],
+    ids=lambda state: str(state.phase),
+)
+def test_room_state_survives_the_wire(state: RoomState) -> None:
+    """A room state in any phase comes back equal after to_wire, encode, decode and from_wire."""
+    assert RoomState.from_wire(decode_reply(encode({"t": "x", "s": state.to_wire()}))["s"]) == (
+        state
+    )
+
+
+def test_room_state_on_the_wire_names_the_floor_and_both_seats() -> None:
+    """`state` carries phase, round, asker, floor, and names and online for both seats."""
+    assert STATE.to_wire() == {
+        "phase": "sharing",
+        "round": 2,
+        "asker": "b",
+        "floor": "a",
+        "names": {"a": "Ana", "b": "Ben 🔥"},
+        "online": {"a": True, "b": False},
+    }
+    waiting = in_phase(Phase.WAITING).state.to_wire()
+    assert (waiting["floor"], waiting["names"]["b"], waiting["online"]["b"]) == (
+        None,
+        None,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        event(),
+        event(kind=EventKind.ASK, by=B, text="What now?", card="deep-07"),
+        event(kind=EventKind.ASK, by=B, text="What now?"),
+        event(kind=EventKind.NOD, by=B, text=None, nod=NodKind.HEAR),
+        event(kind=EventKind.DONE, text=None),
+        event(seq=1, kind=EventKind.JOINED, text=None, state=in_phase(Phase.WAITING).state),
+    ],
+    ids=["say", "ask-card", "ask", "nod", "done", "joined"],
+)
+def test_an_event_survives_the_wire(sent: Event) -> None:
+    """An event comes back equal through to_wire, encode, decode_reply and parse_reply."""
+    assert through_the_wire(sent.to_wire()) == sent
+
+
+def test_an_event_on_the_wire_leaves_out_what_its_kind_lacks() -> None:
+    """An event map has `text`, `card` or `nod` only where its kind has one."""
+    wire = event(kind=EventKind.DONE, text=None).to_wire()
+    assert set(wire) == {"t", "seq", "at", "kind", "by", "state"}
+    nod = event(kind=EventKind.NOD, text=None, nod=NodKind.TIME).to_wire()
+    assert (nod["nod"], "text" in nod) == ("time", False)
+
+
+def test_joined_survives_the_wire_with_its_log() -> None:
+    """A `joined` reply comes back with its code, seat, token, whole event log and state."""
+    log = tuple(event(seq, kind=EventKind.SAY, text=f"line {seq}") for seq in range(1, 40))
+    sent = Joined(code="K7M2Q-X9P4R", seat=B, token="t" * 22, events=log, state=STATE)
+    assert through_the_wire(sent.to_wire()) == sent
+
+
+def test_a_joined_reply_larger_than_a_client_message_is_read() -> None:
+    """A long log makes `joined` exceed 64 KiB; the client still decodes it."""
+    log = tuple(event(seq, text="x" * 4000) for seq in range(1, 40))
+    sent = Joined(code="K7M2Q-X9P4R", seat=A, token="t" * 22, events=log, state=STATE)
+    frame = encode(sent.to_wire())
+    assert MAX_MESSAGE < len(frame) < MAX_REPLY
+    assert parse_reply(decode_reply(frame)) == sent
+    with pytest.raises(Rejected):
+        decode_request(frame)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        TypingNotice(by=A, on=True),
+        TypingNotice(by=B, on=False),
+        ErrorReply(ErrorCode.LISTENING, "you are listening", re=4),
+        ErrorReply(ErrorCode.BAD_FRAME, "not a MessagePack map"),
+    ],
+    ids=["typing-on", "typing-off", "error-re", "error"],
+)
+def test_typing_and_error_survive_the_wire(sent: TypingNotice | ErrorReply) -> None:
+    """`typing` and `error` replies come back equal; an error without `re` has no `re` key."""
+    assert through_the_wire(sent.to_wire()) == sent
+    if isinstance(sent, ErrorReply) and sent.re is None:
+        assert "re" not in sent.to_wire()
+
+
+def test_decode_reply_refuses_what_is_not_a_map_with_a_string_t() -> None:
+    """A server frame that is not a map with a string `t` is refused, as the server refuses one."""
+    for frame in (b"\xc1", msgpack.packb([1]), msgpack.packb({"seq": 1}), msgpack.packb({"t": 1})):
+        with pytest.raises(Rejected) as caught:
+            decode_reply(frame)
+        assert caught.value.code is ErrorCode.BAD_FRAME
+
+
+def good_event() -> dict[str, Any]:
+    return event().to_wire()
+
+
+def with_state(**changes: Any) -> dict[str, Any]:
+    wire = good_event()
+    wire["state"] = {**wire["state"], **changes}
+    return wire
+
+
+MALFORMED: dict[str, dict[str, Any]] = {
+    "no-t": {"seq": 1},
+    "unknown-t": {"t": "hello"},
+    "event-no-seq": {k: v for k, v in good_event().items() if k != "seq"},
+    "event-seq-string": {**good_event(), "seq": "7"},
+    "event-seq-bool": {**good_event(), "seq": True},
+    "event-at-float": {**good_event(), "at": 1.5},
+    "event-unknown-kind": {**good_event(), "kind": "shout"},
+    "event-unknown-by": {**good_event(), "by": "c"},
+    "event-text-int": {**good_event(), "text": 5},
+    "event-card-list": {**good_event(), "card": ["x"]},
+    "event-unknown-nod": {**good_event(), "nod": "wave"},
+    "event-no-state": {k: v for k, v in good_event().items() if k != "state"},
+    "event-state-list": {**good_event(), "state": []},
+    "state-unknown-phase": with_state(phase="dozing"),
+    "state-round-string": with_state(round="2"),
+    "state-unknown-asker": with_state(asker="c"),
+    "state-names-list": with_state(names=["Ana"]),
+    "state-name-int": with_state(names={"a": 1, "b": None}),
+    "state-online-missing": {
+        **good_event(),
+        "state": {k: v for k, v in good_event()["state"].items() if k != "online"},
+    },
+    "joined-events-not-list": {
+        "t": "joined",
+        "code": "K",
+        "seat": "a",
+        "token": "x",
+        "events": {},
+        "state": STATE.to_wire(),
+    },
+    "joined-bad-event": {
+        "t": "joined",
+        "code": "K",
+        "seat": "a",
+        "token": "x",
+        "events": [{"t": "event"}],
+        "state": STATE.to_wire(),
+    },
+    "joined-no-token": {
+        "t": "joined",
+        "code": "K",
+        "seat": "a",
+        "events": [],
+        "state": STATE.to_wire(),
+    },
+    "joined-unknown-seat": {
+        "t": "joined",
+        "code": "K",
+        "seat": "z",
+        "token": "x",
+        "events": [],
+        "state": STATE.to_wire(),
+    },
+    "typing-on-int": {"t": "typing", "by": "a", "on": 1},
+    "typing-no-by": {"t": "typing", "on": True},
+    "error-unknown-code": {"t": "error", "code": "oops", "message": "m"},
+    "error-no-message": {"t": "error", "code": "listening"},
+    "error-re-string": {"t": "error", "code": "listening", "message": "m", "re": "4"},
+}
+
+
+@pytest.mark.parametrize("wire", list(MALFORMED.values()), ids=list(MALFORMED))
+def test_parse_reply_refuses_a_map_that_breaks_the_contract(wire: dict[str, Any]) -> None:
+    """A server map missing a key, with a wrong type or an unknown name raises MalformedReply."""
+    with pytest.raises(MalformedReply):
+        parse_reply(wire)

@@ -1,0 +1,1 @@
+"""Fireside's terminal client: two partners, one room, taking turns to really listen."""

@@ -1,0 +1,43 @@
+"""The Fireside application: themes, global keys, and the first screen."""
+
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from client.entry import Entry
+from client.screens.help import HelpScreen
+from client.screens.session import SessionScreen
+from client.screens.welcome import WelcomeScreen
+
+
+class FiresideApp(App[None]):
+    """Starts on the welcome screen; with `enter_now` it goes straight into the room."""
+
+    TITLE = "Fireside"
+    CSS_PATH = "app.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help"),
+        # Quitting leaves the room, which ends it for both: the session screen asks first.
+        Binding("ctrl+q", "request_quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, entry: Entry, *, enter_now: bool = False) -> None:
+        super().__init__()
+        self.entry = entry
+        self.enter_now = enter_now
+
+    def on_mount(self) -> None:
+        self.push_screen(WelcomeScreen(self.entry, enter_now=self.enter_now))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_request_quit(self) -> None:
+        sessions = [screen for screen in self.screen_stack if isinstance(screen, SessionScreen)]
+        if not sessions:
+            self.exit()
+        elif self.screen is sessions[-1]:
+            sessions[-1].ask_to_quit()

@@ -1,0 +1,93 @@
+"""`fireside`: host, create or join a session; Textual is imported only once it is needed."""
+
+import argparse
+import asyncio
+import errno
+import sys
+from collections.abc import Sequence
+
+from client.entry import DEFAULT_PORT, DEFAULT_SERVER, Entry, default_name
+from shared.fields import name_problem
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fireside",
+        description="Sit down together from afar: take turns to ask, share, and really listen.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    host = commands.add_parser(
+        "host", help="run a server here, create a room and invite your partner"
+    )
+    host.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
+    )
+    host.add_argument("--name", help="your name as your partner sees it")
+
+    join = commands.add_parser("join", help="join your partner's room with its code")
+    join.add_argument("code", help="the room code your partner gave you")
+    join.add_argument("--server", required=True, help="the server URL, e.g. ws://192.168.1.20:8765")
+    join.add_argument("--name", help="your name as your partner sees it")
+
+    create = commands.add_parser("create", help="create a room on a server and get a code to share")
+    create.add_argument(
+        "--server", default=DEFAULT_SERVER, help=f"the server URL (default {DEFAULT_SERVER})"
+    )
+    create.add_argument("--name", help="your name as your partner sees it")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the app; problems before the UI are one line on stderr."""
+    args = _parser().parse_args(argv)
+    name = (args.name if getattr(args, "name", None) is not None else default_name()).strip()
+    problem = name_problem(name)
+    if problem is not None:
+        print(f"fireside: your name {problem}.", file=sys.stderr)
+        return 2
+    if args.command == "host":
+        return asyncio.run(_host(args.port, name))
+    if args.command == "join":
+        return _run(Entry(args.server, name, args.code), enter_now=True)
+    if args.command == "create":
+        return _run(Entry(args.server, name), enter_now=True)
+    return _run(Entry(DEFAULT_SERVER, name), enter_now=False)
+
+
+def _run(entry: Entry, *, enter_now: bool) -> int:
+    from client.app import FiresideApp
+
+    FiresideApp(entry, enter_now=enter_now).run()
+    return 0
+
+
+async def _host(port: int, name: str) -> int:
+    """Serve on every interface in this process, then create a room on it."""
+    from client.addresses import server_urls
+    from client.app import FiresideApp
+    from server.app import start_server
+    from server.config import ServerConfig
+
+    try:
+        running = await start_server(ServerConfig(host="0.0.0.0", port=port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(
+                f"fireside: port {port} is already in use; try another with --port.",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"fireside: could not start the server on port {port}: {exc.strerror or exc}.",
+                file=sys.stderr,
+            )
+        return 1
+    try:
+        entry = Entry(
+            f"ws://127.0.0.1:{running.port}", name, invite_servers=server_urls(running.port)
+        )
+        await FiresideApp(entry, enter_now=True).run_async()
+    finally:
+        await running.close()
+    return 0

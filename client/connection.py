@@ -1,0 +1,209 @@
+"""The room link: one websocket to the server, resumed after drops, posting what arrives."""
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from textual.message import Message
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.typing import Subprotocol
+
+from client.messages import (
+    CouldNotEnter,
+    LinkClosed,
+    LinkDown,
+    PartnerTyping,
+    Refused,
+    RoomEventArrived,
+    Seated,
+)
+from shared.codec import MAX_REPLY, decode_reply, encode
+from shared.errors import ErrorCode, Rejected
+from shared.events import ErrorReply, Event, Joined, MalformedReply, TypingNotice, parse_reply
+from shared.messages import ClientMessage, Create, Join, Leave, Resume
+from shared.seats import Seat
+
+SUBPROTOCOL = Subprotocol("fireside.1")
+
+RECONNECT_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
+"""Seconds before each new attempt, the last repeating; short at first: most drops are blips."""
+
+# docs/protocol.md, Close codes: 1000 follows our own `leave`; 4001 means a newer
+# connection resumed this seat. Every other close keeps the seat, so we resume.
+CLOSE_AFTER_LEAVE = 1000
+CLOSE_TAKEN_OVER = 4001
+
+OPEN_TIMEOUT = 5.0
+
+_ENTRY_REFUSALS = {
+    ErrorCode.NO_ROOM: "No room has that code. Check it with your partner and try again.",
+    ErrorCode.ROOM_FULL: "That room already has two people in it.",
+    ErrorCode.RATE_LIMITED: "Too many attempts from here; wait a minute and try again.",
+}
+
+_ROOM_GONE = (
+    "The room is no longer on the server (it may have restarted), so the session cannot go on."
+)
+
+
+@dataclass
+class SeatTicket:
+    """What it takes to come back after a drop: the room, the seat, its token, the last seq seen."""
+
+    code: str
+    seat: Seat
+    token: str
+    last_seq: int = 0
+
+
+class RoomLink:
+    """Connects, enters the room, and keeps the seat across drops until we leave.
+
+    Every event is numbered by `seq`; the link passes on only those above the
+    last one seen, so a resume never doubles the transcript.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        entry: Create | Join,
+        post: Callable[[Message], object],
+        *,
+        delays: Sequence[float] = RECONNECT_DELAYS,
+    ) -> None:
+        self.url = url
+        self.entry = entry
+        self.ticket: SeatTicket | None = None
+        self.websocket: ClientConnection | None = None
+        self._post = post
+        self._delays = delays
+        self._leaving = False
+
+    async def run(self) -> None:
+        """Stay in the room until we leave, the seat moves elsewhere or the room is gone."""
+        failures = 0
+        while True:
+            try:
+                async with connect(
+                    self.url,
+                    subprotocols=[SUBPROTOCOL],
+                    max_size=MAX_REPLY,
+                    compression=None,
+                    proxy=None,
+                    open_timeout=OPEN_TIMEOUT,
+                ) as websocket:
+                    self.websocket = websocket
+                    failures = 0
+                    stop = await self._converse(websocket)
+                    close_code = websocket.close_code
+            except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
+                if self.ticket is None:
+                    self._post(CouldNotEnter(_unreachable(self.url, exc)))
+                    return
+                stop = False
+                close_code = None
+            except ConnectionClosed as exc:
+                stop = False
+                close_code = exc.rcvd.code if exc.rcvd is not None else None
+            finally:
+                self.websocket = None
+            if stop or self._leaving:
+                return
+            if close_code == CLOSE_TAKEN_OVER:
+                self._post(
+                    LinkClosed("This seat was opened elsewhere, so this window has stopped.")
+                )
+                return
+            if self.ticket is None:
+                self._post(CouldNotEnter(f"The server at {self.url} closed the connection."))
+                return
+            self._post(LinkDown("Connection lost — reconnecting…"))
+            await asyncio.sleep(self._delays[min(failures, len(self._delays) - 1)])
+            failures += 1
+
+    async def send(self, message: ClientMessage) -> bool:
+        """Send one message; False when there is no open connection to send it on."""
+        websocket = self.websocket
+        if websocket is None or self.ticket is None:
+            return False
+        try:
+            await websocket.send(encode(message.to_wire()))
+        except ConnectionClosed:
+            return False
+        return True
+
+    async def leave(self) -> None:
+        """Leave the room for good: the server ends the session and closes with 1000."""
+        self._leaving = True
+        await self.send(Leave())
+
+    async def _converse(self, websocket: ClientConnection) -> bool:
+        """Enter or resume, then pass on replies until the connection ends; True to stop."""
+        if self.ticket is None:
+            first: ClientMessage = self.entry
+        else:
+            first = Resume(
+                code=self.ticket.code, token=self.ticket.token, after=self.ticket.last_seq
+            )
+        await websocket.send(encode(first.to_wire()))
+        seated_here = False
+        async for frame in websocket:
+            try:
+                if isinstance(frame, str):
+                    raise MalformedReply("a text frame")
+                reply = parse_reply(decode_reply(frame))
+            except (Rejected, MalformedReply):
+                # A frame we cannot read changes nothing we know; the next event carries the state.
+                continue
+            if isinstance(reply, Joined):
+                seated_here = True
+                self._seat(reply)
+            elif isinstance(reply, Event):
+                self._pass_on((reply,))
+            elif isinstance(reply, TypingNotice):
+                if self.ticket is not None and reply.by is not self.ticket.seat:
+                    self._post(PartnerTyping(reply.on))
+            elif not seated_here:
+                # The entry or the resume itself was refused: there is no seat on this connection.
+                return self._entry_refused(reply)
+            else:
+                self._post(Refused(reply))
+        return False
+
+    def _seat(self, joined: Joined) -> None:
+        resumed = self.ticket is not None
+        last_seq = self.ticket.last_seq if self.ticket is not None else 0
+        self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq)
+        self._post(Seated(joined, resumed))
+        self._pass_on(joined.events)
+
+    def _pass_on(self, events: Iterable[Event]) -> None:
+        assert self.ticket is not None
+        for event in events:
+            if event.seq <= self.ticket.last_seq:
+                continue
+            self.ticket.last_seq = event.seq
+            self._post(RoomEventArrived(event))
+
+    def _entry_refused(self, error: ErrorReply) -> bool:
+        """A refused `create`, `join` or `resume`: True to stop, False to try again later."""
+        if self.ticket is None:
+            sentence = _ENTRY_REFUSALS.get(error.code, f"The server refused: {error.message}.")
+            self._post(CouldNotEnter(sentence))
+            return True
+        if error.code in (ErrorCode.BAD_TOKEN, ErrorCode.NO_ROOM):
+            self._post(LinkClosed(_ROOM_GONE))
+            return True
+        return False
+
+
+def _unreachable(url: str, exc: Exception) -> str:
+    """One sentence for a server we could not talk to at all."""
+    if isinstance(exc, InvalidURI):
+        return f"{url!r} is not a server address; it should look like ws://host:8765."
+    if isinstance(exc, InvalidHandshake):
+        return f"The server at {url} did not accept a Fireside connection."
+    if isinstance(exc, TimeoutError):
+        return f"The server at {url} did not answer in time."
+    return f"Could not reach the server at {url}. Is it running, and is the address right?"

@@ -1,0 +1,57 @@
+"""What the room link tells the screen: app-level messages posted from the network worker."""
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from shared.events import ErrorReply, Event, Joined
+
+
+@dataclass
+class Seated(Message):
+    """The server gave us a seat (`create`, `join`), or gave it back (`resume`)."""
+
+    joined: Joined
+    resumed: bool
+
+
+@dataclass
+class RoomEventArrived(Message):
+    """An event not seen before, in `seq` order: both members see the same ones."""
+
+    event: Event
+
+
+@dataclass
+class PartnerTyping(Message):
+    """The partner holding the floor started or stopped writing."""
+
+    on: bool
+
+
+@dataclass
+class Refused(Message):
+    """The server rejected something we sent; nothing changed."""
+
+    error: ErrorReply
+
+
+@dataclass
+class LinkDown(Message):
+    """The connection dropped and the link is trying to come back."""
+
+    sentence: str
+
+
+@dataclass
+class LinkClosed(Message):
+    """The link has stopped for good: the seat went elsewhere or the room is gone."""
+
+    sentence: str
+
+
+@dataclass
+class CouldNotEnter(Message):
+    """The first attempt failed (unreachable server, wrong code, full room): one sentence why."""
+
+    sentence: str

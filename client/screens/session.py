@@ -1,0 +1,302 @@
+"""The room itself: transcript, whose turn it is, and only the controls the phase allows."""
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from client.connection import RoomLink
+from client.decks import Card
+from client.entry import Entry
+from client.messages import (
+    CouldNotEnter,
+    LinkClosed,
+    LinkDown,
+    PartnerTyping,
+    Refused,
+    RoomEventArrived,
+    Seated,
+)
+from client.outlook import Outlook
+from client.screens.quit_dialog import QuitDialog
+from client.widgets.composer import Composer
+from client.widgets.deck_panel import DeckPanel
+from client.widgets.invite_card import InviteCard
+from client.widgets.listening_banner import ListeningBanner
+from client.widgets.reflection_starters import ReflectionStarters
+from client.widgets.session_header import SessionHeader
+from client.widgets.status_line import StatusLine
+from client.widgets.transcript import Transcript
+from client.widgets.turn_prompt import TurnPrompt
+from client.widgets.typing_indicator import TypingIndicator
+from shared import fields
+from shared.events import EventKind
+from shared.messages import (
+    Ask,
+    ClientMessage,
+    Confirm,
+    Decline,
+    Done,
+    Handover,
+    MessageType,
+    More,
+    Nod,
+    Reflect,
+    Say,
+    Typing,
+)
+from shared.seats import NodKind, Phase, Seat
+from shared.session import Session
+
+# What the composer's words become in each phase, and how long they may be
+# (docs/protocol.md, Field rules). Whether they may be sent at all is Session.may's call.
+_WRITTEN: dict[MessageType, tuple[type[Ask] | type[Say] | type[Reflect], int, str]] = {
+    MessageType.ASK: (Ask, fields.ASK_MAX, "Your question"),
+    MessageType.SAY: (Say, fields.SAY_MAX, "Your answer"),
+    MessageType.REFLECT: (Reflect, fields.REFLECT_MAX, "Your reflection"),
+}
+_PLACEHOLDERS = {
+    MessageType.ASK: "Write your own question… (ctrl+s asks it)",
+    MessageType.SAY: "Share whatever comes… (ctrl+s sends, F3 when you are done)",
+    MessageType.REFLECT: "What I heard is… (ctrl+s sends)",
+}
+_MOVES: dict[MessageType, ClientMessage] = {
+    MessageType.HANDOVER: Handover(),
+    MessageType.DONE: Done(),
+    MessageType.DECLINE: Decline(),
+    MessageType.CONFIRM: Confirm(),
+    MessageType.MORE: More(),
+}
+
+
+class SessionScreen(Screen[str | None]):
+    """One person's seat in the room; dismissed with a sentence if the room cannot be entered."""
+
+    CSS_PATH = "session.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # One key, three meanings: check_action keeps only the one the phase allows.
+        Binding("ctrl+s", "send('ask')", "Ask"),
+        Binding("ctrl+s", "send('say')", "Send"),
+        Binding("ctrl+s", "send('reflect')", "Send reflection"),
+        Binding("f2", "move('handover')", "Hand over"),
+        Binding("f3", "move('done')", "Done"),
+        Binding("f4", "move('decline')", "Pass"),
+        Binding("f5", "move('confirm')", "Yes, you heard me"),
+        Binding("f6", "move('more')", "There's more"),
+        Binding("1", "nod('heart')", "♥"),
+        Binding("2", "nod('hear')", "I hear you"),
+        Binding("3", "nod('time')", "Take your time"),
+    ]
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__()
+        self.entry = entry
+        self.room = Session()
+        self.me: Seat | None = None
+        self.code = ""
+        self.link = RoomLink(entry.server, entry.message(), self.post_message)
+        self._typing_sent = False
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(id="header")
+        with Horizontal(id="middle"):
+            with Vertical(id="conversation"):
+                yield InviteCard(id="invite")
+                yield Transcript(id="transcript")
+            yield DeckPanel(id="deck")
+            yield ReflectionStarters(id="starters")
+        yield ListeningBanner(id="listening")
+        yield TurnPrompt(id="prompt")
+        yield TypingIndicator(id="typing")
+        yield Composer(id="composer")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(StatusLine).say(f"Connecting to {self.entry.server}…")
+        self._show_room()
+        self._keep_link()
+
+    @work(exclusive=True, exit_on_error=False, group="link")
+    async def _keep_link(self) -> None:
+        await self.link.run()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # exit_on_error is off so a surprise in the network code cannot take the app down.
+        if event.worker.group == "link" and event.state is WorkerState.ERROR:
+            self.query_one(StatusLine).say(
+                f"The connection stopped unexpectedly: {event.worker.error}", trouble=True
+            )
+
+    # What the link reports.
+
+    def on_seated(self, message: Seated) -> None:
+        self.me = message.joined.seat
+        self.code = message.joined.code
+        self.query_one(InviteCard).show(self.code, self.entry.servers_to_share)
+        sentence = "Connected again." if message.resumed else "Connected."
+        self.query_one(StatusLine).say(sentence)
+
+    def on_room_event_arrived(self, message: RoomEventArrived) -> None:
+        event = message.event
+        assert self.me is not None
+        self.room.observe(event)
+        self.query_one(Transcript).add(event, self.me)
+        if event.by is not self.me and event.kind is not EventKind.NOD:
+            self.query_one(TypingIndicator).writer = None
+        self._show_room()
+
+    def on_partner_typing(self, message: PartnerTyping) -> None:
+        outlook = self._outlook()
+        writing = message.on and outlook is not None and outlook.listening
+        self.query_one(TypingIndicator).writer = (
+            outlook.partner_name if outlook and writing else None
+        )
+
+    def on_refused(self, message: Refused) -> None:
+        self.query_one(StatusLine).say(message.error.message, trouble=True)
+
+    def on_link_down(self, message: LinkDown) -> None:
+        self.query_one(TypingIndicator).writer = None
+        self.query_one(StatusLine).say(message.sentence, trouble=True)
+
+    def on_link_closed(self, message: LinkClosed) -> None:
+        self.query_one(StatusLine).say(message.sentence, trouble=True)
+
+    def on_could_not_enter(self, message: CouldNotEnter) -> None:
+        self.dismiss(message.sentence)
+
+    # What the person does.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only what Session.may allows: dim what is not yet possible, hide the rest."""
+        kind = _message_type(action, parameters)
+        if kind is None:
+            return True
+        if self.me is None:
+            return False
+        if self.room.may(self.me, kind):
+            return True
+        # Done and pass belong to sharing even before they are possible: show them dimmed.
+        speaking = self.room.may(self.me, MessageType.SAY)
+        if kind in (MessageType.DONE, MessageType.DECLINE) and speaking:
+            return None
+        return False
+
+    async def action_send(self, kind_name: str) -> None:
+        kind = MessageType(kind_name)
+        build, limit, what = _WRITTEN[kind]
+        composer = self.query_one(Composer)
+        text = composer.text.strip()
+        problem = fields.text_problem(text, limit)
+        if problem is not None:
+            self.query_one(StatusLine).say(f"{what} {problem}.", trouble=True)
+            return
+        await self._send(build(text=text), then_clear=composer)
+
+    async def action_move(self, kind_name: str) -> None:
+        await self._send(_MOVES[MessageType(kind_name)])
+
+    async def action_nod(self, kind_name: str) -> None:
+        await self._send(Nod(kind=NodKind(kind_name)))
+
+    @on(DeckPanel.CardChosen)
+    async def ask_card(self, message: DeckPanel.CardChosen) -> None:
+        card: Card = message.card
+        if self.me is not None and self.room.may(self.me, MessageType.ASK):
+            await self._send(Ask(text=card.text, card=card.id))
+
+    @on(DeckPanel.OwnWordsChosen)
+    def write_own(self) -> None:
+        self.query_one(Composer).focus()
+
+    @on(ReflectionStarters.StarterChosen)
+    def start_reflection(self, message: ReflectionStarters.StarterChosen) -> None:
+        composer = self.query_one(Composer)
+        composer.insert(message.words)
+        composer.focus()
+
+    @on(Composer.Writing)
+    async def tell_writing(self, message: Composer.Writing) -> None:
+        # Only the floor holder may send `typing`; a stop is owed for every start we sent.
+        if message.on and self.me is not None and self.room.may(self.me, MessageType.TYPING):
+            self._typing_sent = await self.link.send(Typing(on=True))
+        elif not message.on and self._typing_sent:
+            self._typing_sent = False
+            await self.link.send(Typing(on=False))
+
+    def ask_to_quit(self) -> None:
+        """Quitting leaves the room for both, so ask first unless it is over anyway."""
+        if self.me is None or self.room.phase is Phase.ENDED:
+            self.app.exit()
+            return
+        self.app.push_screen(QuitDialog(), callback=self._quit_answered)
+
+    async def _quit_answered(self, leave: bool | None) -> None:
+        if leave:
+            await self.link.leave()
+            self.app.exit()
+
+    async def _send(self, message: ClientMessage, *, then_clear: Composer | None = None) -> None:
+        if await self.link.send(message):
+            if then_clear is not None:
+                then_clear.take_text()
+        else:
+            self.query_one(StatusLine).say(
+                "Not connected right now; nothing was sent, and your words are kept.", trouble=True
+            )
+
+    # Showing the room.
+
+    def _outlook(self) -> Outlook | None:
+        if self.me is None:
+            return None
+        return Outlook(self.room.state, self.me, self.code)
+
+    def _show_room(self) -> None:
+        """Bring every widget in line with the room after a change."""
+        outlook = self._outlook()
+        self.query_one(SessionHeader).outlook = outlook
+        self.query_one(TurnPrompt).outlook = outlook
+        listening = outlook is not None and outlook.listening
+        banner = self.query_one(ListeningBanner)
+        banner.speaker = outlook.partner_name if outlook is not None and listening else None
+        if not listening:
+            self.query_one(TypingIndicator).writer = None
+        self.query_one(InviteCard).display = (
+            self.room.phase is Phase.WAITING and outlook is not None
+        )
+        may = self._may
+        self.query_one(DeckPanel).display = may(MessageType.ASK)
+        self.query_one(ReflectionStarters).display = may(MessageType.REFLECT)
+        self._open_composer(next((kind for kind in _WRITTEN if may(kind)), None))
+        self.refresh_bindings()
+
+    def _open_composer(self, kind: MessageType | None) -> None:
+        composer = self.query_one(Composer)
+        was_open = not composer.disabled
+        composer.disabled = kind is None
+        composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else ""
+        if kind is None or was_open:
+            return
+        # A new turn: put the person where they act first.
+        first = self.query_one(DeckPanel) if kind is MessageType.ASK else composer
+        first.focus()
+
+    def _may(self, kind: MessageType) -> bool:
+        return self.me is not None and self.room.may(self.me, kind)
+
+
+def _message_type(action: str, parameters: tuple[object, ...]) -> MessageType | None:
+    """The wire message an action would send, or None for actions that send nothing."""
+    if action == "nod":
+        return MessageType.NOD
+    if action in ("send", "move") and parameters:
+        return MessageType(str(parameters[0]))
+    return None

@@ -1,0 +1,1 @@
+"""The pieces of the session screen, one widget per module."""

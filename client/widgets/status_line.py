@@ -1,0 +1,17 @@
+"""The bottom line: the connection's state and any message the server sent back."""
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StatusLine(Static):
+    """One sentence at a time; its tone (`calm`, `trouble`) picks the style."""
+
+    sentence = ""
+    """What the line says now."""
+
+    def say(self, sentence: str, *, trouble: bool = False) -> None:
+        """Show `sentence` as plain text: it may hold words the server echoed."""
+        self.sentence = sentence
+        self.set_class(trouble, "trouble")
+        self.update(Text(sentence))

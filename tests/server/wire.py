@@ -31,6 +31,10 @@ class Member:
         await self.send(message)
         return await self.recv()
 
+    async def request_raw(self, frame: bytes) -> dict[str, Any]:
+        await self.connection.send(frame)
+        return await self.recv()
+
     async def nothing(self, wait: float = 0.2) -> None:
         """Assert that no message arrives within `wait` seconds."""
         try:
@@ -38,6 +42,15 @@ class Member:
         except TimeoutError:
             return
         raise AssertionError(f"expected nothing, got {frame!r:.200}")
+
+    async def quiet(self, wait: float = 0.2) -> list[dict[str, Any]]:
+        """Everything that arrives until nothing has for `wait` seconds."""
+        received: list[dict[str, Any]] = []
+        while True:
+            try:
+                received.append(await self.recv(within=wait))
+            except TimeoutError:
+                return received
 
     async def closed_with(self, within: float = 3.0) -> int | None:
         """Read until the server closes; the close code it sent."""
@@ -69,3 +82,24 @@ async def member(port: int) -> AsyncIterator[Member]:
         proxy=None,
     ) as connection:
         yield Member(connection)
+
+
+class Pair:
+    """Two members seated in one room, with the code and each seat's token."""
+
+    def __init__(self, a: Member, b: Member, code: str, a_token: str, b_token: str) -> None:
+        self.a = a
+        self.b = b
+        self.code = code
+        self.a_token = a_token
+        self.b_token = b_token
+
+
+@asynccontextmanager
+async def seated_pair(port: int) -> AsyncIterator[Pair]:
+    """`a` creates a room and `b` joins it; the `joined` event by b is already read by `a`."""
+    async with member(port) as a, member(port) as b:
+        created = await a.request({"t": "create", "name": "Ann"})
+        joined = await b.request({"t": "join", "code": created["code"], "name": "Bo"})
+        assert (await a.recv())["kind"] == "joined"
+        yield Pair(a, b, created["code"], created["token"], joined["token"])

@@ -1,0 +1,90 @@
+"""Whole sessions over a real websocket: a round, a handover, a decline, a third party."""
+
+from typing import Any
+
+from server.app import RunningServer
+from tests.server.wire import Member, Pair, member, seated_pair
+
+
+async def step(pair: Pair, sender: Member, message: dict[str, Any]) -> dict[str, Any]:
+    """`sender` sends `message`; both members receive the same event, which is returned."""
+    await sender.send(message)
+    seen_by_a = await pair.a.recv()
+    seen_by_b = await pair.b.recv()
+    assert seen_by_a == seen_by_b
+    assert seen_by_a["t"] == "event"
+    return seen_by_a
+
+
+async def test_a_full_round_ends_in_round_2_with_roles_swapped(server: RunningServer) -> None:
+    """ask, say, done, reflect, more, say, done, reflect, confirm: round 2, b asks, seq 3..11."""
+    async with seated_pair(server.port) as pair:
+        a, b = pair.a, pair.b
+        script: list[tuple[Member, dict[str, Any], str]] = [
+            (a, {"t": "ask", "text": "What made you smile?", "card": "smile-1"}, "sharing"),
+            (b, {"t": "say", "text": "The rain on the window."}, "sharing"),
+            (b, {"t": "done"}, "reflecting"),
+            (a, {"t": "reflect", "text": "The rain made you smile."}, "confirming"),
+            (b, {"t": "more"}, "sharing"),
+            (b, {"t": "say", "text": "And your call."}, "sharing"),
+            (b, {"t": "done"}, "reflecting"),
+            (a, {"t": "reflect", "text": "The rain and my call."}, "confirming"),
+            (b, {"t": "confirm"}, "asking"),
+        ]
+        events = [await step(pair, sender, message) for sender, message, _ in script]
+        assert [e["seq"] for e in events] == list(range(3, 12))
+        assert [e["kind"] for e in events] == [m["t"] for _, m, _ in script]
+        assert [e["state"]["phase"] for e in events] == [phase for _, _, phase in script]
+        assert events[0]["text"] == "What made you smile?"
+        assert events[0]["card"] == "smile-1"
+        assert events[1]["state"]["floor"] == "b"
+        last = events[-1]["state"]
+        assert (last["round"], last["asker"], last["floor"]) == (2, "b", "b")
+        assert all(isinstance(e["at"], int) and e["at"] > 1_700_000_000_000 for e in events)
+
+
+async def test_handover_swaps_the_asker_within_the_round(server: RunningServer) -> None:
+    """`handover` keeps `asking` and round 1 and gives b the asker's seat and the floor."""
+    async with seated_pair(server.port) as pair:
+        event = await step(pair, pair.a, {"t": "handover"})
+        state = event["state"]
+        assert (event["kind"], event["by"]) == ("handover", "a")
+        assert (state["phase"], state["round"], state["asker"], state["floor"]) == (
+            "asking",
+            1,
+            "b",
+            "b",
+        )
+
+
+async def test_decline_returns_to_asking_with_the_same_asker(server: RunningServer) -> None:
+    """A speaker who declines before saying anything sends the room back to `asking` for a."""
+    async with seated_pair(server.port) as pair:
+        await step(pair, pair.a, {"t": "ask", "text": "Hard one?"})
+        event = await step(pair, pair.b, {"t": "decline"})
+        state = event["state"]
+        assert (state["phase"], state["round"], state["asker"], state["floor"]) == (
+            "asking",
+            1,
+            "a",
+            "a",
+        )
+
+
+async def test_a_third_party_gets_room_full(server: RunningServer) -> None:
+    """A `join` to a room whose two seats are taken is answered `room_full`, with `re`."""
+    async with seated_pair(server.port) as pair, member(server.port) as third:
+        reply = await third.request({"t": "join", "code": pair.code, "name": "Cy", "id": 9})
+        assert (reply["t"], reply["code"], reply["re"]) == ("error", "room_full", 9)
+        await pair.a.nothing()
+
+
+async def test_join_ignores_case_spaces_and_dashes(server: RunningServer) -> None:
+    """A code typed lower-case with spaces instead of the dash finds the room."""
+    async with member(server.port) as a, member(server.port) as b:
+        created = await a.request({"t": "create", "name": "Ann"})
+        typed = " " + created["code"].lower().replace("-", "  ") + " "
+        joined = await b.request({"t": "join", "code": typed, "name": "Bo"})
+        assert (joined["t"], joined["seat"], joined["code"]) == ("joined", "b", created["code"])
+        assert len(joined["token"]) >= 22
+        assert joined["state"]["names"] == {"a": "Ann", "b": "Bo"}

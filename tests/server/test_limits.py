@@ -1,0 +1,61 @@
+"""The token buckets and verdicts, with time passed in: no sleeping."""
+
+from server.config import Limits
+from server.limits import AttemptLimits, ConnectionLimits, TokenBucket, Verdict
+
+
+def test_a_bucket_gives_its_capacity_then_refills_with_time() -> None:
+    """Capacity tokens at once, none more, then `per_second` tokens for each second waited."""
+    bucket = TokenBucket(capacity=3, per_second=2)
+    assert [bucket.take(0) for _ in range(4)] == [True, True, True, False]
+    assert bucket.take(499) is False
+    assert bucket.take(500) is True
+    assert bucket.take(500) is False
+    assert bucket.full(10_000) is True
+    assert [bucket.take(10_000) for _ in range(4)] == [True, True, True, False]
+
+
+def test_a_clock_going_back_neither_adds_nor_breaks() -> None:
+    """An earlier `now` than the last one refills nothing."""
+    bucket = TokenBucket(capacity=1, per_second=1)
+    assert bucket.take(5_000) is True
+    assert bucket.take(1_000) is False
+    assert bucket.take(5_999) is False
+    assert bucket.take(6_000) is True
+
+
+def test_the_default_limits_keep_the_contract_minimums() -> None:
+    """docs/protocol.md: bursts of at least 30 and at least 20 rejections answered."""
+    limits = Limits()
+    assert limits.message_burst >= 30
+    assert limits.rejection_burst >= 20
+
+
+def test_a_connection_is_limited_then_closed_when_it_keeps_flooding() -> None:
+    """The burst is answered, then `strikes` messages are limited, then the verdict is close."""
+    limits = Limits(message_burst=30, strikes=3)
+    connection = ConnectionLimits(limits)
+    verdicts = [connection.on_message(0) for _ in range(34)]
+    assert verdicts == [Verdict.ANSWER] * 30 + [Verdict.LIMITED] * 3 + [Verdict.CLOSE]
+
+
+def test_rejections_have_their_own_allowance() -> None:
+    """20 rejections are answered as such before `rate_limited`, and then a close."""
+    connection = ConnectionLimits(Limits(rejection_burst=20, strikes=2))
+    verdicts = [connection.on_rejected(0) for _ in range(23)]
+    assert verdicts == [Verdict.ANSWER] * 20 + [Verdict.LIMITED] * 2 + [Verdict.CLOSE]
+
+
+def test_failed_attempts_block_an_address_and_not_another() -> None:
+    """After `failed_attempts` failures an address is blocked until its allowance refills."""
+    attempts = AttemptLimits(Limits(failed_attempts=3, failed_attempts_per_second=0.1))
+    for _ in range(3):
+        assert attempts.blocked("192.0.2.1", 0) is False
+        attempts.failed("192.0.2.1", 0)
+    assert attempts.blocked("192.0.2.1", 0) is True
+    assert attempts.blocked("192.0.2.2", 0) is False
+    assert attempts.blocked("192.0.2.1", 10_000) is False
+    attempts.prune(10_000)
+    assert len(attempts) == 1
+    attempts.prune(30_000)
+    assert len(attempts) == 0

@@ -1,0 +1,121 @@
+"""`python -m server` as a real process: shutdown on SIGTERM, clean logs, a busy port."""
+
+import asyncio
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from tests.server.wire import member, seated_pair
+from tests.timing import seconds
+
+MARKER = "zebra-marmalade-7731"
+"""Written by a member in every text field; it must never reach the log."""
+
+
+@dataclass
+class ServerProcess:
+    process: asyncio.subprocess.Process
+    port: int
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
+
+
+async def _collect(stream: asyncio.StreamReader, lines: list[str]) -> None:
+    async for line in stream:
+        lines.append(line.decode(errors="replace"))
+
+
+@asynccontextmanager
+async def server_process(*args: str) -> AsyncIterator[ServerProcess]:
+    """`python -m server --port 0 …`, with the port read from its start-up log line."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "--port",
+        "0",
+        "--log-level",
+        "debug",
+        *args,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    port = None
+    while port is None:
+        line = (await asyncio.wait_for(process.stderr.readline(), seconds(10))).decode()
+        assert line, "the server exited before it listened:\n" + "".join(lines)
+        lines.append(line)
+        found = re.search(r"listening on \S+ port (\d+)", line)
+        port = int(found.group(1)) if found else None
+    collector = asyncio.create_task(_collect(process.stderr, lines))
+    try:
+        yield ServerProcess(process, port, lines)
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        await collector
+
+
+async def test_sigterm_closes_clients_with_1001_and_exits_0_without_logging_words() -> None:
+    """SIGTERM closes both members with 1001 and exits 0 within 5 s; the log holds no text."""
+    async with server_process() as running, seated_pair(running.port) as pair:
+        await pair.a.send({"t": "ask", "text": f"ask {MARKER}", "card": MARKER})
+        await pair.b.recv()
+        await pair.b.send({"t": "say", "text": f"say {MARKER}"})
+        await pair.a.recv()
+        await pair.b.recv()
+        async with member(running.port) as named:
+            created = await named.request({"t": "create", "name": MARKER, "id": 1})
+            assert created["t"] == "joined"
+        running.process.send_signal(signal.SIGTERM)
+        codes = await asyncio.gather(pair.a.closed_with(5), pair.b.closed_with(5))
+        assert list(codes) == [1001, 1001]
+        assert await asyncio.wait_for(running.process.wait(), seconds(5)) == 0
+    log = running.log
+    assert "room" in log
+    assert "closed with code 1001" in log
+    for secret in (MARKER, pair.code, pair.code.replace("-", ""), pair.a_token, pair.b_token):
+        assert secret not in log
+
+
+async def test_a_port_in_use_is_one_sentence_and_exit_2() -> None:
+    """Starting on a busy port prints one clear line, no traceback, and exits with 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server",
+            "--port",
+            str(port),
+            stderr=subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), seconds(10))
+    assert process.returncode == 2
+    text = stderr.decode()
+    assert "Traceback" not in text
+    last = text.strip().splitlines()[-1]
+    assert last == f"fireside-server: port {port} on 127.0.0.1 is already in use."
+
+
+async def test_help_describes_every_option() -> None:
+    """`--help` exits 0 and names --host, --port, --room-ttl and --log-level."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--help", stdout=subprocess.PIPE
+    )
+    stdout, _ = await asyncio.wait_for(process.communicate(), seconds(10))
+    assert process.returncode == 0
+    for option in ("--host", "--port", "--room-ttl", "--log-level"):
+        assert option in stdout.decode()

@@ -1,12 +1,10 @@
 """The thin websocket layer: HTTP checks at the handshake, frames in, replies out in order."""
 
-import asyncio
 import itertools
 import json
 import logging
 import time
 import traceback
-from dataclasses import dataclass
 from http import HTTPStatus
 
 from websockets.asyncio.server import ServerConnection
@@ -18,9 +16,8 @@ from server.closing import CloseCode
 from server.config import Limits
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
+from server.outbox import Outbox
 from server.rooms import RoomRegistry
-from shared.codec import encode
-from shared.events import Reply
 
 log = logging.getLogger("server.net")
 
@@ -31,62 +28,6 @@ SUBPROTOCOL = "fireside.1"
 def now_ms() -> int:
     """The server's time in Unix milliseconds: docs/protocol.md, `at`."""
     return time.time_ns() // 1_000_000
-
-
-@dataclass(frozen=True)
-class _Close:
-    code: int
-    reason: str
-
-
-class Outbox:
-    """A connection's `Sender`: replies queue synchronously and one task writes them in order.
-
-    The registry hands both members each event within one synchronous call,
-    so every connection's queue holds events in `seq` order.
-    """
-
-    def __init__(self, connection: ServerConnection, limit: int) -> None:
-        self._connection = connection
-        self._limit = limit
-        self._queue: asyncio.Queue[bytes | _Close] = asyncio.Queue()
-        self._closing = False
-        self._writer = asyncio.create_task(self._write())
-
-    @property
-    def closing(self) -> bool:
-        return self._closing
-
-    def send(self, reply: Reply) -> None:
-        if self._closing:
-            return
-        if self._queue.qsize() >= self._limit:
-            # A reader that never reads would make the queue grow without end.
-            self.close(CloseCode.ABUSE, "too slow to read")
-            return
-        self._queue.put_nowait(encode(reply.to_wire()))
-
-    def close(self, code: int, reason: str) -> None:
-        if self._closing:
-            return
-        self._closing = True
-        self._queue.put_nowait(_Close(code, reason))
-
-    async def _write(self) -> None:
-        try:
-            while True:
-                item = await self._queue.get()
-                if isinstance(item, _Close):
-                    await self._connection.close(item.code, item.reason)
-                    return
-                await self._connection.send(item)
-        except ConnectionClosed:
-            return
-
-    async def finish(self) -> None:
-        """Stop writing: the connection is closed, nothing queued can go out any more."""
-        self._writer.cancel()
-        await asyncio.gather(self._writer, return_exceptions=True)
 
 
 def offered_subprotocols(headers: Headers) -> list[str]:

@@ -53,7 +53,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         max_log_bytes=limits.max_log_bytes,
     )
     attempts = AttemptLimits(limits)
-    gateway = Gateway(registry, attempts, limits)
+    gateway = Gateway(registry, attempts, config)
     server = await serve(
         gateway.handle,
         config.host,

@@ -12,6 +12,20 @@ from server.config import ServerConfig
 EXIT_CANNOT_LISTEN = 2
 
 
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
+    return port
+
+
+def _seconds(text: str) -> float:
+    seconds = float(text)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("give a number of seconds above 0")
+    return seconds
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     defaults = ServerConfig()
     parser = argparse.ArgumentParser(
@@ -25,16 +39,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=defaults.port,
         help="port to listen on; 0 for any free port (default: %(default)s)",
     )
     parser.add_argument(
         "--room-ttl",
-        type=float,
+        type=_seconds,
         default=defaults.room_ttl,
         metavar="SECONDS",
         help="remove a room after this many seconds without activity (default: %(default)d)",
+    )
+    parser.add_argument(
+        "--trust-forwarded-for",
+        action="store_true",
+        help="behind a reverse proxy: limit clients by the address the proxy puts last in "
+        "X-Forwarded-For (never use this without a proxy that sets it)",
     )
     parser.add_argument(
         "--log-level",
@@ -55,7 +75,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     # websockets logs frame contents at debug level: people's words must never reach a log.
     logging.getLogger("websockets").setLevel(logging.WARNING)
-    config = ServerConfig(host=args.host, port=args.port, room_ttl=args.room_ttl)
+    config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        room_ttl=args.room_ttl,
+        trust_forwarded_for=args.trust_forwarded_for,
+    )
     try:
         asyncio.run(serve_until_signalled(config))
     except OSError as exc:

@@ -28,6 +28,8 @@ class Limits:
     """Open rooms on this server; `create` past this is answered `rate_limited`."""
     max_log_bytes: int = 4 * 1024 * 1024
     """A room's event log travels whole in `joined`; past this, only `leave` is taken."""
+    connections_per_address: int = 32
+    """Open websockets from one address; past this the handshake gets HTTP 429."""
     outbox_limit: int = 1024
     """Replies waiting for a reader that does not read; past this it is closed with 1008."""
 
@@ -42,4 +44,6 @@ class ServerConfig:
     """Seconds a room may go without any event before it is removed."""
     sweep_interval: float = 60.0
     """Seconds between looks for expired rooms."""
+    trust_forwarded_for: bool = False
+    """Behind a reverse proxy every peer is the proxy: take the address it adds instead."""
     limits: Limits = field(default_factory=Limits)

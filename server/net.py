@@ -5,6 +5,7 @@ import json
 import logging
 import time
 import traceback
+from collections import Counter
 from http import HTTPStatus
 
 from websockets.asyncio.server import ServerConnection
@@ -13,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from server.closing import CloseCode
-from server.config import Limits
+from server.config import ServerConfig
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
 from server.outbox import Outbox
@@ -42,11 +43,15 @@ def offered_subprotocols(headers: Headers) -> list[str]:
 class Gateway:
     """Answers HTTP before the upgrade and runs one `MemberConnection` per websocket."""
 
-    def __init__(self, registry: RoomRegistry, attempts: AttemptLimits, limits: Limits) -> None:
+    def __init__(
+        self, registry: RoomRegistry, attempts: AttemptLimits, config: ServerConfig
+    ) -> None:
         self._registry = registry
         self._attempts = attempts
-        self._limits = limits
+        self._limits = config.limits
+        self._trust_forwarded_for = config.trust_forwarded_for
         self._open: set[ServerConnection] = set()
+        self._per_address: Counter[str] = Counter()
         self._numbers = itertools.count(1)
 
     @property
@@ -69,16 +74,22 @@ class Gateway:
                 HTTPStatus.BAD_REQUEST,
                 f"Fireside needs the WebSocket subprotocol {SUBPROTOCOL}: offer it.\n",
             )
+        if self._per_address[self._address(connection)] >= self._limits.connections_per_address:
+            return connection.respond(
+                HTTPStatus.TOO_MANY_REQUESTS, "Too many connections from this address.\n"
+            )
         return None
 
     async def handle(self, connection: ServerConnection) -> None:
         """Feed frames in order until the connection closes; never let anything escape."""
         number = next(self._numbers)
+        address = self._address(connection)
         self._open.add(connection)
+        self._per_address[address] += 1
         outbox = Outbox(connection, self._limits.outbox_limit)
         member = MemberConnection(
             outbox,
-            _address(connection),
+            address,
             self._registry,
             self._attempts,
             ConnectionLimits(self._limits),
@@ -98,6 +109,9 @@ class Gateway:
             pass
         finally:
             self._open.discard(connection)
+            self._per_address[address] -= 1
+            if self._per_address[address] <= 0:
+                del self._per_address[address]
             try:
                 member.closed(now_ms())
             except Exception as exc:
@@ -105,12 +119,23 @@ class Gateway:
             await outbox.finish()
             log.info("connection %d closed with code %s", number, connection.close_code)
 
+    def _address(self, connection: ServerConnection) -> str:
+        """Who is at the other end, for the per-address limits."""
+        request = connection.request
+        if self._trust_forwarded_for and request is not None:
+            forwarded = forwarded_for(request.headers)
+            if forwarded is not None:
+                return forwarded
+        peer = connection.remote_address
+        if isinstance(peer, tuple) and peer:
+            return str(peer[0])
+        return "unknown"
 
-def _address(connection: ServerConnection) -> str:
-    peer = connection.remote_address
-    if isinstance(peer, tuple) and peer:
-        return str(peer[0])
-    return "unknown"
+
+def forwarded_for(headers: Headers) -> str | None:
+    """The last `X-Forwarded-For` hop: the one our own proxy added, which a client cannot forge."""
+    hops = [hop.strip() for line in headers.get_all("X-Forwarded-For") for hop in line.split(",")]
+    return hops[-1] if hops and hops[-1] else None
 
 
 def _log_unexpected(number: int, exc: Exception) -> None:

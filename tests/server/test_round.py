@@ -1,5 +1,6 @@
 """Whole sessions over a real websocket: a round, a handover, a decline, a third party."""
 
+import asyncio
 from typing import Any
 
 from server.app import RunningServer
@@ -88,3 +89,33 @@ async def test_join_ignores_case_spaces_and_dashes(server: RunningServer) -> Non
         assert (joined["t"], joined["seat"], joined["code"]) == ("joined", "b", created["code"])
         assert len(joined["token"]) >= 22
         assert joined["state"]["names"] == {"a": "Ann", "b": "Bo"}
+
+
+async def test_typing_reaches_the_partner_alone(server: RunningServer) -> None:
+    """The floor holder's `typing` reaches the partner as `typing`, and not the sender."""
+    async with seated_pair(server.port) as pair:
+        await pair.a.send({"t": "typing", "on": True})
+        assert await pair.b.recv() == {"t": "typing", "by": "a", "on": True}
+        await pair.a.nothing()
+
+
+async def test_both_members_see_the_same_events_in_the_same_order(server: RunningServer) -> None:
+    """Says and nods sent at once from both sides reach both members identically, seq by seq."""
+    async with seated_pair(server.port) as pair:
+        await step(pair, pair.a, {"t": "ask", "text": "Tell me everything."})
+
+        async def speak() -> None:
+            for number in range(10):
+                await pair.b.send({"t": "say", "text": f"part {number}"})
+
+        async def nod() -> None:
+            for _ in range(10):
+                await pair.a.send({"t": "nod", "kind": "hear"})
+
+        await asyncio.gather(speak(), nod())
+        seen_by_a = [await pair.a.recv() for _ in range(20)]
+        seen_by_b = [await pair.b.recv() for _ in range(20)]
+        assert seen_by_a == seen_by_b
+        assert [e["seq"] for e in seen_by_a] == list(range(4, 24))
+        says = [e["text"] for e in seen_by_a if e["kind"] == "say"]
+        assert says == [f"part {number}" for number in range(10)]

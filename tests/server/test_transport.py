@@ -5,9 +5,12 @@ import json
 import msgpack
 import pytest
 from websockets.asyncio.client import connect
+from websockets.datastructures import Headers
 from websockets.exceptions import InvalidStatus
 
-from server.app import RunningServer
+from server.app import RunningServer, start_server
+from server.config import Limits, ServerConfig
+from server.net import forwarded_for
 from tests.server.http import http_get
 from tests.server.wire import Member, member, seated_pair, url
 from tests.timing import seconds
@@ -138,3 +141,41 @@ async def test_wrong_tokens_count_toward_the_same_limit(server: RunningServer) -
             assert (await guesser.request(wrong))["code"] == "bad_token"
         right = {"t": "resume", "code": pair.code, "token": pair.a_token, "after": 0}
         assert (await guesser.request(right))["code"] == "rate_limited"
+
+
+async def test_connections_per_address_are_capped_with_429() -> None:
+    """Past `connections_per_address` open websockets, one more handshake gets HTTP 429."""
+    running = await start_server(ServerConfig(port=0, limits=Limits(connections_per_address=2)))
+    try:
+        async with member(running.port), member(running.port):
+            with pytest.raises(InvalidStatus) as refused:
+                async with member(running.port):
+                    pass
+            assert refused.value.response.status_code == 429
+        async with member(running.port) as later:
+            assert (await later.request({"t": "create", "name": "Ann"}))["t"] == "joined"
+    finally:
+        await running.close()
+
+
+async def test_forwarded_for_is_used_only_when_trusted() -> None:
+    """With `trust_forwarded_for`, the last X-Forwarded-For hop is the address that is limited."""
+    limits = Limits(connections_per_address=1)
+    running = await start_server(ServerConfig(port=0, limits=limits, trust_forwarded_for=True))
+    try:
+        async with (
+            member(running.port, {"X-Forwarded-For": "198.51.100.7, 192.0.2.1"}),
+            member(running.port, {"X-Forwarded-For": "192.0.2.2"}),
+        ):
+            with pytest.raises(InvalidStatus):
+                async with member(running.port, {"X-Forwarded-For": "203.0.113.9, 192.0.2.1"}):
+                    pass
+    finally:
+        await running.close()
+
+
+def test_forwarded_for_reads_the_last_hop_over_every_line() -> None:
+    """The address the proxy added is the last one, even across repeated header lines."""
+    headers = Headers([("X-Forwarded-For", "1.1.1.1, 2.2.2.2"), ("X-Forwarded-For", "3.3.3.3")])
+    assert forwarded_for(headers) == "3.3.3.3"
+    assert forwarded_for(Headers()) is None

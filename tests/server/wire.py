@@ -71,10 +71,11 @@ def url(port: int) -> str:
 
 
 @asynccontextmanager
-async def member(port: int) -> AsyncIterator[Member]:
+async def member(port: int, headers: dict[str, str] | None = None) -> AsyncIterator[Member]:
     """A connection offering `fireside.1`, closed on the way out."""
     async with connect(
         url(port),
+        additional_headers=headers,
         subprotocols=[Subprotocol("fireside.1")],
         max_size=MAX_REPLY,
         open_timeout=seconds(5),

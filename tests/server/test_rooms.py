@@ -3,7 +3,7 @@
 import pytest
 
 from server.closing import CloseCode
-from server.rooms import token_hash
+from server.rooms import MemoryRoomStore, RoomRegistry, token_hash
 from shared.errors import ErrorCode, Rejected
 from shared.messages import Ask, Leave, Nod, Say, Typing
 from shared.seats import NodKind, Seat
@@ -198,3 +198,25 @@ def test_third_party_gets_room_full() -> None:
     with pytest.raises(Rejected) as full:
         rooms.join(RecordingSender(), pair.a.room.code, "Cy", 2_000)
     assert full.value.code is ErrorCode.ROOM_FULL
+
+
+def test_create_past_max_rooms_is_rate_limited() -> None:
+    """With `max_rooms` rooms open, one more `create` is `rate_limited` and makes no room."""
+    rooms = RoomRegistry(MemoryRoomStore(), room_ttl_ms=1_000, max_rooms=2, max_log_bytes=1_000)
+    rooms.create(RecordingSender(), "Ann", 0)
+    rooms.create(RecordingSender(), "Bo", 0)
+    with pytest.raises(Rejected) as full:
+        rooms.create(RecordingSender(), "Cy", 0)
+    assert full.value.code is ErrorCode.RATE_LIMITED
+    assert rooms.room_count == 2
+
+
+def test_join_into_a_room_whose_creator_left_is_ended() -> None:
+    """A room that ended before b came cannot be joined: `ended`, and no seat is taken."""
+    rooms = new_registry()
+    a = rooms.create(RecordingSender(), "Ann", 0)
+    rooms.act(a, Leave(), 1)
+    with pytest.raises(Rejected) as ended:
+        rooms.join(RecordingSender(), a.room.code, "Bo", 2)
+    assert ended.value.code is ErrorCode.ENDED
+    assert Seat.B not in a.room.token_hashes

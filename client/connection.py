@@ -56,6 +56,15 @@ class SeatTicket:
     token: str
     last_seq: int = 0
 
+    def take_fresh(self, events: Iterable[Event]) -> list[Event]:
+        """The events above `last_seq`, in order, moving `last_seq` past them: each counts once."""
+        fresh = []
+        for event in events:
+            if event.seq > self.last_seq:
+                self.last_seq = event.seq
+                fresh.append(event)
+        return fresh
+
 
 class RoomLink:
     """Connects, enters the room, and keeps the seat across drops until we leave.
@@ -180,10 +189,7 @@ class RoomLink:
 
     def _pass_on(self, events: Iterable[Event]) -> None:
         assert self.ticket is not None
-        for event in events:
-            if event.seq <= self.ticket.last_seq:
-                continue
-            self.ticket.last_seq = event.seq
+        for event in self.ticket.take_fresh(events):
             self._post(RoomEventArrived(event))
 
     def _entry_refused(self, error: ErrorReply) -> bool:

@@ -35,7 +35,7 @@ from client.widgets.transcript import Transcript
 from client.widgets.turn_prompt import TurnPrompt
 from client.widgets.typing_indicator import TypingIndicator
 from shared import fields
-from shared.events import EventKind
+from shared.events import Event, EventKind
 from shared.messages import (
     Ask,
     ClientMessage,
@@ -98,6 +98,8 @@ class SessionScreen(Screen[str | None]):
         super().__init__()
         self.entry = entry
         self.room = Session()
+        self.room_log: list[Event] = []
+        """Every event seen, once each, in `seq` order: what the transcript shows."""
         self.me: Seat | None = None
         self.code = ""
         self.link = RoomLink(entry.server, entry.message(), self.post_message)
@@ -120,7 +122,7 @@ class SessionScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(StatusLine).say(f"Connecting to {self.entry.server}…")
-        self._show_room()
+        self.show_room()
         self._keep_link()
 
     @work(exclusive=True, exit_on_error=False, group="link")
@@ -147,10 +149,11 @@ class SessionScreen(Screen[str | None]):
         event = message.event
         assert self.me is not None
         self.room.observe(event)
+        self.room_log.append(event)
         self.query_one(Transcript).add(event, self.me)
         if event.by is not self.me and event.kind is not EventKind.NOD:
             self.query_one(TypingIndicator).writer = None
-        self._show_room()
+        self.show_room()
 
     def on_partner_typing(self, message: PartnerTyping) -> None:
         outlook = self._outlook()
@@ -259,7 +262,7 @@ class SessionScreen(Screen[str | None]):
             return None
         return Outlook(self.room.state, self.me, self.code)
 
-    def _show_room(self) -> None:
+    def show_room(self) -> None:
         """Bring every widget in line with the room after a change."""
         outlook = self._outlook()
         self.query_one(SessionHeader).outlook = outlook

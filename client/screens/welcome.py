@@ -27,6 +27,8 @@ class WelcomeScreen(Screen[None]):
         super().__init__()
         self.entry = entry
         self.enter_now = enter_now
+        self.problem = ""
+        """The sentence shown under the form: why the last attempt did not get in."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
@@ -92,4 +94,5 @@ class WelcomeScreen(Screen[None]):
 
     def show_problem(self, sentence: str) -> None:
         """One clear sentence under the form (plain text: it may echo what was typed)."""
+        self.problem = sentence
         self.query_one("#problem", Static).update(Text(sentence))

@@ -24,6 +24,9 @@ class Transcript(VerticalScroll):
 
     def add(self, event: Event, me: Seat) -> None:
         """Append `event`; the link already passes each `seq` once, in order."""
+        if not self.is_attached:
+            # Our own `left` can arrive while the app is closing: nobody is looking any more.
+            return
         self.mount(TranscriptEntry(event, me))
         self.scroll_end(animate=False)
 

@@ -1,0 +1,69 @@
+"""Helpers that drive the client in tests: wait for a condition, enter a room, speak raw msgpack."""
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+from websockets.asyncio.client import ClientConnection, connect
+
+from client.app import FiresideApp
+from client.connection import SUBPROTOCOL
+from client.screens.session import SessionScreen
+from shared.codec import MAX_REPLY, decode_reply, encode
+from tests.timing import seconds
+
+STEP = 0.02
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], object], within: float = 3.0) -> None:
+    """Let the app run until `condition()` holds, or fail after `within` (scaled) seconds."""
+    for _ in range(int(seconds(within) / STEP)):
+        if condition():
+            return
+        await pilot.pause(STEP)
+    assert condition(), f"still waiting after {seconds(within):.1f}s"
+
+
+def session_of(app: App[Any]) -> SessionScreen:
+    """The app's session screen (it may sit under a dialog)."""
+    screens = [screen for screen in app.screen_stack if isinstance(screen, SessionScreen)]
+    assert screens, f"no session screen; the screen is {app.screen!r}"
+    return screens[-1]
+
+
+def in_room(app: FiresideApp) -> bool:
+    """Whether the app holds a seat in a room."""
+    return any(isinstance(s, SessionScreen) and s.me is not None for s in app.screen_stack)
+
+
+class WireMember:
+    """A partner that speaks the protocol directly: raw msgpack maps over a websocket."""
+
+    def __init__(self, websocket: ClientConnection) -> None:
+        self.websocket = websocket
+
+    @classmethod
+    async def open(cls, url: str) -> "WireMember":
+        websocket = await connect(
+            url, subprotocols=[SUBPROTOCOL], max_size=MAX_REPLY, compression=None, proxy=None
+        )
+        return cls(websocket)
+
+    async def send(self, **message: Any) -> None:
+        await self.websocket.send(encode(message))
+
+    async def receive(self) -> dict[str, Any]:
+        frame = await self.websocket.recv()
+        assert isinstance(frame, bytes)
+        return decode_reply(frame)
+
+    async def receive_until(self, t: str) -> dict[str, Any]:
+        """The next reply whose `t` is `t`, skipping others."""
+        while True:
+            reply = await self.receive()
+            if reply["t"] == t:
+                return reply
+
+    async def close(self) -> None:
+        await self.websocket.close()

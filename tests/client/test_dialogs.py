@@ -1,0 +1,63 @@
+"""Quitting asks first and leaving ends the session for the partner; F1 explains the flow."""
+
+from client.app import FiresideApp
+from client.entry import Entry
+from client.screens.help import HelpScreen
+from client.screens.quit_dialog import QuitDialog
+from client.widgets.turn_prompt import TurnPrompt
+from shared.events import EventKind
+from shared.seats import Phase
+from tests.client.drive import WireMember, in_room, session_of, until
+
+
+async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> None:
+    """ctrl+q asks; `n` stays, `y` sends `leave`, the partner sees `left` and the app exits."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: in_room(ana))
+        room = session_of(ana)
+        ben = await WireMember.open(server_url)
+        await ben.send(t="join", code=room.code, name="Ben")
+        await ben.receive_until("joined")
+        await until(pilot, lambda: room.room.phase is Phase.ASKING)
+
+        await pilot.press("ctrl+q")
+        assert isinstance(ana.screen, QuitDialog)
+        await pilot.press("n")
+        assert not isinstance(ana.screen, QuitDialog)
+        await pilot.press("ctrl+q", "y")
+        left = await ben.receive_until("event")
+        assert left["kind"] == "left"
+        assert left["by"] == "a"
+        await until(pilot, lambda: not ana.is_running)
+        await ben.close()
+
+
+async def test_the_partner_leaving_is_said_calmly(server_url: str) -> None:
+    """When the partner leaves, the room shows it has ended and ctrl+q quits without asking."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: in_room(ana))
+        room = session_of(ana)
+        ben = await WireMember.open(server_url)
+        await ben.send(t="join", code=room.code, name="Ben")
+        await ben.receive_until("joined")
+        await ben.send(t="leave")
+        await until(pilot, lambda: room.room.phase is Phase.ENDED)
+        assert room.room_log[-1].kind is EventKind.LEFT
+        assert "The session has ended" in str(room.query_one(TurnPrompt).render())
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not ana.is_running)
+
+
+async def test_f1_explains_the_flow_and_listening_mode() -> None:
+    """F1 opens the guide to ask → share → reflect → confirm → swap; escape closes it."""
+    app = FiresideApp(Entry("ws://127.0.0.1:9", "Ana"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        guide = str(app.screen.query_one("#guide Static").render())
+        for step in ("Ask.", "Share.", "Reflect.", "Confirm.", "Swap.", "Listening mode"):
+            assert step in guide
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)

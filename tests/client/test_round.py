@@ -1,0 +1,107 @@
+"""Two partners, each in their own FiresideApp, take a full turn against a real server."""
+
+from textual.message import Message
+
+from client.app import FiresideApp
+from client.decks import WARM_UP
+from client.entry import Entry
+from client.messages import Refused
+from client.widgets.composer import Composer
+from client.widgets.deck_panel import DeckPanel
+from client.widgets.listening_banner import ListeningBanner
+from client.widgets.reflection_starters import ReflectionStarters
+from client.widgets.status_line import StatusLine
+from client.widgets.transcript import Transcript, TranscriptEntry
+from shared.errors import ErrorCode
+from shared.events import EventKind
+from shared.messages import Say
+from shared.seats import Phase, Seat
+from tests.client.drive import in_room, session_of, until
+
+SIZE = (100, 30)
+
+
+async def test_two_partners_finish_a_round(server_url: str) -> None:
+    """Ask, share, reflect and confirm bring both apps to round 2 with the roles swapped."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as ana_pilot:
+        await until(ana_pilot, lambda: in_room(ana))
+        code = session_of(ana).code
+        ben = FiresideApp(Entry(server_url, "Ben", code), enter_now=True)
+        async with ben.run_test(size=SIZE) as ben_pilot:
+            ana_room, ben_room = session_of(ana), session_of(ben)
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.ASKING)
+
+            # Ana asks the first warm-up card from the deck.
+            assert ana.focused is ana_room.query_one(DeckPanel)
+            await ana_pilot.press("enter")
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
+            assert ben_room.query_one(Transcript).query(TranscriptEntry).last().seq == 3
+
+            # Ben answers in two messages, then says he is done.
+            await ben_pilot.press(*"A long day", "ctrl+s")
+            await ben_pilot.press(*"but a good one", "ctrl+s")
+            await ben_pilot.press("f3")
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.REFLECTING)
+
+            # Ana reflects, starting from a starter.
+            assert ana_room.query_one(ReflectionStarters).display
+            ana_room.query_one(ReflectionStarters).focus()
+            await ana_pilot.press("enter", *"it was long but good", "ctrl+s")
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.CONFIRMING)
+
+            await ben_pilot.press("f5")
+            await until(ana_pilot, lambda: ana_room.room.round == 2)
+            await until(ben_pilot, lambda: ben_room.room.round == 2)
+
+            assert ben_room.room.asker is Seat.B
+            assert ben_room.query_one(DeckPanel).display
+            assert ana_room.query_one(ListeningBanner).display
+            # joined, joined, ask, say, say, done, reflect, confirm: once each, in order.
+            seqs = ana_room.query_one(Transcript).seqs
+            assert seqs == ben_room.query_one(Transcript).seqs == list(range(1, 9))
+            reflection = ana_room.room_log[-2]
+            assert reflection.kind is EventKind.REFLECT
+            assert reflection.text == "What I heard is… it was long but good"
+            assert ana_room.room_log[2].card == WARM_UP.cards[0].id
+
+
+async def test_listening_mode_closes_the_composer_and_the_server_refuses_a_say(
+    server_url: str,
+) -> None:
+    """The listener cannot type, ctrl+s does nothing, and a `say` sent anyway is `listening`."""
+    refusals: list[Refused] = []
+
+    def keep_refusals(message: Message) -> None:
+        if isinstance(message, Refused):
+            refusals.append(message)
+
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as ana_pilot:
+        await until(ana_pilot, lambda: in_room(ana))
+        ben = FiresideApp(Entry(server_url, "Ben", session_of(ana).code), enter_now=True)
+        async with ben.run_test(size=SIZE, message_hook=keep_refusals) as ben_pilot:
+            ben_room = session_of(ben)
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.ASKING)
+
+            composer = ben_room.query_one(Composer)
+            assert composer.disabled
+            assert ben_room.query_one(ListeningBanner).display
+            assert ben_room.check_action("send", ("say",)) is False
+            await ben_pilot.press(*"advice", "ctrl+s")
+            assert composer.text == ""
+            log_before = list(ben_room.room_log)
+
+            # Bypass the client's own gate: the server must still refuse.
+            assert await ben_room.link.send(Say(text="let me fix this for you"))
+            await until(ben_pilot, lambda: refusals)
+            assert refusals[0].error.code is ErrorCode.LISTENING
+            assert ben_room.room_log == log_before
+            assert "listening" in ben_room.query_one(StatusLine).sentence
+
+            # A nod is what the listener may send, and both sides see it.
+            await ben_pilot.press("2")
+            ana_room = session_of(ana)
+            await until(ana_pilot, lambda: ana_room.room_log[-1].kind is EventKind.NOD)
+            assert ben.focused is not composer

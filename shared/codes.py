@@ -8,7 +8,10 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 10
 """Ten symbols of five bits: 50 random bits, above the contract's 40."""
 
-_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+"""The hyphen-minus, and the dashes a chat app or word processor may put in its place."""
+
+_MATCHED_AS = str.maketrans({"O": "0", "I": "1", "L": "1", **dict.fromkeys(_DASHES)})
 
 
 def new_code() -> str:
@@ -19,5 +22,4 @@ def new_code() -> str:
 
 def normalize_code(typed: str) -> str:
     """The code as matched: case, spaces and dashes ignored, look-alike letters read as digits."""
-    squeezed = "".join(typed.split()).replace("-", "").upper()
-    return squeezed.translate(_LOOKALIKES)
+    return "".join(typed.split()).upper().translate(_MATCHED_AS)

@@ -57,10 +57,16 @@ def test_a_new_code_normalizes_to_itself_without_the_dash() -> None:
         "K-7-M-2-Q-X-9-P-4-R",
         "k7m2Q\tx9P4r\n",
         "k7m2q--x9p4r",
+        "K7M2Q\u2013X9P4R",
+        "K7M2Q \u2014 X9P4R",
+        "K7M2Q\u2010X9P4R",
+        "K7M2Q\u2011X9P4R",
+        "K7M2Q\u2212X9P4R",
+        "K7M2Q\u00a0X9P4R",
     ],
 )
 def test_case_spaces_and_dashes_are_ignored(typed: str) -> None:
-    """A code typed in any case, with spaces or dashes anywhere, matches the shown one."""
+    """Any case, and spaces or dashes (typographic ones too) anywhere, match the shown code."""
     assert normalize_code(typed) == "K7M2QX9P4R"
 
 

@@ -65,6 +65,7 @@ _PLACEHOLDERS = {
     MessageType.SAY: "Share whatever comes… (ctrl+s sends, F3 when you are done)",
     MessageType.REFLECT: "What I heard is… (ctrl+s sends)",
 }
+_CLOSED = "The composer opens when it is your turn to write."
 _MOVES: dict[MessageType, ClientMessage] = {
     MessageType.HANDOVER: Handover(),
     MessageType.DONE: Done(),
@@ -163,7 +164,7 @@ class SessionScreen(Screen[str | None]):
         )
 
     def on_refused(self, message: Refused) -> None:
-        self.query_one(StatusLine).say(message.error.message, trouble=True)
+        self.query_one(StatusLine).say(f"Not sent: {message.error.message}.", trouble=True)
 
     def on_link_down(self, message: LinkDown) -> None:
         self.query_one(TypingIndicator).writer = None
@@ -276,7 +277,13 @@ class SessionScreen(Screen[str | None]):
             self.room.phase is Phase.WAITING and outlook is not None
         )
         may = self._may
-        self.query_one(DeckPanel).display = may(MessageType.ASK)
+        deck = self.query_one(DeckPanel)
+        deck_was_shown = deck.display
+        deck.display = may(MessageType.ASK)
+        if deck.display and not deck_was_shown:
+            # Only when the turn begins: a nod must not move the cursor while the asker browses.
+            asked = {event.card for event in self.room_log if event.card is not None}
+            deck.offer(self.room.round, asked)
         self.query_one(ReflectionStarters).display = may(MessageType.REFLECT)
         self._open_composer(next((kind for kind in _WRITTEN if may(kind)), None))
         self.refresh_bindings()
@@ -285,7 +292,7 @@ class SessionScreen(Screen[str | None]):
         composer = self.query_one(Composer)
         was_open = not composer.disabled
         composer.disabled = kind is None
-        composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else ""
+        composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else _CLOSED
         if kind is None or was_open:
             return
         # A new turn: put the person where they act first.

@@ -35,14 +35,16 @@ class WelcomeScreen(Screen[None]):
             yield Static(Text("Fireside", style="bold"), id="title")
             yield Static(INTRO, id="intro")
             yield Label("Server")
-            yield Input(self.entry.server, id="server")
+            yield Input(self.entry.server, id="server", compact=True)
             yield Label("Your name")
-            yield Input(self.entry.name, id="name")
+            yield Input(self.entry.name, id="name", compact=True)
             yield Label("Room code (to join your partner)")
-            yield Input(self.entry.code or "", placeholder="e.g. 7KQ2M-XW9PD", id="code")
+            yield Input(
+                self.entry.code or "", placeholder="e.g. 7KQ2M-XW9PD", id="code", compact=True
+            )
             with Horizontal(id="choices"):
-                yield Button("Create a room", id="create", variant="primary")
-                yield Button("Join with the code", id="join")
+                yield Button("Create a room", id="create", variant="primary", compact=True)
+                yield Button("Join with the code", id="join", compact=True)
             yield Static("", id="problem")
         yield Footer()
 

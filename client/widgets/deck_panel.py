@@ -7,10 +7,13 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from client.decks import DECKS, Card
+from client.decks import DECKS, DEEPER, WARM_UP, Card
 
 OWN_WORDS = "own"
 _CARDS = {card.id: card for deck in DECKS for card in deck.cards}
+
+WARM_UP_ROUNDS = 4
+"""Rounds that open on the warm-up deck (each partner asks twice) before deeper cards lead."""
 
 
 class DeckPanel(OptionList):
@@ -34,6 +37,15 @@ class DeckPanel(OptionList):
         options.append(Option(Text("✎ Write your own question below"), id=OWN_WORDS))
         super().__init__(*options, id=id)
         self.border_title = "Question cards"
+
+    def offer(self, round: int, asked: set[str]) -> None:
+        """Tick the cards already asked and put the cursor on a good next one for this round."""
+        for card in _CARDS.values():
+            tick = Text("✓ ", style="dim") if card.id in asked else Text()
+            self.replace_option_prompt(card.id, tick + Text(card.text))
+        decks = (WARM_UP, DEEPER) if round <= WARM_UP_ROUNDS else (DEEPER, WARM_UP)
+        fresh = [card for deck in decks for card in deck.cards if card.id not in asked]
+        self.highlighted = self.get_option_index(fresh[0].id if fresh else OWN_WORDS)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -28,7 +28,8 @@ class Transcript(VerticalScroll):
             # Our own `left` can arrive while the app is closing: nobody is looking any more.
             return
         self.mount(TranscriptEntry(event, me))
-        self.scroll_end(animate=False)
+        # After the refresh, so the new entry's height counts.
+        self.call_after_refresh(self.scroll_end, animate=False)
 
     @property
     def seqs(self) -> list[int]:

@@ -105,3 +105,21 @@ async def test_listening_mode_closes_the_composer_and_the_server_refuses_a_say(
             ana_room = session_of(ana)
             await until(ana_pilot, lambda: ana_room.room_log[-1].kind is EventKind.NOD)
             assert ben.focused is not composer
+
+
+async def test_nod_keys_are_plain_digits_while_holding_the_floor(server_url: str) -> None:
+    """For the floor holder 1, 2 and 3 are text in the composer, never a nod."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as ana_pilot:
+        await until(ana_pilot, lambda: in_room(ana))
+        ben = FiresideApp(Entry(server_url, "Ben", session_of(ana).code), enter_now=True)
+        async with ben.run_test(size=SIZE):
+            ana_room = session_of(ana)
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
+            ana_room.query_one(Composer).focus()
+            await ana_pilot.press(*"123 go", "ctrl+s")
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.SHARING)
+            assert [event.kind for event in ana_room.room_log][2:] == [EventKind.ASK]
+            assert ana_room.room_log[-1].text == "123 go"
+            assert ana_room.room_log[-1].card is None
+            assert ana_room.query_one(Composer).text == ""

@@ -3,16 +3,35 @@
 import ipaddress
 import socket
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-def local_addresses() -> list[str]:
-    """The host's own addresses from its name, loopback only when there is nothing else."""
+# A documentation address (RFC 5737): only used to ask the kernel which route it would take.
+_ROUTE_PROBE = ("192.0.2.1", 9)
+
+
+def _named_addresses() -> list[Address]:
+    """What the host name resolves to; often just loopback on Debian-style hosts."""
     try:
         infos = socket.getaddrinfo(socket.gethostname(), None, type=socket.SOCK_STREAM)
     except OSError:
-        infos = []
-    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
-    for _family, _type, _proto, _name, sockaddr in infos:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        return []
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+def _routed_address() -> list[Address]:
+    """The source address of the default route: connecting a UDP socket sends no packet."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(_ROUTE_PROBE)
+            return [ipaddress.ip_address(probe.getsockname()[0])]
+    except OSError:
+        return []
+
+
+def local_addresses() -> list[str]:
+    """The host's own addresses, IPv4 first; loopback only when there is nothing else."""
+    found: list[Address] = []
+    for address in _routed_address() + _named_addresses():
         # A link-local IPv6 address needs a zone the partner cannot know: useless in a command.
         if address not in found and not (address.version == 6 and address.is_link_local):
             found.append(address)

@@ -42,9 +42,7 @@ _ENTRY_REFUSALS = {
     ErrorCode.RATE_LIMITED: "Too many attempts from here; wait a minute and try again.",
 }
 
-_ROOM_GONE = (
-    "The room is no longer on the server (it may have restarted), so the session cannot go on."
-)
+_ROOM_GONE = "The server no longer has this room (did it restart?); the session cannot go on."
 
 
 @dataclass

@@ -105,6 +105,8 @@ class SessionScreen(Screen[str | None]):
         self.code = ""
         self.link = RoomLink(entry.server, entry.message(), self.post_message)
         self._typing_sent = False
+        self.stopped = False
+        """The link has stopped for good: nothing can be sent from this window any more."""
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -171,7 +173,9 @@ class SessionScreen(Screen[str | None]):
         self.query_one(StatusLine).say(message.sentence, trouble=True)
 
     def on_link_closed(self, message: LinkClosed) -> None:
+        self.stopped = True
         self.query_one(StatusLine).say(message.sentence, trouble=True)
+        self.show_room()
 
     def on_could_not_enter(self, message: CouldNotEnter) -> None:
         self.dismiss(message.sentence)
@@ -183,7 +187,7 @@ class SessionScreen(Screen[str | None]):
         kind = _message_type(action, parameters)
         if kind is None:
             return True
-        if self.me is None:
+        if self.me is None or self.stopped:
             return False
         if self.room.may(self.me, kind):
             return True
@@ -237,7 +241,7 @@ class SessionScreen(Screen[str | None]):
 
     def ask_to_quit(self) -> None:
         """Quitting leaves the room for both, so ask first unless it is over anyway."""
-        if self.me is None or self.room.phase is Phase.ENDED:
+        if self.me is None or self.stopped or self.room.phase is Phase.ENDED:
             self.app.exit()
             return
         self.app.push_screen(QuitDialog(), callback=self._quit_answered)
@@ -267,8 +271,10 @@ class SessionScreen(Screen[str | None]):
         """Bring every widget in line with the room after a change."""
         outlook = self._outlook()
         self.query_one(SessionHeader).outlook = outlook
-        self.query_one(TurnPrompt).outlook = outlook
-        listening = outlook is not None and outlook.listening
+        prompt = self.query_one(TurnPrompt)
+        prompt.outlook = outlook
+        prompt.display = prompt.display and not self.stopped
+        listening = outlook is not None and outlook.listening and not self.stopped
         banner = self.query_one(ListeningBanner)
         banner.speaker = outlook.partner_name if outlook is not None and listening else None
         if not listening:
@@ -300,7 +306,7 @@ class SessionScreen(Screen[str | None]):
         first.focus()
 
     def _may(self, kind: MessageType) -> bool:
-        return self.me is not None and self.room.may(self.me, kind)
+        return self.me is not None and not self.stopped and self.room.may(self.me, kind)
 
 
 def _message_type(action: str, parameters: tuple[object, ...]) -> MessageType | None:

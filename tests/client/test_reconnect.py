@@ -6,6 +6,7 @@ from client.app import FiresideApp
 from client.connection import SeatTicket
 from client.entry import Entry
 from client.messages import LinkClosed, LinkDown, Seated
+from client.widgets.composer import Composer
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript
 from shared.events import Event, EventKind, RoomState
@@ -75,6 +76,8 @@ async def test_a_seat_opened_elsewhere_stops_this_window(server_url: str) -> Non
         await until(pilot, lambda: any(isinstance(m, LinkClosed) for m in seen))
         assert "opened elsewhere" in room.query_one(StatusLine).sentence
         assert not any(isinstance(m, LinkDown) for m in seen)
+        assert room.check_action("nod", ("heart",)) is False
+        assert room.query_one(Composer).disabled
         await elsewhere.close()
 
 

@@ -12,7 +12,7 @@ _YOUR_TURN = {
     " F2 hands the asking to your partner.",
     Phase.SHARING: "Your turn to share: take your time. ctrl+s sends, F3 when you are done;"
     " F4 if you would rather not answer.",
-    Phase.REFLECTING: "Say back what you heard and why it makes sense. Starters on the right;"
+    Phase.REFLECTING: "Say back what you heard and why it makes sense; tab reaches the starters."
     " ctrl+s sends.",
     Phase.CONFIRMING: "Did you feel heard? F5: yes, you heard me. F6: there's more.",
 }

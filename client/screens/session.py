@@ -252,6 +252,10 @@ class SessionScreen(Screen[str | None]):
             self.app.exit()
 
     async def _send(self, message: ClientMessage, *, then_clear: Composer | None = None) -> None:
+        if self._typing_sent and not isinstance(message, Nod):
+            # While we still hold the floor: after this message `typing` may be refused.
+            self._typing_sent = False
+            await self.link.send(Typing(on=False))
         if await self.link.send(message):
             if then_clear is not None:
                 then_clear.take_text()
@@ -299,7 +303,11 @@ class SessionScreen(Screen[str | None]):
         was_open = not composer.disabled
         composer.disabled = kind is None
         composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else _CLOSED
-        if kind is None or was_open:
+        if kind is None:
+            # The turn moved on: a half-written question must not become the next answer.
+            composer.take_text()
+            return
+        if was_open:
             return
         # A new turn: put the person where they act first.
         first = self.query_one(DeckPanel) if kind is MessageType.ASK else composer

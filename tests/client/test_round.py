@@ -17,6 +17,7 @@ from shared.events import EventKind
 from shared.messages import Say
 from shared.seats import Phase, Seat
 from tests.client.drive import in_room, session_of, until
+from tests.timing import seconds
 
 SIZE = (100, 30)
 
@@ -109,8 +110,9 @@ async def test_listening_mode_closes_the_composer_and_the_server_refuses_a_say(
 
 async def test_nod_keys_are_plain_digits_while_holding_the_floor(server_url: str) -> None:
     """For the floor holder 1, 2 and 3 are text in the composer, never a nod."""
+    seen: list[Message] = []
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
-    async with ana.run_test(size=SIZE) as ana_pilot:
+    async with ana.run_test(size=SIZE, message_hook=seen.append) as ana_pilot:
         await until(ana_pilot, lambda: in_room(ana))
         ben = FiresideApp(Entry(server_url, "Ben", session_of(ana).code), enter_now=True)
         async with ben.run_test(size=SIZE):
@@ -123,3 +125,6 @@ async def test_nod_keys_are_plain_digits_while_holding_the_floor(server_url: str
             assert ana_room.room_log[-1].text == "123 go"
             assert ana_room.room_log[-1].card is None
             assert ana_room.query_one(Composer).text == ""
+            # Writing was announced and withdrawn while Ana still held the floor: no refusals.
+            await ana_pilot.pause(seconds(0.3))
+            assert not [m for m in seen if isinstance(m, Refused)]

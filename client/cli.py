@@ -10,6 +10,13 @@ from client.entry import DEFAULT_PORT, DEFAULT_SERVER, Entry, default_name
 from shared.fields import name_problem
 
 
+def _port(text: str) -> int:
+    """A TCP port from 1 to 65535; anything else is one line of usage, not a traceback."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 1 to 65535")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fireside",
@@ -21,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
         "host", help="run a server here, create a room and invite your partner"
     )
     host.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default {DEFAULT_PORT})",
     )
     host.add_argument("--name", help="your name as your partner sees it")
 

@@ -83,6 +83,7 @@ class RoomLink:
         self.entry = entry
         self.ticket: SeatTicket | None = None
         self.websocket: ClientConnection | None = None
+        """The connection we hold a seat on, or None while (re)connecting."""
         self._post = post
         self._delays = delays
         self._leaving = False
@@ -100,7 +101,6 @@ class RoomLink:
                     proxy=None,
                     open_timeout=OPEN_TIMEOUT,
                 ) as websocket:
-                    self.websocket = websocket
                     failures = 0
                     stop = await self._converse(websocket)
                     close_code = websocket.close_code
@@ -164,7 +164,10 @@ class RoomLink:
                 # A frame we cannot read changes nothing we know; the next event carries the state.
                 continue
             if isinstance(reply, Joined):
+                # Only now may the person's messages go out: before it, the server would
+                # answer them `not_in_room`, and we would take that for a failed resume.
                 seated_here = True
+                self.websocket = websocket
                 self._seat(reply)
             elif isinstance(reply, Event):
                 self._pass_on((reply,))

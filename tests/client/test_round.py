@@ -23,7 +23,7 @@ SIZE = (100, 30)
 
 
 async def test_two_partners_finish_a_round(server_url: str) -> None:
-    """Ask, share, reflect and confirm bring both apps to round 2 with the roles swapped."""
+    """Ask, share, reflect, more, reflect, confirm: both apps reach round 2 with roles swapped."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as ana_pilot:
         await until(ana_pilot, lambda: in_room(ana))
@@ -40,8 +40,13 @@ async def test_two_partners_finish_a_round(server_url: str) -> None:
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
             assert ben_room.query_one(Transcript).query(TranscriptEntry).last().seq == 3
 
-            # Ben answers in two messages, then says he is done.
+            # Before a word, done is shown but dimmed and pass is offered; after one, the reverse.
+            assert ben_room.check_action("move", ("done",)) is None
+            assert ben_room.check_action("move", ("decline",)) is True
             await ben_pilot.press(*"A long day", "ctrl+s")
+            await until(ben_pilot, lambda: ben_room.room_log[-1].kind is EventKind.SAY)
+            assert ben_room.check_action("move", ("done",)) is True
+            assert ben_room.check_action("move", ("decline",)) is None
             await ben_pilot.press(*"but a good one", "ctrl+s")
             await ben_pilot.press("f3")
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.REFLECTING)
@@ -49,9 +54,18 @@ async def test_two_partners_finish_a_round(server_url: str) -> None:
             # Ana reflects, starting from a starter.
             assert ana_room.query_one(ReflectionStarters).display
             ana_room.query_one(ReflectionStarters).focus()
-            await ana_pilot.press("enter", *"it was long but good", "ctrl+s")
+            await ana_pilot.press("enter", *"it was long", "ctrl+s")
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.CONFIRMING)
 
+            # Not quite: Ben has more, then Ana reflects again and Ben feels heard.
+            await ben_pilot.press("f6")
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
+            await ben_pilot.press(*"and good", "ctrl+s")
+            await until(ben_pilot, lambda: ben_room.room_log[-1].kind is EventKind.SAY)
+            await ben_pilot.press("f3")
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.REFLECTING)
+            await ana_pilot.press(*"it was long but good", "ctrl+s")
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.CONFIRMING)
             await ben_pilot.press("f5")
             await until(ana_pilot, lambda: ana_room.room.round == 2)
             await until(ben_pilot, lambda: ben_room.room.round == 2)
@@ -59,12 +73,11 @@ async def test_two_partners_finish_a_round(server_url: str) -> None:
             assert ben_room.room.asker is Seat.B
             assert ben_room.query_one(DeckPanel).display
             assert ana_room.query_one(ListeningBanner).display
-            # joined, joined, ask, say, say, done, reflect, confirm: once each, in order.
+            # joined, joined, ask, say, say, done, reflect, more, say, done, reflect, confirm.
             seqs = ana_room.query_one(Transcript).seqs
-            assert seqs == ben_room.query_one(Transcript).seqs == list(range(1, 9))
-            reflection = ana_room.room_log[-2]
-            assert reflection.kind is EventKind.REFLECT
-            assert reflection.text == "What I heard is… it was long but good"
+            assert seqs == ben_room.query_one(Transcript).seqs == list(range(1, 13))
+            reflections = [e.text for e in ana_room.room_log if e.kind is EventKind.REFLECT]
+            assert reflections == ["What I heard is… it was long", "it was long but good"]
             assert ana_room.room_log[2].card == WARM_UP.cards[0].id
 
 

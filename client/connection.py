@@ -22,7 +22,7 @@ from shared.codec import MAX_REPLY, decode_reply, encode
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply, Event, Joined, MalformedReply, TypingNotice, parse_reply
 from shared.messages import ClientMessage, Create, Join, Leave, Resume
-from shared.seats import Seat
+from shared.seats import Phase, Seat
 
 SUBPROTOCOL = Subprotocol("fireside.1")
 
@@ -87,6 +87,7 @@ class RoomLink:
         self._post = post
         self._delays = delays
         self._leaving = False
+        self._ended = False
 
     async def run(self) -> None:
         """Stay in the room until we leave, the seat moves elsewhere or the room is gone."""
@@ -116,6 +117,10 @@ class RoomLink:
             finally:
                 self.websocket = None
             if stop or self._leaving:
+                return
+            if self._ended:
+                # Nothing can happen in an ended room: coming back would only show the same end.
+                self._post(LinkClosed("The session has ended and the connection is closed."))
                 return
             if close_code == CLOSE_TAKEN_OVER:
                 self._post(
@@ -191,6 +196,7 @@ class RoomLink:
     def _pass_on(self, events: Iterable[Event]) -> None:
         assert self.ticket is not None
         for event in self.ticket.take_fresh(events):
+            self._ended = event.state.phase is Phase.ENDED
             self._post(RoomEventArrived(event))
 
     def _entry_refused(self, error: ErrorReply) -> bool:

@@ -9,7 +9,8 @@ from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript
 from server.app import start_server
 from server.config import ServerConfig
-from tests.client.drive import in_room, session_of, until
+from shared.seats import Phase
+from tests.client.drive import WireMember, in_room, session_of, until
 
 
 async def test_a_server_shutdown_keeps_the_client_resuming() -> None:
@@ -27,3 +28,25 @@ async def test_a_server_shutdown_keeps_the_client_resuming() -> None:
         assert not any(isinstance(m, CouldNotEnter | LinkClosed) for m in seen)
         assert room.query_one(Transcript).seqs == [1]
         assert room.link.ticket is not None
+
+
+async def test_after_the_end_a_closed_connection_is_not_resumed() -> None:
+    """Once the partner has left, a server shutdown ends the link instead of retrying forever."""
+    running = await start_server(ServerConfig(port=0))
+    url = f"ws://127.0.0.1:{running.port}"
+    seen: list[Message] = []
+    app = FiresideApp(Entry(url, "Ana"), enter_now=True)
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await until(pilot, lambda: in_room(app))
+        room = session_of(app)
+        ben = await WireMember.open(url)
+        await ben.send(t="join", code=room.code, name="Ben")
+        await ben.receive_until("joined")
+        await ben.send(t="leave")
+        await until(pilot, lambda: room.room.phase is Phase.ENDED)
+        await running.close()
+        await until(pilot, lambda: any(isinstance(m, LinkClosed) for m in seen))
+        assert not any(isinstance(m, LinkDown) for m in seen)
+        assert room.query_one(StatusLine).sentence == (
+            "The session has ended and the connection is closed."
+        )

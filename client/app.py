@@ -7,6 +7,7 @@ from textual.binding import Binding, BindingType
 
 from client.entry import Entry
 from client.screens.help import HelpScreen
+from client.screens.quit_dialog import QuitDialog
 from client.screens.session import SessionScreen
 from client.screens.welcome import WelcomeScreen
 
@@ -39,5 +40,5 @@ class FiresideApp(App[None]):
         sessions = [screen for screen in self.screen_stack if isinstance(screen, SessionScreen)]
         if not sessions:
             self.exit()
-        elif self.screen is sessions[-1]:
+        elif not isinstance(self.screen, QuitDialog):
             sessions[-1].ask_to_quit()

@@ -21,9 +21,10 @@ async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> 
         await ben.receive_until("joined")
         await until(pilot, lambda: room.room.phase is Phase.ASKING)
 
-        await pilot.press("ctrl+q")
+        await pilot.press("f1", "ctrl+q", "ctrl+q")
         assert isinstance(ana.screen, QuitDialog)
-        await pilot.press("n")
+        assert sum(isinstance(screen, QuitDialog) for screen in ana.screen_stack) == 1
+        await pilot.press("n", "escape")
         assert not isinstance(ana.screen, QuitDialog)
         await pilot.press("ctrl+q", "y")
         left = await ben.receive_until("event")

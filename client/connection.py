@@ -88,10 +88,11 @@ class RoomLink:
         self._delays = delays
         self._leaving = False
         self._ended = False
+        self._failures = 0
+        """Attempts since we last held a seat: the backoff grows until a resume succeeds."""
 
     async def run(self) -> None:
         """Stay in the room until we leave, the seat moves elsewhere or the room is gone."""
-        failures = 0
         while True:
             try:
                 async with connect(
@@ -102,7 +103,6 @@ class RoomLink:
                     proxy=None,
                     open_timeout=OPEN_TIMEOUT,
                 ) as websocket:
-                    failures = 0
                     stop = await self._converse(websocket)
                     close_code = websocket.close_code
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
@@ -131,8 +131,8 @@ class RoomLink:
                 self._post(CouldNotEnter(f"The server at {self.url} closed the connection."))
                 return
             self._post(LinkDown("Connection lost — reconnecting…"))
-            await asyncio.sleep(self._delays[min(failures, len(self._delays) - 1)])
-            failures += 1
+            await asyncio.sleep(self._delays[min(self._failures, len(self._delays) - 1)])
+            self._failures += 1
 
     async def send(self, message: ClientMessage) -> bool:
         """Send one message; False when there is no open connection to send it on."""
@@ -187,6 +187,7 @@ class RoomLink:
         return False
 
     def _seat(self, joined: Joined) -> None:
+        self._failures = 0
         resumed = self.ticket is not None
         last_seq = self.ticket.last_seq if self.ticket is not None else 0
         self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq)

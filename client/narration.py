@@ -32,7 +32,6 @@ def who(event: Event, seat: Seat, me: Seat) -> str:
 def narrate(event: Event, me: Seat) -> Line:
     """The transcript line for `event`, as `me` sees it."""
     by = who(event, event.by, me)
-    other = who(event, event.by.partner, me)
     said = Text(event.text or "")
     kind = event.kind
     if kind is EventKind.ASK:
@@ -45,25 +44,22 @@ def narrate(event: Event, me: Seat) -> Line:
     if kind is EventKind.NOD:
         nod = NOD_WORDS[event.nod] if event.nod is not None else "nodded"
         return Line("nod", Text.assemble(f"{by}: ", (nod, "bold")))
-    return Line("quiet", Text(_quiet_sentence(event, by, other)))
+    return Line("quiet", Text(_quiet_sentence(event, me)))
 
 
-def _quiet_sentence(event: Event, by: str, other: str) -> str:
+def _quiet_sentence(event: Event, me: Seat) -> str:
     """The small print: presence and the moves that carry no words."""
+    by = who(event, event.by, me)
+    other = "you" if event.by.partner is me else who(event, event.by.partner, me)
     sentences = {
         EventKind.JOINED: f"{by} joined the room.",
         EventKind.AWAY: f"{by} lost the connection for a moment.",
         EventKind.BACK: f"{by} is back.",
-        EventKind.HANDOVER: f"{by} handed the asking to {_mid(other)}.",
+        EventKind.HANDOVER: f"{by} handed the asking to {other}.",
         EventKind.DONE: f"{by} finished sharing. Time to reflect back what was heard.",
         EventKind.DECLINE: f"{by} would rather not answer that one; another question is welcome.",
         EventKind.CONFIRM: f"{by} felt heard. Round {event.state.round}: the roles swap.",
         EventKind.MORE: f"{by} has more to say.",
         EventKind.LEFT: f"{by} left. The session has ended.",
     }
-    return sentences.get(event.kind, f"{by}: {event.kind}.")
-
-
-def _mid(name: str) -> str:
-    """A name in the middle of a sentence: `you`, not `You`."""
-    return "you" if name == "You" else name
+    return sentences[event.kind]

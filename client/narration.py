@@ -29,8 +29,8 @@ def who(event: Event, seat: Seat, me: Seat) -> str:
     return event.state.names.get(seat) or "Your partner"
 
 
-def narrate(event: Event, me: Seat) -> Line:
-    """The transcript line for `event`, as `me` sees it."""
+def narrate(event: Event, me: Seat, *, continues: bool = False) -> Line:
+    """The transcript line for `event`, as `me` sees it; `continues` drops a repeated name."""
     by = who(event, event.by, me)
     said = Text(event.text or "")
     kind = event.kind
@@ -38,7 +38,7 @@ def narrate(event: Event, me: Seat) -> Line:
         heading = f"{by} asked · round {event.state.round}"
         return Line("question", Text.assemble((heading, "bold"), "\n", said))
     if kind is EventKind.SAY:
-        return Line("words", Text.assemble((by, "bold"), "\n", said))
+        return Line("words", said if continues else Text.assemble((by, "bold"), "\n", said))
     if kind is EventKind.REFLECT:
         return Line("reflection", Text.assemble((f"{by} reflected back", "bold"), "\n", said))
     if kind is EventKind.NOD:

@@ -66,6 +66,7 @@ _PLACEHOLDERS = {
     MessageType.REFLECT: "What I heard is… (ctrl+s sends)",
 }
 _CLOSED = "The composer opens when it is your turn to write."
+_OVER = "Nothing more can be sent in this session."
 _MOVES: dict[MessageType, ClientMessage] = {
     MessageType.HANDOVER: Handover(),
     MessageType.DONE: Done(),
@@ -302,7 +303,9 @@ class SessionScreen(Screen[str | None]):
         composer = self.query_one(Composer)
         was_open = not composer.disabled
         composer.disabled = kind is None
-        composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else _CLOSED
+        over = self.stopped or self.room.phase is Phase.ENDED
+        closed = _OVER if over else _CLOSED
+        composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else closed
         if kind is None:
             # The turn moved on: a half-written question must not become the next answer.
             composer.take_text()

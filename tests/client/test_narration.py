@@ -32,3 +32,8 @@ def test_partner_words_stay_verbatim() -> None:
     said = narrate(event(EventKind.SAY, text="[bold]x[/]"), Seat.A)
     assert said.text.plain == "You\n[bold]x[/]"
     assert said.tone == "words"
+
+
+def test_a_continued_answer_drops_the_repeated_name() -> None:
+    """The second `say` in a row shows only the words."""
+    assert narrate(event(EventKind.SAY, text="more"), Seat.A, continues=True).text.plain == "more"

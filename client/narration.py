@@ -51,15 +51,17 @@ def _quiet_sentence(event: Event, me: Seat) -> str:
     """The small print: presence and the moves that carry no words."""
     by = who(event, event.by, me)
     other = "you" if event.by.partner is me else who(event, event.by.partner, me)
+    mine = event.by is me
+    is_, has = ("are", "have") if mine else ("is", "has")
     sentences = {
         EventKind.JOINED: f"{by} joined the room.",
         EventKind.AWAY: f"{by} lost the connection for a moment.",
-        EventKind.BACK: f"{by} is back.",
+        EventKind.BACK: f"{by} {is_} back.",
         EventKind.HANDOVER: f"{by} handed the asking to {other}.",
         EventKind.DONE: f"{by} finished sharing. Time to reflect back what was heard.",
         EventKind.DECLINE: f"{by} would rather not answer that one; another question is welcome.",
         EventKind.CONFIRM: f"{by} felt heard. Round {event.state.round}: the roles swap.",
-        EventKind.MORE: f"{by} has more to say.",
+        EventKind.MORE: f"{by} {has} more to say.",
         EventKind.LEFT: f"{by} left. The session has ended.",
     }
     return sentences[event.kind]

@@ -37,3 +37,10 @@ def test_partner_words_stay_verbatim() -> None:
 def test_a_continued_answer_drops_the_repeated_name() -> None:
     """The second `say` in a row shows only the words."""
     assert narrate(event(EventKind.SAY, text="more"), Seat.A, continues=True).text.plain == "more"
+
+
+def test_sentences_agree_with_you() -> None:
+    """`You are back` and `You have more to say`, but `Ana is back`."""
+    assert narrate(event(EventKind.BACK, by=Seat.A), Seat.A).text.plain == "You are back."
+    assert narrate(event(EventKind.BACK, by=Seat.A), Seat.B).text.plain == "Ana is back."
+    assert narrate(event(EventKind.MORE, by=Seat.A), Seat.A).text.plain == "You have more to say."

@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -67,6 +67,7 @@ _PLACEHOLDERS = {
 }
 _CLOSED = "The composer opens when it is your turn to write."
 _OVER = "Nothing more can be sent in this session."
+_NOD_KEYS = ("1", "2", "3")
 _MOVES: dict[MessageType, ClientMessage] = {
     MessageType.HANDOVER: Handover(),
     MessageType.DONE: Done(),
@@ -106,6 +107,10 @@ class SessionScreen(Screen[str | None]):
         self.code = ""
         self.link = RoomLink(entry.server, entry.message(), self.post_message)
         self._typing_sent = False
+        self._writing: MessageType | None = None
+        """What the open composer's words would become, or None while it is closed."""
+        self._drafts: dict[MessageType, str] = {}
+        """Words written but not sent when the composer closed, kept for that kind of turn."""
         self.stopped = False
         """The link has stopped for good: nothing can be sent from this window any more."""
 
@@ -210,7 +215,14 @@ class SessionScreen(Screen[str | None]):
         await self._send(build(text=text), then_clear=composer)
 
     async def action_move(self, kind_name: str) -> None:
-        await self._send(_MOVES[MessageType(kind_name)])
+        kind = MessageType(kind_name)
+        composer = self.query_one(Composer)
+        if kind is MessageType.DONE and composer.text.strip():
+            # Done with words still in the box: they are part of the answer, send them first.
+            await self.action_send(str(MessageType.SAY))
+            if composer.text.strip():
+                return
+        await self._send(_MOVES[kind])
 
     async def action_nod(self, kind_name: str) -> None:
         await self._send(Nod(kind=NodKind(kind_name)))
@@ -306,15 +318,36 @@ class SessionScreen(Screen[str | None]):
         over = self.stopped or self.room.phase is Phase.ENDED
         closed = _OVER if over else _CLOSED
         composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else closed
-        if kind is None:
-            # The turn moved on: a half-written question must not become the next answer.
-            composer.take_text()
+        if kind is self._writing:
             return
+        # The turn moved on: unsent words are kept for their own kind of turn, so a
+        # half-written question never becomes the next answer and nothing is lost.
+        if self._writing is not None and composer.text.strip():
+            self._drafts[self._writing] = composer.text
+        composer.take_text()
+        self._writing = kind
+        if kind is None:
+            return
+        draft = self._drafts.pop(kind, None)
+        if draft is not None:
+            composer.insert(draft)
         if was_open:
             return
         # A new turn: put the person where they act first.
         first = self.query_one(DeckPanel) if kind is MessageType.ASK else composer
         first.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A listener who types or tries to send is told, calmly, why nothing happens."""
+        outlook = self._outlook()
+        if outlook is None or self.stopped or not outlook.listening:
+            return
+        typed = event.is_printable and event.character not in _NOD_KEYS
+        if typed or event.key == "ctrl+s":
+            self.query_one(StatusLine).say(
+                f"{outlook.partner_name} has the floor and you are listening, "
+                "so nothing was sent. Nod with 1, 2 or 3."
+            )
 
     def _may(self, kind: MessageType) -> bool:
         return self.me is not None and not self.stopped and self.room.may(self.me, kind)

@@ -105,6 +105,8 @@ async def test_listening_mode_closes_the_composer_and_the_server_refuses_a_say(
             assert ben_room.check_action("send", ("say",)) is False
             await ben_pilot.press(*"advice", "ctrl+s")
             assert composer.text == ""
+            status = ben_room.query_one(StatusLine)
+            assert "Ana has the floor and you are listening, so nothing was sent" in status.sentence
             log_before = list(ben_room.room_log)
 
             # Bypass the client's own gate: the server must still refuse.
@@ -141,3 +143,29 @@ async def test_nod_keys_are_plain_digits_while_holding_the_floor(server_url: str
             # Writing was announced and withdrawn while Ana still held the floor: no refusals.
             await ana_pilot.pause(seconds(0.3))
             assert not [m for m in seen if isinstance(m, Refused)]
+
+
+async def test_done_with_unsent_words_sends_them_first(server_url: str) -> None:
+    """F3 with words still in the composer shares them as a `say`, then yields: nothing is lost."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as ana_pilot:
+        await until(ana_pilot, lambda: in_room(ana))
+        ben = FiresideApp(Entry(server_url, "Ben", session_of(ana).code), enter_now=True)
+        async with ben.run_test(size=SIZE) as ben_pilot:
+            ana_room, ben_room = session_of(ana), session_of(ben)
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
+            await ana_pilot.press("enter")
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
+
+            await ben_pilot.press(*"first part", "ctrl+s")
+            await until(ben_pilot, lambda: ben_room.room_log[-1].kind is EventKind.SAY)
+            await ben_pilot.press(*"and the rest", "f3")
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.REFLECTING)
+
+            kinds = [(event.kind, event.text) for event in ana_room.room_log[-3:]]
+            assert kinds == [
+                (EventKind.SAY, "first part"),
+                (EventKind.SAY, "and the rest"),
+                (EventKind.DONE, None),
+            ]
+            assert ben_room.query_one(Composer).text == ""

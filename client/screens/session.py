@@ -95,6 +95,8 @@ class SessionScreen(Screen[str | None]):
         Binding("1", "nod('heart')", "♥"),
         Binding("2", "nod('hear')", "I hear you"),
         Binding("3", "nod('time')", "Take your time"),
+        Binding("pageup", "scroll_transcript(-1)", "Earlier", show=False),
+        Binding("pagedown", "scroll_transcript(1)", "Later", show=False),
     ]
 
     def __init__(self, entry: Entry) -> None:
@@ -213,6 +215,13 @@ class SessionScreen(Screen[str | None]):
             self.query_one(StatusLine).say(f"{what} {problem}.", trouble=True)
             return
         await self._send(build(text=text), then_clear=composer)
+
+    def action_scroll_transcript(self, pages: int) -> None:
+        transcript = self.query_one(Transcript)
+        if pages < 0:
+            transcript.scroll_page_up()
+        else:
+            transcript.scroll_page_down()
 
     async def action_move(self, kind_name: str) -> None:
         kind = MessageType(kind_name)
@@ -344,10 +353,7 @@ class SessionScreen(Screen[str | None]):
             return
         typed = event.is_printable and event.character not in _NOD_KEYS
         if typed or event.key == "ctrl+s":
-            self.query_one(StatusLine).say(
-                f"{outlook.partner_name} has the floor and you are listening, "
-                "so nothing was sent. Nod with 1, 2 or 3."
-            )
+            self.query_one(ListeningBanner).remind()
 
     def _may(self, kind: MessageType) -> bool:
         return self.me is not None and not self.stopped and self.room.may(self.me, kind)

@@ -11,14 +11,30 @@ class ListeningBanner(Static):
     speaker: var[str | None] = var(None)
     """The name of whoever holds the floor (plain text), or None when not listening."""
 
+    reminded: var[bool] = var(False)
+    """The listener tried to write or send: say that nothing went out, until the floor moves."""
+
+    def remind(self) -> None:
+        """Tell the listener, in place, that what they tried was not sent."""
+        self.reminded = True
+
     def watch_speaker(self, speaker: str | None) -> None:
-        self.display = speaker is not None
-        if speaker is None:
+        self.reminded = False
+        self._show()
+
+    def watch_reminded(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        self.display = self.speaker is not None
+        if self.speaker is None:
             return
+        nods = "Nod quietly with 1 ♥   2 I hear you   3 take your time"
+        self.set_class(self.reminded, "reminded")
         self.update(
             Text.assemble(
-                (speaker, "bold"),
+                (self.speaker, "bold"),
                 " has the floor. You are listening: no judging, no fixing, just listen.\n",
-                "Nod quietly with 1 ♥   2 I hear you   3 take your time",
+                f"Nothing was sent. {nods}." if self.reminded else nods,
             )
         )

@@ -22,6 +22,10 @@ class TranscriptEntry(Static):
 class Transcript(VerticalScroll):
     """Every event in order, each exactly once; scrolls to the newest."""
 
+    # Tab moves between the things that act (cards, starters, the composer); the
+    # screen scrolls the transcript with page up and page down instead.
+    can_focus = False
+
     _last: Event | None = None
 
     def add(self, event: Event, me: Seat) -> None:

@@ -105,8 +105,8 @@ async def test_listening_mode_closes_the_composer_and_the_server_refuses_a_say(
             assert ben_room.check_action("send", ("say",)) is False
             await ben_pilot.press(*"advice", "ctrl+s")
             assert composer.text == ""
-            status = ben_room.query_one(StatusLine)
-            assert "Ana has the floor and you are listening, so nothing was sent" in status.sentence
+            banner = ben_room.query_one(ListeningBanner)
+            assert "Nothing was sent." in str(banner.render())
             log_before = list(ben_room.room_log)
 
             # Bypass the client's own gate: the server must still refuse.

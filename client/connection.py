@@ -33,8 +33,11 @@ RECONNECT_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
 # connection resumed this seat. Every other close keeps the seat, so we resume.
 CLOSE_AFTER_LEAVE = 1000
 CLOSE_TAKEN_OVER = 4001
+CLOSE_WINDOW_CLOSED = 1001
 
 OPEN_TIMEOUT = 5.0
+CLOSE_TIMEOUT = 2.0
+"""Quitting waits at most this long for the server to acknowledge the close."""
 
 _ENTRY_REFUSALS = {
     ErrorCode.NO_ROOM: "No room has that code. Check it with your partner and try again.",
@@ -102,8 +105,15 @@ class RoomLink:
                     compression=None,
                     proxy=None,
                     open_timeout=OPEN_TIMEOUT,
+                    close_timeout=CLOSE_TIMEOUT,
                 ) as websocket:
-                    stop = await self._converse(websocket)
+                    try:
+                        stop = await self._converse(websocket)
+                    except asyncio.CancelledError:
+                        # The window is closing. Without this the connection would close
+                        # with 1011, which reads as a fault; the seat is kept either way.
+                        await websocket.close(CLOSE_WINDOW_CLOSED, "the window was closed")
+                        raise
                     close_code = websocket.close_code
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
                 if self.ticket is None:

@@ -1,5 +1,10 @@
 """Quitting asks first and leaving ends the session for the partner; F1 explains the flow."""
 
+import asyncio
+import logging
+
+import pytest
+
 from client.app import FiresideApp
 from client.entry import Entry
 from client.screens.help import HelpScreen
@@ -8,6 +13,7 @@ from client.widgets.turn_prompt import TurnPrompt
 from shared.events import EventKind
 from shared.seats import Phase
 from tests.client.drive import WireMember, in_room, session_of, until
+from tests.timing import seconds
 
 
 async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> None:
@@ -49,6 +55,32 @@ async def test_the_partner_leaving_is_said_calmly(server_url: str) -> None:
         assert "The session has ended" in str(room.query_one(TurnPrompt).render())
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not ana.is_running)
+
+
+async def test_a_quitting_window_closes_its_connection_as_going_away(
+    server_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Quitting closes the websocket with 1001, so the server never logs it as a fault (1011)."""
+    caplog.set_level(logging.INFO, logger="server.net")
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: in_room(ana))
+        ben = await WireMember.open(server_url)
+        await ben.send(t="join", code=session_of(ana).code, name="Ben")
+        await ben.receive_until("joined")
+        await ben.send(t="leave")
+        await until(pilot, lambda: session_of(ana).room.phase is Phase.ENDED)
+        await pilot.press("ctrl+q")
+
+    def closes() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "closed with code" in r.getMessage()]
+
+    # The server logs each close once its handler has finished; give it a moment.
+    for _ in range(int(seconds(3) / 0.02)):
+        if len(closes()) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert sorted(line.rsplit(" ", 1)[1] for line in closes()) == ["1000", "1001"]
 
 
 async def test_f1_explains_the_flow_and_listening_mode() -> None:

@@ -1,5 +1,6 @@
 """Helpers that drive the client in tests: wait for a condition, enter a room, speak raw msgpack."""
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -50,11 +51,20 @@ class WireMember:
         )
         return cls(websocket)
 
+    @classmethod
+    async def join(cls, url: str, code: str, name: str = "Ben") -> "WireMember":
+        """A partner seated in the room `code` (its `joined` reply read)."""
+        member = await cls.open(url)
+        await member.send(t="join", code=code, name=name)
+        await member.receive_until("joined")
+        return member
+
     async def send(self, **message: Any) -> None:
         await self.websocket.send(encode(message))
 
     async def receive(self) -> dict[str, Any]:
-        frame = await self.websocket.recv()
+        async with asyncio.timeout(seconds(3)):
+            frame = await self.websocket.recv()
         assert isinstance(frame, bytes)
         return decode_reply(frame)
 

@@ -22,9 +22,7 @@ async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> 
     async with ana.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: in_room(ana))
         room = session_of(ana)
-        ben = await WireMember.open(server_url)
-        await ben.send(t="join", code=room.code, name="Ben")
-        await ben.receive_until("joined")
+        ben = await WireMember.join(server_url, room.code, "Ben")
         await until(pilot, lambda: room.room.phase is Phase.ASKING)
 
         await pilot.press("f1", "ctrl+q", "ctrl+q")
@@ -46,9 +44,7 @@ async def test_the_partner_leaving_is_said_calmly(server_url: str) -> None:
     async with ana.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: in_room(ana))
         room = session_of(ana)
-        ben = await WireMember.open(server_url)
-        await ben.send(t="join", code=room.code, name="Ben")
-        await ben.receive_until("joined")
+        ben = await WireMember.join(server_url, room.code, "Ben")
         await ben.send(t="leave")
         await until(pilot, lambda: room.room.phase is Phase.ENDED)
         assert room.room_log[-1].kind is EventKind.LEFT
@@ -65,9 +61,7 @@ async def test_a_quitting_window_closes_its_connection_as_going_away(
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: in_room(ana))
-        ben = await WireMember.open(server_url)
-        await ben.send(t="join", code=session_of(ana).code, name="Ben")
-        await ben.receive_until("joined")
+        ben = await WireMember.join(server_url, session_of(ana).code, "Ben")
         await ben.send(t="leave")
         await until(pilot, lambda: session_of(ana).room.phase is Phase.ENDED)
         await pilot.press("ctrl+q")

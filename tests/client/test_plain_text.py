@@ -21,9 +21,7 @@ async def test_partner_markup_is_shown_literally(server_url: str) -> None:
     async with ana.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: in_room(ana))
         room = session_of(ana)
-        ben = await WireMember.open(server_url)
-        await ben.send(t="join", code=room.code, name=NAME)
-        await ben.receive_until("joined")
+        ben = await WireMember.join(server_url, room.code, NAME)
         await until(pilot, lambda: room.room.phase is Phase.ASKING)
         await pilot.press("f2")  # hand the asking to Ben
         await until(pilot, lambda: room.room_log[-1].kind is EventKind.HANDOVER)

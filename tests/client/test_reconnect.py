@@ -23,9 +23,7 @@ async def test_a_dropped_connection_resumes_with_the_transcript_whole(server_url
     async with ana.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await until(pilot, lambda: in_room(ana))
         room = session_of(ana)
-        ben = await WireMember.open(server_url)
-        await ben.send(t="join", code=room.code, name="Ben")
-        await ben.receive_until("joined")
+        ben = await WireMember.join(server_url, room.code, "Ben")
         await until(pilot, lambda: room.room.phase is Phase.ASKING)
         await pilot.press("enter")
         await ben.receive_until("event")

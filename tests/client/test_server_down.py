@@ -39,9 +39,7 @@ async def test_after_the_end_a_closed_connection_is_not_resumed() -> None:
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
         await until(pilot, lambda: in_room(app))
         room = session_of(app)
-        ben = await WireMember.open(url)
-        await ben.send(t="join", code=room.code, name="Ben")
-        await ben.receive_until("joined")
+        ben = await WireMember.join(url, room.code, "Ben")
         await ben.send(t="leave")
         await until(pilot, lambda: room.room.phase is Phase.ENDED)
         await running.close()

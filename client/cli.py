@@ -2,12 +2,14 @@
 
 import argparse
 import asyncio
-import errno
 import sys
 from collections.abc import Sequence
 
 from client.entry import DEFAULT_PORT, DEFAULT_SERVER, Entry, default_name
 from shared.fields import name_problem
+
+HOST_EVERYWHERE = "0.0.0.0"
+"""`fireside host` listens on every interface, so the partner can reach it."""
 
 
 def _port(text: str) -> int:
@@ -76,22 +78,13 @@ async def _host(port: int, name: str) -> int:
     """Serve on every interface in this process, then create a room on it."""
     from client.addresses import server_urls
     from client.app import FiresideApp
-    from server.app import start_server
+    from server.app import cannot_listen, start_server
     from server.config import ServerConfig
 
     try:
-        running = await start_server(ServerConfig(host="0.0.0.0", port=port))
+        running = await start_server(ServerConfig(host=HOST_EVERYWHERE, port=port))
     except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            print(
-                f"fireside: port {port} is already in use; try another with --port.",
-                file=sys.stderr,
-            )
-        else:
-            print(
-                f"fireside: could not start the server on port {port}: {exc.strerror or exc}.",
-                file=sys.stderr,
-            )
+        print(f"fireside: {cannot_listen(HOST_EVERYWHERE, port, exc)}", file=sys.stderr)
         return 1
     try:
         entry = Entry(

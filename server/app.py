@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
 
@@ -19,6 +20,13 @@ log = logging.getLogger("server.app")
 
 MAX_QUEUE = 4
 """Incoming frames buffered per connection: at most 4 x 64 KiB held for a slow handler."""
+
+
+def cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """One sentence for a port the server could not listen on, for either command line."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use; choose another with --port."
+    return f"cannot listen on {host} port {port}: {exc.strerror or exc}."
 
 
 class RunningServer:

@@ -2,11 +2,10 @@
 
 import argparse
 import asyncio
-import errno
 import logging
 import sys
 
-from server.app import serve_until_signalled
+from server.app import cannot_listen, serve_until_signalled
 from server.config import ServerConfig
 
 EXIT_CANNOT_LISTEN = 2
@@ -84,17 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         asyncio.run(serve_until_signalled(config))
     except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            print(
-                f"fireside-server: port {config.port} on {config.host} is already in use.",
-                file=sys.stderr,
-            )
-        else:
-            print(
-                f"fireside-server: cannot listen on {config.host} port {config.port}: "
-                f"{exc.strerror or exc}.",
-                file=sys.stderr,
-            )
+        print(f"fireside-server: {cannot_listen(config.host, config.port, exc)}", file=sys.stderr)
         sys.exit(EXIT_CANNOT_LISTEN)
     except KeyboardInterrupt:
         pass

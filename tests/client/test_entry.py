@@ -80,7 +80,9 @@ def test_hosting_on_a_busy_port_is_one_line_on_stderr(capsys: pytest.CaptureFixt
         port = busy.getsockname()[1]
         assert main(["host", "--port", str(port), "--name", "Ana"]) == 1
     err = capsys.readouterr().err
-    assert err == f"fireside: port {port} is already in use; try another with --port.\n"
+    assert (
+        err == f"fireside: port {port} on 0.0.0.0 is already in use; choose another with --port.\n"
+    )
 
 
 def test_a_name_that_breaks_the_rules_is_one_line_on_stderr(

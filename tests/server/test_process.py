@@ -107,7 +107,8 @@ async def test_a_port_in_use_is_one_sentence_and_exit_2() -> None:
     text = stderr.decode()
     assert "Traceback" not in text
     last = text.strip().splitlines()[-1]
-    assert last == f"fireside-server: port {port} on 127.0.0.1 is already in use."
+    expected = f"port {port} on 127.0.0.1 is already in use; choose another with --port."
+    assert last == f"fireside-server: {expected}"
 
 
 async def test_help_describes_every_option() -> None:

@@ -5,6 +5,7 @@ import contextlib
 import errno
 import logging
 import signal
+import ssl
 
 from websockets.asyncio.server import Server, serve
 from websockets.typing import Subprotocol
@@ -14,6 +15,7 @@ from server.config import ServerConfig
 from server.limits import AttemptLimits
 from server.net import SUBPROTOCOL, Gateway, now_ms
 from server.rooms import MemoryRoomStore, RoomRegistry
+from server.tls import server_context
 from shared.codec import MAX_MESSAGE
 
 log = logging.getLogger("server.app")
@@ -51,8 +53,16 @@ class RunningServer:
         await self._server.wait_closed()
 
 
+def _tls(config: ServerConfig) -> ssl.SSLContext | None:
+    """Built-in TLS when both files are given; `CertificateError` says what is wrong with them."""
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    return server_context(config.tls_cert, config.tls_key)
+
+
 async def start_server(config: ServerConfig) -> RunningServer:
     """Listen on `config.host`:`config.port` and serve rooms until `close()`."""
+    tls = _tls(config)
     limits = config.limits
     registry = RoomRegistry(
         MemoryRoomStore(),
@@ -71,6 +81,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         max_size=MAX_MESSAGE,
         max_queue=MAX_QUEUE,
         process_request=gateway.process_request,
+        ssl=tls,
     )
 
     async def sweep() -> None:
@@ -87,7 +98,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
 async def serve_until_signalled(config: ServerConfig) -> None:
     """Serve until SIGTERM or SIGINT, then close every connection with 1001."""
     running = await start_server(config)
-    log.info("listening on %s port %d", config.host, running.port)
+    scheme = "wss" if config.tls_cert else "ws"
+    log.info("listening on %s port %d (%s://)", config.host, running.port, scheme)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -4,9 +4,11 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from server.app import cannot_listen, serve_until_signalled
 from server.config import ServerConfig
+from server.tls import CertificateError
 
 EXIT_CANNOT_LISTEN = 2
 
@@ -56,16 +58,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "X-Forwarded-For (never use this without a proxy that sets it)",
     )
     parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="PEM",
+        help="serve wss:// with this certificate chain (needs --tls-key)",
+    )
+    parser.add_argument(
+        "--tls-key",
+        type=Path,
+        metavar="PEM",
+        help="the unencrypted private key of --tls-cert",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
         help="how much to log on stderr (default: %(default)s)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("give --tls-cert and --tls-key together")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port cannot be used."""
+    """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port or TLS cannot be used."""
     args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
@@ -79,9 +96,14 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         room_ttl=args.room_ttl,
         trust_forwarded_for=args.trust_forwarded_for,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     try:
         asyncio.run(serve_until_signalled(config))
+    except CertificateError as exc:
+        print(f"fireside-server: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CANNOT_LISTEN)
     except OSError as exc:
         print(f"fireside-server: {cannot_listen(config.host, config.port, exc)}", file=sys.stderr)
         sys.exit(EXIT_CANNOT_LISTEN)

@@ -1,6 +1,7 @@
 """How a server runs: where it listens, how long idle rooms live, and its limits."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -46,4 +47,7 @@ class ServerConfig:
     """Seconds between looks for expired rooms."""
     trust_forwarded_for: bool = False
     """Behind a reverse proxy every peer is the proxy: take the address it adds instead."""
+    tls_cert: Path | None = None
+    """A PEM certificate chain: with `tls_key`, the server speaks `wss://` itself."""
+    tls_key: Path | None = None
     limits: Limits = field(default_factory=Limits)

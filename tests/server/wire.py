@@ -1,6 +1,7 @@
 """A small typed test client: msgpack maps over a real websocket, every wait bounded."""
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -66,16 +67,19 @@ class Member:
         return self.connection.close_code
 
 
-def url(port: int) -> str:
-    return f"ws://127.0.0.1:{port}/"
+def url(port: int, tls: ssl.SSLContext | None = None) -> str:
+    return f"{'wss' if tls else 'ws'}://127.0.0.1:{port}/"
 
 
 @asynccontextmanager
-async def member(port: int, headers: dict[str, str] | None = None) -> AsyncIterator[Member]:
-    """A connection offering `fireside.1`, closed on the way out."""
+async def member(
+    port: int, headers: dict[str, str] | None = None, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[Member]:
+    """A connection offering `fireside.1`, over `wss://` when given `tls`, closed on the way out."""
     async with connect(
-        url(port),
+        url(port, tls),
         additional_headers=headers,
+        ssl=tls,
         subprotocols=[Subprotocol("fireside.1")],
         max_size=MAX_REPLY,
         open_timeout=seconds(5),
@@ -97,9 +101,9 @@ class Pair:
 
 
 @asynccontextmanager
-async def seated_pair(port: int) -> AsyncIterator[Pair]:
+async def seated_pair(port: int, tls: ssl.SSLContext | None = None) -> AsyncIterator[Pair]:
     """`a` creates a room and `b` joins it; the `joined` event by b is already read by `a`."""
-    async with member(port) as a, member(port) as b:
+    async with member(port, tls=tls) as a, member(port, tls=tls) as b:
         created = await a.request({"t": "create", "name": "Ann"})
         joined = await b.request({"t": "join", "code": created["code"], "name": "Bo"})
         assert (await a.recv())["kind"] == "joined"

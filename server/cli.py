@@ -52,10 +52,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="remove a room after this many seconds without activity (default: %(default)d)",
     )
     parser.add_argument(
-        "--trust-forwarded-for",
+        "--trust-proxy",
         action="store_true",
         help="behind a reverse proxy: limit clients by the address the proxy puts last in "
         "X-Forwarded-For (never use this without a proxy that sets it)",
+    )
+    # The flag's first name, kept working for existing service files.
+    parser.add_argument(
+        "--trust-forwarded-for", dest="trust_proxy", action="store_true", help=argparse.SUPPRESS
     )
     parser.add_argument(
         "--tls-cert",
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         room_ttl=args.room_ttl,
-        trust_forwarded_for=args.trust_forwarded_for,
+        trust_forwarded_for=args.trust_proxy,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
     )

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from server.cli import parse_args
 from tests.server.wire import member, seated_pair
 from tests.timing import seconds
 
@@ -120,3 +121,10 @@ async def test_help_describes_every_option() -> None:
     assert process.returncode == 0
     for option in ("--host", "--port", "--room-ttl", "--log-level"):
         assert option in stdout.decode()
+
+
+def test_trust_proxy_keeps_its_old_spelling_and_is_off_by_default() -> None:
+    """`--trust-proxy` and the hidden `--trust-forwarded-for` both turn it on; neither, off."""
+    assert parse_args(["--trust-proxy"]).trust_proxy is True
+    assert parse_args(["--trust-forwarded-for"]).trust_proxy is True
+    assert parse_args([]).trust_proxy is False

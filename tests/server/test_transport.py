@@ -174,6 +174,19 @@ async def test_forwarded_for_is_used_only_when_trusted() -> None:
         await running.close()
 
 
+async def test_forwarded_for_is_ignored_unless_trusted() -> None:
+    """Without `trust_forwarded_for`, different X-Forwarded-For headers share the peer's limit."""
+    running = await start_server(ServerConfig(port=0, limits=Limits(connections_per_address=1)))
+    try:
+        async with member(running.port, {"X-Forwarded-For": "198.51.100.7"}):
+            with pytest.raises(InvalidStatus) as refused:
+                async with member(running.port, {"X-Forwarded-For": "192.0.2.2"}):
+                    pass
+            assert refused.value.response.status_code == 429
+    finally:
+        await running.close()
+
+
 def test_forwarded_for_reads_the_last_hop_over_every_line() -> None:
     """The address the proxy added is the last one, even across repeated header lines."""
     headers = Headers([("X-Forwarded-For", "1.1.1.1, 2.2.2.2"), ("X-Forwarded-For", "3.3.3.3")])

@@ -2,12 +2,12 @@
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
 from server.app import cannot_listen, serve_until_signalled
 from server.config import ServerConfig
+from server.logs import LOG_FORMATS, configure_logging
 from server.tls import CertificateError
 
 EXIT_CANNOT_LISTEN = 2
@@ -79,6 +79,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=["debug", "info", "warning", "error"],
         help="how much to log on stderr (default: %(default)s)",
     )
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=LOG_FORMATS,
+        help="one line per event, as text or as JSON (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("give --tls-cert and --tls-key together")
@@ -88,13 +94,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port or TLS cannot be used."""
     args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # websockets logs frame contents at debug level: people's words must never reach a log.
-    logging.getLogger("websockets").setLevel(logging.WARNING)
+    configure_logging(args.log_level, args.log_format)
     config = ServerConfig(
         host=args.host,
         port=args.port,

@@ -94,7 +94,7 @@ class Gateway:
             self._attempts,
             ConnectionLimits(self._limits),
         )
-        log.info("connection %d opened", number)
+        log.info("connection %d opened", number, extra={"connection": number})
         try:
             async for frame in connection:
                 if isinstance(frame, str):
@@ -117,7 +117,13 @@ class Gateway:
             except Exception as exc:
                 _log_unexpected(number, exc)
             await outbox.finish()
-            log.info("connection %d closed with code %s", number, connection.close_code)
+            code = connection.close_code
+            log.info(
+                "connection %d closed with code %s",
+                number,
+                code,
+                extra={"connection": number, "code": code},
+            )
 
     def _address(self, connection: ServerConnection) -> str:
         """Who is at the other end, for the per-address limits."""
@@ -142,4 +148,10 @@ def _log_unexpected(number: int, exc: Exception) -> None:
     """Where it failed, but not the exception's text: it may quote what someone wrote."""
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     place = f"{where.filename}:{where.lineno}" if where else "?"
-    log.error("connection %d: unexpected %s at %s", number, type(exc).__name__, place)
+    log.error(
+        "connection %d: unexpected %s at %s",
+        number,
+        type(exc).__name__,
+        place,
+        extra={"connection": number},
+    )

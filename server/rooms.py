@@ -182,7 +182,7 @@ class RoomRegistry:
             code = new_code()
         room = Room(code=code, label=secrets.token_hex(4), last_active=now)
         self._store.add(room)
-        log.info("room %s created", room.label)
+        log.info("room %s created", room.label, extra={"room": room.label})
         return self._seat(room, Seat.A, sender, name, now)
 
     def join(self, sender: Sender, code: str, name: str, now: int) -> Membership:
@@ -192,7 +192,7 @@ class RoomRegistry:
             raise Rejected(ErrorCode.ROOM_FULL, "this room already has two people")
         if room.session.phase is Phase.ENDED:
             raise Rejected(ErrorCode.ENDED, "this session has ended")
-        log.info("room %s joined", room.label)
+        log.info("room %s joined", room.label, extra={"room": room.label})
         return self._seat(room, Seat.B, sender, name, now)
 
     def _seat(self, room: Room, seat: Seat, sender: Sender, name: str, now: int) -> Membership:
@@ -220,12 +220,12 @@ class RoomRegistry:
         room.senders[seat] = sender
         if old is not None:
             old.close(CloseCode.TAKEN_OVER, "this seat was resumed on another connection")
-            log.info("room %s seat taken over", room.label)
+            log.info("room %s seat taken over", room.label, extra={"room": room.label})
         else:
             change = room.session.presence(seat, online=True)
             if change is not None:
                 room.tell(room.record(change, now), besides=seat)
-            log.info("room %s resumed", room.label)
+            log.info("room %s resumed", room.label, extra={"room": room.label})
         self._store.save(room)
         sender.send(Joined(room.code, seat, token, room.since(after), room.session.state))
         return Membership(room, seat, sender)
@@ -250,7 +250,7 @@ class RoomRegistry:
             # docs/protocol.md: after `leave`, only the leaver's connection is closed (1000).
             del room.senders[member.seat]
             member.sender.close(CloseCode.LEFT, "you left the session")
-            log.info("room %s ended", room.label)
+            log.info("room %s ended", room.label, extra={"room": room.label})
         self._store.save(room)
 
     def drop(self, member: Membership, now: int) -> None:
@@ -272,7 +272,7 @@ class RoomRegistry:
             for sender in room.senders.values():
                 sender.close(CloseCode.GOING_AWAY, "the room expired")
             room.senders.clear()
-            log.info("room %s expired", room.label)
+            log.info("room %s expired", room.label, extra={"room": room.label})
         return expired
 
     def _find(self, code: str) -> Room:

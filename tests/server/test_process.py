@@ -1,6 +1,7 @@
 """`python -m server` as a real process: shutdown on SIGTERM, clean logs, a busy port."""
 
 import asyncio
+import json
 import re
 import signal
 import socket
@@ -11,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from server.cli import parse_args
-from tests.server.wire import member, seated_pair
+from tests.server.wire import Pair, member, seated_pair
 from tests.timing import seconds
 
 MARKER = "zebra-marmalade-7731"
@@ -67,26 +68,49 @@ async def server_process(*args: str) -> AsyncIterator[ServerProcess]:
         await collector
 
 
+async def _speak_then_sigterm(running: ServerProcess, pair: Pair) -> None:
+    """Words in every text field, then SIGTERM: both members get 1001 and the server exits 0."""
+    await pair.a.send({"t": "ask", "text": f"ask {MARKER}", "card": MARKER})
+    await pair.b.recv()
+    await pair.b.send({"t": "say", "text": f"say {MARKER}"})
+    await pair.a.recv()
+    await pair.b.recv()
+    async with member(running.port) as named:
+        created = await named.request({"t": "create", "name": MARKER, "id": 1})
+        assert created["t"] == "joined"
+    running.process.send_signal(signal.SIGTERM)
+    codes = await asyncio.gather(pair.a.closed_with(5), pair.b.closed_with(5))
+    assert list(codes) == [1001, 1001]
+    assert await asyncio.wait_for(running.process.wait(), seconds(5)) == 0
+
+
+def _assert_no_secrets(log: str, pair: Pair) -> None:
+    for secret in (MARKER, pair.code, pair.code.replace("-", ""), pair.a_token, pair.b_token):
+        assert secret not in log
+
+
 async def test_sigterm_closes_clients_with_1001_and_exits_0_without_logging_words() -> None:
     """SIGTERM closes both members with 1001 and exits 0 within 5 s; the log holds no text."""
     async with server_process() as running, seated_pair(running.port) as pair:
-        await pair.a.send({"t": "ask", "text": f"ask {MARKER}", "card": MARKER})
-        await pair.b.recv()
-        await pair.b.send({"t": "say", "text": f"say {MARKER}"})
-        await pair.a.recv()
-        await pair.b.recv()
-        async with member(running.port) as named:
-            created = await named.request({"t": "create", "name": MARKER, "id": 1})
-            assert created["t"] == "joined"
-        running.process.send_signal(signal.SIGTERM)
-        codes = await asyncio.gather(pair.a.closed_with(5), pair.b.closed_with(5))
-        assert list(codes) == [1001, 1001]
-        assert await asyncio.wait_for(running.process.wait(), seconds(5)) == 0
+        await _speak_then_sigterm(running, pair)
     log = running.log
     assert "room" in log
     assert "closed with code 1001" in log
-    for secret in (MARKER, pair.code, pair.code.replace("-", ""), pair.a_token, pair.b_token):
-        assert secret not in log
+    _assert_no_secrets(log, pair)
+
+
+async def test_json_logs_are_one_object_per_line_with_fields_and_no_words() -> None:
+    """`--log-format json`: every line is an object with time, level, logger, message; no text."""
+    async with server_process("--log-format", "json") as running, seated_pair(running.port) as pair:
+        await _speak_then_sigterm(running, pair)
+    lines = [json.loads(line) for line in running.lines]
+    assert all(isinstance(line, dict) for line in lines)
+    assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
+    assert any(line["message"].startswith("room ") and "room" in line for line in lines)
+    closes = [line for line in lines if "code" in line]
+    assert all(isinstance(line["connection"], int) for line in closes)
+    assert [line["code"] for line in closes].count(1001) == 2
+    _assert_no_secrets(running.log, pair)
 
 
 async def test_a_port_in_use_is_one_sentence_and_exit_2() -> None:
@@ -113,14 +137,16 @@ async def test_a_port_in_use_is_one_sentence_and_exit_2() -> None:
 
 
 async def test_help_describes_every_option() -> None:
-    """`--help` exits 0 and names --host, --port, --room-ttl and --log-level."""
+    """`--help` exits 0 and names every option but the old spelling of --trust-proxy."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server", "--help", stdout=subprocess.PIPE
     )
     stdout, _ = await asyncio.wait_for(process.communicate(), seconds(10))
     assert process.returncode == 0
-    for option in ("--host", "--port", "--room-ttl", "--log-level"):
+    options = ("--host", "--port", "--room-ttl", "--log-level", "--log-format", "--trust-proxy")
+    for option in (*options, "--tls-cert", "--tls-key"):
         assert option in stdout.decode()
+    assert "--trust-forwarded-for" not in stdout.decode()
 
 
 def test_trust_proxy_keeps_its_old_spelling_and_is_off_by_default() -> None:

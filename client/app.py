@@ -6,6 +6,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from client.entry import Entry
+from client.saved_seats import SeatShelf
 from client.screens.help import HelpScreen
 from client.screens.quit_dialog import QuitDialog
 from client.screens.session import SessionScreen
@@ -13,7 +14,11 @@ from client.screens.welcome import WelcomeScreen
 
 
 class FiresideApp(App[None]):
-    """Starts on the welcome screen; with `enter_now` it goes straight into the room."""
+    """Starts on the welcome screen; with `enter_now` it goes straight into the room.
+
+    With `keep_seats` each seat is kept on disk (client/saved_seats.py) so a closed
+    window can come back; off for `fireside host`, whose room dies with the window.
+    """
 
     TITLE = "Fireside"
     CSS_PATH = "app.tcss"
@@ -24,13 +29,14 @@ class FiresideApp(App[None]):
         Binding("ctrl+q", "request_quit", "Quit", priority=True),
     ]
 
-    def __init__(self, entry: Entry, *, enter_now: bool = False) -> None:
+    def __init__(self, entry: Entry, *, enter_now: bool = False, keep_seats: bool = True) -> None:
         super().__init__()
         self.entry = entry
         self.enter_now = enter_now
+        self.shelf = SeatShelf.default() if keep_seats else None
 
     def on_mount(self) -> None:
-        self.push_screen(WelcomeScreen(self.entry, enter_now=self.enter_now))
+        self.push_screen(WelcomeScreen(self.entry, enter_now=self.enter_now, shelf=self.shelf))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

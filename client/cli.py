@@ -1,4 +1,4 @@
-"""`fireside`: host, create or join a session; Textual is imported only once it is needed."""
+"""`fireside`: host, create, join or resume a session; Textual is imported only when needed."""
 
 import argparse
 import asyncio
@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from client.entry import DEFAULT_PORT, DEFAULT_SERVER, Entry, default_name
+from client.saved_seats import SeatShelf
 from shared.fields import name_problem
 
 HOST_EVERYWHERE = "0.0.0.0"
@@ -47,12 +48,21 @@ def _parser() -> argparse.ArgumentParser:
         "--server", default=DEFAULT_SERVER, help=f"the server URL (default {DEFAULT_SERVER})"
     )
     create.add_argument("--name", help="your name as your partner sees it")
+
+    resume = commands.add_parser(
+        "resume", help="go back into a session after the window closed (seats are kept on disk)"
+    )
+    resume.add_argument(
+        "code", nargs="?", help="the room code, when you have more than one saved session"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the app; problems before the UI are one line on stderr."""
     args = _parser().parse_args(argv)
+    if args.command == "resume":
+        return _resume(args.code)
     name = (args.name if getattr(args, "name", None) is not None else default_name()).strip()
     problem = name_problem(name)
     if problem is not None:
@@ -74,6 +84,24 @@ def _run(entry: Entry, *, enter_now: bool) -> int:
     return 0
 
 
+def _resume(code: str | None) -> int:
+    """Take back the one saved seat, or the one in room `code`; otherwise say what there is."""
+    shelf = SeatShelf.default()
+    seats = shelf.matching(code)
+    if len(seats) == 1:
+        return _run(Entry.resuming(seats[0]), enter_now=True)
+    if not seats:
+        where = f" for room {code}" if code is not None else ""
+        print(f"fireside: there is no saved session{where} to resume.", file=sys.stderr)
+        return 1
+    rooms = ", ".join(seat.code for seat in seats)
+    print(
+        f"fireside: you have saved sessions in rooms {rooms}; say which with: fireside resume CODE",
+        file=sys.stderr,
+    )
+    return 2
+
+
 async def _host(port: int, name: str) -> int:
     """Serve on every interface in this process, then create a room on it."""
     from client.addresses import server_urls
@@ -90,7 +118,8 @@ async def _host(port: int, name: str) -> int:
         entry = Entry(
             f"ws://127.0.0.1:{running.port}", name, invite_servers=server_urls(running.port)
         )
-        await FiresideApp(entry, enter_now=True).run_async()
+        # The room lives in this process's memory and dies with it: nothing worth keeping.
+        await FiresideApp(entry, enter_now=True, keep_seats=False).run_async()
     finally:
         await running.close()
     return 0

@@ -1,6 +1,7 @@
 """The room link: one websocket to the server, resumed after drops, posting what arrives."""
 
 import asyncio
+import ssl
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,8 +27,12 @@ from shared.seats import Phase, Seat
 
 SUBPROTOCOL = Subprotocol("fireside.1")
 
-RECONNECT_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
-"""Seconds before each new attempt, the last repeating; short at first: most drops are blips."""
+RECONNECT_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
+"""Seconds before each new attempt; short at first, since most drops are blips.
+
+The last delay repeats for as long as we hold a seat: a server restart of any
+length is survived, and once it is back we are in again within 5 seconds.
+"""
 
 # docs/protocol.md, Close codes: 1000 follows our own `leave`; 4001 means a newer
 # connection resumed this seat. Every other close keeps the seat, so we resume.
@@ -45,7 +50,10 @@ _ENTRY_REFUSALS = {
     ErrorCode.RATE_LIMITED: "Too many attempts from here; wait a minute and try again.",
 }
 
-_ROOM_GONE = "The server no longer has this room (did it restart?); the session cannot go on."
+_ROOM_GONE = "The server lost this room (did it restart?), so this session cannot go on."
+_SEAT_GONE = (
+    "The server no longer has your seat in room {code}, so this saved session is forgotten."
+)
 
 
 @dataclass
@@ -77,13 +85,14 @@ class RoomLink:
     def __init__(
         self,
         url: str,
-        entry: Create | Join,
+        entry: Create | Join | Resume,
         post: Callable[[Message], object],
         *,
         delays: Sequence[float] = RECONNECT_DELAYS,
     ) -> None:
         self.url = url
         self.entry = entry
+        """The first message: make a room, join one, or take back a seat saved on disk."""
         self.ticket: SeatTicket | None = None
         self.websocket: ClientConnection | None = None
         """The connection we hold a seat on, or None while (re)connecting."""
@@ -140,8 +149,9 @@ class RoomLink:
             if self.ticket is None:
                 self._post(CouldNotEnter(f"The server at {self.url} closed the connection."))
                 return
-            self._post(LinkDown("Connection lost — reconnecting…"))
-            await asyncio.sleep(self._delays[min(self._failures, len(self._delays) - 1)])
+            delay = self._delays[min(self._failures, len(self._delays) - 1)]
+            self._post(LinkDown("Connection lost — reconnecting…", retry_in=delay))
+            await asyncio.sleep(delay)
             self._failures += 1
 
     async def send(self, message: ClientMessage) -> bool:
@@ -198,7 +208,7 @@ class RoomLink:
 
     def _seat(self, joined: Joined) -> None:
         self._failures = 0
-        resumed = self.ticket is not None
+        resumed = self.ticket is not None or isinstance(self.entry, Resume)
         last_seq = self.ticket.last_seq if self.ticket is not None else 0
         self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq)
         self._post(Seated(joined, resumed))
@@ -212,12 +222,17 @@ class RoomLink:
 
     def _entry_refused(self, error: ErrorReply) -> bool:
         """A refused `create`, `join` or `resume`: True to stop, False to try again later."""
+        seat_gone = error.code in (ErrorCode.BAD_TOKEN, ErrorCode.NO_ROOM)
         if self.ticket is None:
+            if isinstance(self.entry, Resume) and seat_gone:
+                sentence = _SEAT_GONE.format(code=self.entry.code)
+                self._post(CouldNotEnter(sentence, seat_gone=True))
+                return True
             sentence = _ENTRY_REFUSALS.get(error.code, f"The server refused: {error.message}.")
             self._post(CouldNotEnter(sentence))
             return True
-        if error.code in (ErrorCode.BAD_TOKEN, ErrorCode.NO_ROOM):
-            self._post(LinkClosed(_ROOM_GONE))
+        if seat_gone:
+            self._post(LinkClosed(_ROOM_GONE, seat_gone=True))
             return True
         return False
 
@@ -226,6 +241,13 @@ def _unreachable(url: str, exc: Exception) -> str:
     """One sentence for a server we could not talk to at all."""
     if isinstance(exc, InvalidURI):
         return f"{url!r} is not a server address; it should look like ws://host:8765."
+    # Certificates are checked for every wss:// connection (websockets' default context);
+    # a private CA is trusted through SSL_CERT_FILE, which Python's default context reads.
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"The server's certificate could not be verified: {exc.verify_message}."
+    # A plain ws:// server answers a TLS hello by resetting the connection.
+    if url.startswith("wss://") and isinstance(exc, ssl.SSLError | ConnectionResetError):
+        return f"Could not make a secure connection to {url}; does it really serve wss://?"
     if isinstance(exc, InvalidHandshake):
         return f"The server at {url} did not accept a Fireside connection."
     if isinstance(exc, TimeoutError):

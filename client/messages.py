@@ -38,9 +38,10 @@ class Refused(Message):
 
 @dataclass
 class LinkDown(Message):
-    """The connection dropped and the link is trying to come back."""
+    """The connection dropped and the link is trying to come back, next in `retry_in` seconds."""
 
     sentence: str
+    retry_in: float = 0.0
 
 
 @dataclass
@@ -48,6 +49,8 @@ class LinkClosed(Message):
     """The link has stopped for good: the seat went elsewhere or the room is gone."""
 
     sentence: str
+    seat_gone: bool = False
+    """The server refused the seat's token or knows no such room: forget the saved seat."""
 
 
 @dataclass
@@ -55,3 +58,5 @@ class CouldNotEnter(Message):
     """The first attempt failed (unreachable server, wrong code, full room): one sentence why."""
 
     sentence: str
+    seat_gone: bool = False
+    """A saved seat was refused (`bad_token`, `no_room`): it cannot come back, forget it."""

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -23,6 +24,7 @@ from client.messages import (
     Seated,
 )
 from client.outlook import Outlook
+from client.saved_seats import SeatKeeper, SeatShelf
 from client.screens.quit_dialog import QuitDialog
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
@@ -68,6 +70,8 @@ _PLACEHOLDERS = {
 _CLOSED = "The composer opens when it is your turn to write."
 _OVER = "Nothing more can be sent in this session."
 _NOD_KEYS = ("1", "2", "3")
+SAVE_DELAY = 1.0
+"""Seconds between noting an event and writing the seat: a replayed log is one write, not many."""
 _MOVES: dict[MessageType, ClientMessage] = {
     MessageType.HANDOVER: Handover(),
     MessageType.DONE: Done(),
@@ -99,9 +103,12 @@ class SessionScreen(Screen[str | None]):
         Binding("pagedown", "scroll_transcript(1)", "Later", show=False),
     ]
 
-    def __init__(self, entry: Entry) -> None:
+    def __init__(self, entry: Entry, shelf: SeatShelf | None = None) -> None:
         super().__init__()
         self.entry = entry
+        self.keeper = SeatKeeper(shelf, entry.server, entry.saved) if shelf is not None else None
+        """Keeps the seat on disk for `fireside resume`; None when nothing is kept."""
+        self._save_timer: Timer | None = None
         self.room = Session()
         self.room_log: list[Event] = []
         """Every event seen, once each, in `seq` order: what the transcript shows."""
@@ -155,10 +162,15 @@ class SessionScreen(Screen[str | None]):
         self.query_one(InviteCard).show(self.code, self.entry.servers_to_share)
         sentence = "Connected again." if message.resumed else "Connected."
         self.query_one(StatusLine).say(sentence)
+        if self.keeper is not None:
+            problem = self.keeper.seated(message.joined)
+            if problem is not None:
+                self.query_one(StatusLine).say(problem, trouble=True)
 
     def on_room_event_arrived(self, message: RoomEventArrived) -> None:
         event = message.event
         assert self.me is not None
+        self._note_for_resume(event)
         self.room.observe(event)
         self.room_log.append(event)
         self.query_one(Transcript).add(event, self.me)
@@ -178,15 +190,42 @@ class SessionScreen(Screen[str | None]):
 
     def on_link_down(self, message: LinkDown) -> None:
         self.query_one(TypingIndicator).writer = None
-        self.query_one(StatusLine).say(message.sentence, trouble=True)
+        sentence = message.sentence
+        if message.retry_in >= 1:
+            sentence = f"{sentence} (next try in {message.retry_in:.0f} s)"
+        self.query_one(StatusLine).say(sentence, trouble=True)
 
     def on_link_closed(self, message: LinkClosed) -> None:
         self.stopped = True
+        if message.seat_gone and self.keeper is not None:
+            self.keeper.forget()
         self.query_one(StatusLine).say(message.sentence, trouble=True)
         self.show_room()
 
     def on_could_not_enter(self, message: CouldNotEnter) -> None:
+        if message.seat_gone and self.keeper is not None:
+            self.keeper.forget()
         self.dismiss(message.sentence)
+
+    def on_unmount(self) -> None:
+        # The window is closing: the last seq seen goes to disk; there is no one left to tell.
+        if self.keeper is not None:
+            self.keeper.flush()
+
+    def _note_for_resume(self, event: Event) -> None:
+        """Move the kept seat's last seq on; the write follows SAVE_DELAY later."""
+        if self.keeper is None:
+            return
+        self.keeper.saw(event)
+        if self.keeper.unsaved and self._save_timer is None:
+            self._save_timer = self.set_timer(SAVE_DELAY, self._save_seat)
+
+    def _save_seat(self) -> None:
+        self._save_timer = None
+        if self.keeper is not None:
+            problem = self.keeper.flush()
+            if problem is not None:
+                self.query_one(StatusLine).say(problem, trouble=True)
 
     # What the person does.
 
@@ -270,6 +309,8 @@ class SessionScreen(Screen[str | None]):
 
     async def _quit_answered(self, leave: bool | None) -> None:
         if leave:
+            if self.keeper is not None:
+                self.keeper.forget()
             await self.link.leave()
             self.app.exit()
 

@@ -1,4 +1,4 @@
-"""The first screen: which server, your name, and create a room or join one with a code."""
+"""The first screen: resume a saved session, or pick a server and name and create or join a room."""
 
 from rich.text import Text
 from textual import on
@@ -8,7 +8,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from client.entry import Entry
+from client.saved_seats import SeatShelf
 from client.screens.session import SessionScreen
+from client.widgets.resume_offers import ResumeOffers
 from shared.fields import name_problem
 
 INTRO = (
@@ -23,17 +25,26 @@ class WelcomeScreen(Screen[None]):
 
     CSS_PATH = "welcome.tcss"
 
-    def __init__(self, entry: Entry, *, enter_now: bool = False) -> None:
+    def __init__(
+        self, entry: Entry, *, enter_now: bool = False, shelf: SeatShelf | None = None
+    ) -> None:
         super().__init__()
         self.entry = entry
         self.enter_now = enter_now
+        self.shelf = shelf
+        """Where seats are kept for `fireside resume`; None keeps nothing (`fireside host`)."""
         self.problem = ""
         """The sentence shown under the form: why the last attempt did not get in."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
             yield Static(Text("Fireside", style="bold"), id="title")
-            yield Static(INTRO, id="intro")
+            saved = self.shelf.all() if self.shelf is not None else []
+            yield ResumeOffers(saved, id="saved")
+            # Someone coming back knows what Fireside is; the room goes to their sessions.
+            intro = Static(INTRO, id="intro")
+            intro.display = not saved
+            yield intro
             yield Label("Server")
             yield Input(self.entry.server, id="server", compact=True)
             yield Label("Your name")
@@ -51,8 +62,14 @@ class WelcomeScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.enter_now:
             self.enter(self.entry)
+        elif self.query_one(ResumeOffers).seats:
+            self.query_one(ResumeOffers).query(Button).first().focus()
         else:
             self.query_one("#code" if self.entry.code else "#name", Input).focus()
+
+    @on(ResumeOffers.Chosen)
+    def resume(self, message: ResumeOffers.Chosen) -> None:
+        self.enter(Entry.resuming(message.seat))
 
     @on(Button.Pressed, "#create")
     def create(self) -> None:
@@ -88,11 +105,14 @@ class WelcomeScreen(Screen[None]):
     def enter(self, entry: Entry) -> None:
         """Open the session; if the room cannot be entered, come back here and say why."""
         self.show_problem("")
-        self.app.push_screen(SessionScreen(entry), callback=self._came_back)
+        self.app.push_screen(SessionScreen(entry, self.shelf), callback=self._came_back)
 
-    def _came_back(self, sentence: str | None) -> None:
+    async def _came_back(self, sentence: str | None) -> None:
         if sentence:
             self.show_problem(sentence)
+        if self.shelf is not None:
+            # A refused resume forgets its seat: offer only what is still there.
+            await self.query_one(ResumeOffers).show(self.shelf.all())
 
     def show_problem(self, sentence: str) -> None:
         """One clear sentence under the form (plain text: it may echo what was typed)."""

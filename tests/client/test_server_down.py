@@ -5,12 +5,18 @@ from textual.message import Message
 from client.app import FiresideApp
 from client.entry import Entry
 from client.messages import CouldNotEnter, LinkClosed, LinkDown
+from client.saved_seats import SeatShelf
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript
 from server.app import start_server
 from server.config import ServerConfig
 from shared.seats import Phase
 from tests.client.drive import WireMember, in_room, session_of, until
+
+
+def drops(seen: list[Message]) -> int:
+    """LinkDowns seen; the hook sees a message again as it bubbles up, so each counts once."""
+    return len({id(message) for message in seen if isinstance(message, LinkDown)})
 
 
 async def test_a_server_shutdown_keeps_the_client_resuming() -> None:
@@ -24,7 +30,7 @@ async def test_a_server_shutdown_keeps_the_client_resuming() -> None:
         await running.close()
         # The first drop, then at least one failed attempt on a port nobody serves any more.
         await until(pilot, lambda: sum(isinstance(m, LinkDown) for m in seen) >= 2)
-        assert room.query_one(StatusLine).sentence == "Connection lost — reconnecting…"
+        assert room.query_one(StatusLine).sentence.startswith("Connection lost — reconnecting…")
         assert not any(isinstance(m, CouldNotEnter | LinkClosed) for m in seen)
         assert room.query_one(Transcript).seqs == [1]
         assert room.link.ticket is not None
@@ -48,3 +54,37 @@ async def test_after_the_end_a_closed_connection_is_not_resumed() -> None:
         assert room.query_one(StatusLine).sentence == (
             "The session has ended and the connection is closed."
         )
+
+
+async def test_the_client_keeps_trying_until_the_server_is_back() -> None:
+    """Down for seconds, the server is tried again and again, the status naming the next try.
+
+    This server keeps rooms in memory, so once it is back the room is gone: the client
+    gets that answer, says so, and forgets the saved seat. (With rooms kept on disk the
+    same retries end in "Connected again.": tests/faults covers that.)
+    """
+    running = await start_server(ServerConfig(port=0))
+    port = running.port
+    seen: list[Message] = []
+    app = FiresideApp(Entry(f"ws://127.0.0.1:{port}", "Ana"), enter_now=True)
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await until(pilot, lambda: in_room(app))
+        room = session_of(app)
+        await until(pilot, lambda: SeatShelf.default().all())
+        await running.close()
+        # 0.2 + 0.5 + 1 + 2 seconds of failed attempts: the later ones wait whole seconds.
+        await until(pilot, lambda: drops(seen) >= 5, within=8)
+        assert room.query_one(StatusLine).sentence == (
+            "Connection lost — reconnecting… (next try in 3 s)"
+        )
+        assert not any(isinstance(m, LinkClosed) for m in seen)
+
+        running = await start_server(ServerConfig(port=port))
+        try:
+            await until(pilot, lambda: any(isinstance(m, LinkClosed) for m in seen), within=8)
+        finally:
+            await running.close()
+        assert room.query_one(StatusLine).sentence == (
+            "The server lost this room (did it restart?), so this session cannot go on."
+        )
+        assert SeatShelf.default().all() == []

@@ -1,0 +1,244 @@
+"""Seats kept on disk, so a closed terminal or a reboot can come back with `fireside resume`."""
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from shared.codes import normalize_code
+from shared.events import Event, Joined
+from shared.messages import Resume
+from shared.seats import Phase, Seat
+
+STATE_DIR_ENV = "FIRESIDE_STATE_DIR"
+"""Where the seats are kept instead of the platform's state directory (tests use a tmp dir)."""
+
+FORMAT = 1
+"""The `format` written in every seat file; a file with another one is left alone."""
+
+FORGOTTEN_AFTER = 7 * 24 * 60 * 60
+"""Seconds unwritten after which a seat is dropped: its room is long gone (server default: 24 h)."""
+
+_PRIVATE_DIR = 0o700
+_PRIVATE_FILE = 0o600
+"""The token is a secret: whoever reads it can take the seat, so only its owner may."""
+
+
+@dataclass(frozen=True)
+class SavedSeat:
+    """One seat in one room on one server: enough to ask for it back after the window closed."""
+
+    server: str
+    code: str
+    seat: Seat
+    token: str
+    name: str
+    """Our own name in the room, shown back on the welcome screen."""
+    partner: str | None = None
+    """The partner's name, or None while they have not joined yet."""
+    last_seq: int = 0
+    """The last event this client showed; kept for the record, see `resume_message`."""
+
+    @property
+    def offer(self) -> str:
+        """The welcome screen's button: whom the session is with and which room."""
+        if self.partner is None:
+            return f"Resume your room {self.code} (your partner has not joined yet)"
+        return f"Resume your session with {self.partner} (room {self.code})"
+
+    def resume_message(self) -> Resume:
+        """`resume` with `after=0`: a new window remembers nothing, so the server sends it all."""
+        return Resume(code=self.code, token=self.token, after=0)
+
+    def matches(self, typed_code: str) -> bool:
+        """Whether `typed_code` names this room, compared the way the server compares codes."""
+        return normalize_code(typed_code) == normalize_code(self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, **asdict(self), "seat": str(self.seat)}
+
+    @classmethod
+    def from_json(cls, raw: object) -> "SavedSeat":
+        """A seat from a file's JSON; ValueError for anything this client did not write."""
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            raise ValueError("not a seat file of this format")
+        strings = ("server", "code", "seat", "token", "name")
+        if not all(isinstance(raw.get(key), str) for key in strings):
+            raise ValueError("a seat file without its server, code, seat, token or name")
+        partner = raw.get("partner")
+        last_seq = raw.get("last_seq", 0)
+        if partner is not None and not isinstance(partner, str):
+            raise ValueError("partner is not a string")
+        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+            raise ValueError("last_seq is not a count")
+        return cls(
+            server=raw["server"],
+            code=raw["code"],
+            seat=Seat(raw["seat"]),
+            token=raw["token"],
+            name=raw["name"],
+            partner=partner,
+            last_seq=last_seq,
+        )
+
+
+def state_dir() -> Path:
+    """`$FIRESIDE_STATE_DIR`, else the platform's per-user state directory for Fireside."""
+    override = os.environ.get(STATE_DIR_ENV)
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_state_dir("fireside", appauthor=False))
+
+
+class SeatShelf:
+    """The saved seats: one JSON file per server and room, so two windows never share a file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def default(cls) -> "SeatShelf":
+        return cls(state_dir() / "seats")
+
+    def all(self) -> list[SavedSeat]:
+        """Every readable seat, the most recently written first.
+
+        Files this client cannot read are skipped; seats untouched for FORGOTTEN_AFTER
+        are removed, so a server that went away for good is not offered forever.
+        """
+        found: list[tuple[float, SavedSeat]] = []
+        try:
+            paths = list(self.directory.glob("*.json"))
+        except OSError:
+            return []
+        too_old = time.time() - FORGOTTEN_AFTER
+        for path in paths:
+            try:
+                written = path.stat().st_mtime
+                if written < too_old:
+                    path.unlink()
+                    continue
+                with path.open(encoding="utf-8") as file:
+                    seat = SavedSeat.from_json(json.load(file))
+            except (OSError, ValueError):
+                continue
+            found.append((written, seat))
+        found.sort(key=lambda pair: pair[0], reverse=True)
+        return [seat for _, seat in found]
+
+    def matching(self, typed_code: str | None) -> list[SavedSeat]:
+        """The seats in the room `typed_code`, or all of them when no code is given."""
+        seats = self.all()
+        if typed_code is None:
+            return seats
+        return [seat for seat in seats if seat.matches(typed_code)]
+
+    def save(self, seat: SavedSeat) -> None:
+        """Write `seat` whole or not at all: a temporary file, then `os.replace` over the old."""
+        self._make_private_dir()
+        target = self._path(seat.server, seat.code)
+        # mkstemp creates the file 0600, so the token is never readable by others, even briefly.
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".seat-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(seat.to_json(), file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, _PRIVATE_FILE)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    def forget(self, server: str, code: str) -> None:
+        """Remove the seat in room `code` on `server`, if it is kept."""
+        with contextlib.suppress(FileNotFoundError):
+            self._path(server, code).unlink()
+
+    def _path(self, server: str, code: str) -> Path:
+        # A hash, not the URL: any server address becomes a safe, fixed-length file name.
+        key = f"{server}\n{normalize_code(code)}".encode()
+        return self.directory / f"{hashlib.sha256(key).hexdigest()[:24]}.json"
+
+    def _make_private_dir(self) -> None:
+        for directory in (self.directory.parent, self.directory):
+            directory.mkdir(mode=_PRIVATE_DIR, parents=True, exist_ok=True)
+        # mkdir's mode is masked by the umask and ignored for a directory that already exists.
+        os.chmod(self.directory, _PRIVATE_DIR)
+
+
+class SeatKeeper:
+    """One window's seat on the shelf: written when seated, its last seq noted, removed at the end.
+
+    The seat is written at once when the server gives it (the token matters most);
+    later events only mark it unsaved, and the screen flushes it a moment after.
+    """
+
+    def __init__(self, shelf: SeatShelf, server: str, saved: SavedSeat | None = None) -> None:
+        self.shelf = shelf
+        self.server = server
+        self.seat = saved
+        """The seat as kept; a seat being resumed from disk is here before the server answers."""
+        self.unsaved = False
+        self._complained = False
+
+    def seated(self, joined: Joined) -> str | None:
+        """Keep the seat the server just gave; a sentence if the disk would not take it."""
+        if joined.state.phase is Phase.ENDED:
+            self.forget()
+            return None
+        last_seq = self.seat.last_seq if self.seat is not None else 0
+        self.seat = SavedSeat(
+            server=self.server,
+            code=joined.code,
+            seat=joined.seat,
+            token=joined.token,
+            name=joined.state.names.get(joined.seat) or "",
+            partner=joined.state.names.get(joined.seat.partner),
+            last_seq=last_seq,
+        )
+        self.unsaved = True
+        return self.flush()
+
+    def saw(self, event: Event) -> None:
+        """Note an event; an ended session is forgotten at once, anything else waits for flush."""
+        if self.seat is None:
+            return
+        if event.state.phase is Phase.ENDED:
+            self.forget()
+            return
+        partner = event.state.names.get(self.seat.seat.partner)
+        self.seat = replace(self.seat, last_seq=max(self.seat.last_seq, event.seq), partner=partner)
+        self.unsaved = True
+
+    def flush(self) -> str | None:
+        """Write the seat if it changed; one sentence the first time the disk refuses."""
+        if self.seat is None or not self.unsaved:
+            return None
+        self.unsaved = False
+        try:
+            self.shelf.save(self.seat)
+        except OSError as exc:
+            if self._complained:
+                return None
+            self._complained = True
+            reason = exc.strerror or exc
+            where = self.shelf.directory
+            return f"Could not keep this seat in {where} ({reason}); resume will not know it."
+        return None
+
+    def forget(self) -> None:
+        """The session is over or the seat is gone: nothing is left to resume."""
+        if self.seat is not None:
+            with contextlib.suppress(OSError):
+                self.shelf.forget(self.seat.server, self.seat.code)
+        self.seat = None
+        self.unsaved = False

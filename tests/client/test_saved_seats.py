@@ -1,0 +1,120 @@
+"""Seats kept on disk: private, written whole, one file per room; `fireside resume` picks one."""
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from client.cli import main
+from client.saved_seats import FORGOTTEN_AFTER, STATE_DIR_ENV, SavedSeat, SeatShelf, state_dir
+from shared.seats import Seat
+
+SEAT = SavedSeat(
+    server="ws://127.0.0.1:8765",
+    code="K7M2Q-X9P4R",
+    seat=Seat.B,
+    token="t" * 22,
+    name="Ben",
+    partner="Ana",
+    last_seq=7,
+)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_state_dir_follows_the_environment(private_state_dir: Path) -> None:
+    """`$FIRESIDE_STATE_DIR` decides where seats go, so tests never touch the real home."""
+    assert os.environ[STATE_DIR_ENV] == str(private_state_dir)
+    assert state_dir() == private_state_dir
+    assert SeatShelf.default().directory == private_state_dir / "seats"
+
+
+def test_a_saved_seat_is_private_and_reads_back_whole(tmp_path: Path) -> None:
+    """The file is 0600 in a 0700 directory, holds the seat as JSON, and nothing else is left."""
+    shelf = SeatShelf(tmp_path / "state" / "seats")
+    shelf.save(SEAT)
+    files = list(shelf.directory.iterdir())
+    assert len(files) == 1
+    assert mode(files[0]) == 0o600
+    assert mode(shelf.directory) == 0o700
+    assert json.loads(files[0].read_text()) == {
+        "format": 1,
+        "server": "ws://127.0.0.1:8765",
+        "code": "K7M2Q-X9P4R",
+        "seat": "b",
+        "token": "t" * 22,
+        "name": "Ben",
+        "partner": "Ana",
+        "last_seq": 7,
+    }
+    assert shelf.all() == [SEAT]
+
+
+def test_saving_again_replaces_and_rooms_are_kept_apart(tmp_path: Path) -> None:
+    """One file per server and room: a newer save replaces its own seat and no other."""
+    shelf = SeatShelf(tmp_path)
+    other_room = SavedSeat("ws://127.0.0.1:8765", "AAAAA-BBBBB", Seat.A, "u" * 22, "Ben")
+    other_server = SavedSeat("wss://fireside.example", SEAT.code, Seat.A, "v" * 22, "Ben")
+    for seat in (SEAT, other_room, other_server):
+        shelf.save(seat)
+    moved_on = SavedSeat(**{**SEAT.__dict__, "last_seq": 9})
+    shelf.save(moved_on)
+    assert len(list(tmp_path.glob("*.json"))) == 3
+    assert moved_on in shelf.all()
+    assert SEAT not in shelf.all()
+    shelf.forget(SEAT.server, "k7m2q x9p4r")
+    assert moved_on not in shelf.all()
+    assert len(shelf.all()) == 2
+
+
+def test_a_code_matches_the_way_the_server_matches_it(tmp_path: Path) -> None:
+    """`fireside resume k7m2qx9p4r` finds room K7M2Q-X9P4R; another code finds nothing."""
+    shelf = SeatShelf(tmp_path)
+    shelf.save(SEAT)
+    assert shelf.matching("k7m2q x9p4r") == [SEAT]
+    assert shelf.matching("ZZZZZ-ZZZZZ") == []
+    assert shelf.matching(None) == [SEAT]
+
+
+def test_unreadable_and_old_files_are_not_offered(tmp_path: Path) -> None:
+    """A broken or foreign file is skipped; a seat unwritten for a week is removed."""
+    shelf = SeatShelf(tmp_path)
+    shelf.save(SEAT)
+    (tmp_path / "broken.json").write_text("{not json")
+    (tmp_path / "foreign.json").write_text(json.dumps({"format": 99}))
+    old = SavedSeat("ws://old.example", "OLDOL-DOLDO", Seat.A, "w" * 22, "Ben")
+    shelf.save(old)
+    [old_file] = [p for p in tmp_path.glob("*.json") if "OLDOL" in p.read_text()]
+    long_ago = time.time() - FORGOTTEN_AFTER - 60
+    os.utime(old_file, (long_ago, long_ago))
+    assert shelf.all() == [SEAT]
+    assert not old_file.exists()
+
+
+def test_resume_with_nothing_saved_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """`fireside resume` with no saved seat, or none in that room, says so and starts nothing."""
+    assert main(["resume"]) == 1
+    assert capsys.readouterr().err == "fireside: there is no saved session to resume.\n"
+    SeatShelf.default().save(SEAT)
+    assert main(["resume", "ZZZZZ-ZZZZZ"]) == 1
+    assert capsys.readouterr().err == (
+        "fireside: there is no saved session for room ZZZZZ-ZZZZZ to resume.\n"
+    )
+
+
+def test_resume_with_several_saved_asks_which(capsys: pytest.CaptureFixture[str]) -> None:
+    """With two saved sessions and no code, `fireside resume` names both rooms."""
+    shelf = SeatShelf.default()
+    shelf.save(SEAT)
+    shelf.save(SavedSeat("ws://127.0.0.1:8765", "AAAAA-BBBBB", Seat.A, "u" * 22, "Ben"))
+    assert main(["resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fireside: you have saved sessions in rooms ")
+    assert "K7M2Q-X9P4R" in err
+    assert "AAAAA-BBBBB" in err
+    assert err.endswith("; say which with: fireside resume CODE\n")

@@ -14,7 +14,8 @@ from server.closing import CloseCode
 from server.config import ServerConfig
 from server.limits import AttemptLimits
 from server.net import SUBPROTOCOL, Gateway, now_ms
-from server.rooms import MemoryRoomStore, RoomRegistry
+from server.rooms import RoomRegistry
+from server.storage import open_store
 from server.tls import server_context
 from shared.codec import MAX_MESSAGE
 
@@ -34,10 +35,17 @@ def cannot_listen(host: str, port: int, exc: OSError) -> str:
 class RunningServer:
     """A listening server; `port` is the bound port, useful when the config asked for 0."""
 
-    def __init__(self, server: Server, gateway: Gateway, sweeper: "asyncio.Task[None]") -> None:
+    def __init__(
+        self,
+        server: Server,
+        gateway: Gateway,
+        sweeper: "asyncio.Task[None]",
+        registry: RoomRegistry,
+    ) -> None:
         self._server = server
         self._gateway = gateway
         self._sweeper = sweeper
+        self._registry = registry
         self.port: int = server.sockets[0].getsockname()[1]
 
     @property
@@ -51,6 +59,8 @@ class RunningServer:
             await self._sweeper
         self._server.close(code=CloseCode.GOING_AWAY, reason="the server is shutting down")
         await self._server.wait_closed()
+        # Only now: every handler has recorded its member's `away` on the way out.
+        self._registry.close()
 
 
 def _tls(config: ServerConfig) -> ssl.SSLContext | None:
@@ -65,24 +75,29 @@ async def start_server(config: ServerConfig) -> RunningServer:
     tls = _tls(config)
     limits = config.limits
     registry = RoomRegistry(
-        MemoryRoomStore(),
+        open_store(config.data),
         room_ttl_ms=round(config.room_ttl * 1000),
         max_rooms=limits.max_rooms,
         max_log_bytes=limits.max_log_bytes,
     )
     attempts = AttemptLimits(limits)
     gateway = Gateway(registry, attempts, config)
-    server = await serve(
-        gateway.handle,
-        config.host,
-        config.port,
-        subprotocols=[Subprotocol(SUBPROTOCOL)],
-        compression=None,
-        max_size=MAX_MESSAGE,
-        max_queue=MAX_QUEUE,
-        process_request=gateway.process_request,
-        ssl=tls,
-    )
+    try:
+        registry.recover(now_ms())
+        server = await serve(
+            gateway.handle,
+            config.host,
+            config.port,
+            subprotocols=[Subprotocol(SUBPROTOCOL)],
+            compression=None,
+            max_size=MAX_MESSAGE,
+            max_queue=MAX_QUEUE,
+            process_request=gateway.process_request,
+            ssl=tls,
+        )
+    except BaseException:
+        registry.close()
+        raise
 
     async def sweep() -> None:
         """docs/protocol.md says nothing of expiry; rooms idle for `room_ttl` are removed."""
@@ -92,7 +107,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
             registry.sweep(now)
             attempts.prune(now)
 
-    return RunningServer(server, gateway, asyncio.create_task(sweep()))
+    return RunningServer(server, gateway, asyncio.create_task(sweep()), registry)
 
 
 async def serve_until_signalled(config: ServerConfig) -> None:

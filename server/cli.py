@@ -5,9 +5,12 @@ import asyncio
 import sys
 from pathlib import Path
 
+import platformdirs
+
 from server.app import cannot_listen, serve_until_signalled
 from server.config import ServerConfig
 from server.logs import LOG_FORMATS, configure_logging
+from server.rooms import StoreError
 from server.tls import CertificateError
 
 EXIT_CANNOT_LISTEN = 2
@@ -52,6 +55,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="remove a room after this many seconds without activity (default: %(default)d)",
     )
     parser.add_argument(
+        "--data",
+        default=platformdirs.user_data_dir("fireside-server", appauthor=False),
+        metavar="DIR",
+        help="keep rooms, seats and what people wrote in DIR/fireside.sqlite3 (made 0700, the "
+        "file 0600), so a restart loses nothing; :memory: keeps them in memory only "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--trust-proxy",
         action="store_true",
         help="behind a reverse proxy: limit clients by the address the proxy puts last in "
@@ -92,13 +103,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port or TLS cannot be used."""
+    """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port, TLS or data fail."""
     args = parse_args(argv)
     configure_logging(args.log_level, args.log_format)
     config = ServerConfig(
         host=args.host,
         port=args.port,
         room_ttl=args.room_ttl,
+        data=args.data,
         trust_forwarded_for=args.trust_proxy,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
@@ -107,6 +119,9 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(serve_until_signalled(config))
     except CertificateError as exc:
         print(f"fireside-server: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CANNOT_LISTEN)
+    except StoreError as exc:
+        print(f"fireside-server: {exc}.", file=sys.stderr)
         sys.exit(EXIT_CANNOT_LISTEN)
     except OSError as exc:
         print(f"fireside-server: {cannot_listen(config.host, config.port, exc)}", file=sys.stderr)

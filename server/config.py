@@ -35,6 +35,10 @@ class Limits:
     """Replies waiting for a reader that does not read; past this it is closed with 1008."""
 
 
+MEMORY_DATA = ":memory:"
+"""`--data :memory:`: rooms live in this process alone, as tests and `fireside host` want."""
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """Where to listen and how long rooms last; port 0 picks any free port."""
@@ -45,6 +49,8 @@ class ServerConfig:
     """Seconds a room may go without any event before it is removed."""
     sweep_interval: float = 60.0
     """Seconds between looks for expired rooms."""
+    data: str = MEMORY_DATA
+    """The directory of the rooms' SQLite file, or MEMORY_DATA to keep rooms in memory only."""
     trust_forwarded_for: bool = False
     """Behind a reverse proxy every peer is the proxy: take the address it adds instead."""
     tls_cert: Path | None = None

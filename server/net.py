@@ -65,6 +65,7 @@ class Gateway:
                 "ok": True,
                 "rooms": self._registry.room_count,
                 "connections": self.connection_count,
+                "db": self._registry.store_health,
             }
             response = connection.respond(HTTPStatus.OK, json.dumps(body) + "\n")
             response.headers["Content-Type"] = "application/json"

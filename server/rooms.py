@@ -5,6 +5,7 @@ the rules here are tested with direct calls and no sockets; the turn-taking
 itself is `shared.session.Session`.
 """
 
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -70,10 +71,31 @@ class Room:
             card=change.card,
             nod=change.nod,
         )
-        self.log.append(event)
-        self.log_bytes += len(encode(event.to_wire()))
+        self.keep(event)
         self.last_active = now
         return event
+
+    def keep(self, event: Event) -> None:
+        """Add `event` to the log: recorded now, or read back from a store."""
+        self.log.append(event)
+        self.log_bytes += len(encode(event.to_wire()))
+
+    def mark(self) -> "RoomMark":
+        """What `record` and a new seat change, so that a change no store kept can be undone."""
+        session = dataclasses.replace(
+            self.session, names=dict(self.session.names), online=dict(self.session.online)
+        )
+        return RoomMark(
+            session, len(self.log), self.log_bytes, self.last_active, dict(self.token_hashes)
+        )
+
+    def undo(self, mark: "RoomMark") -> None:
+        """Back to `mark`: the session, the log, the last activity and the seats."""
+        self.session = mark.session
+        del self.log[mark.log_length :]
+        self.log_bytes = mark.log_bytes
+        self.last_active = mark.last_active
+        self.token_hashes = dict(mark.token_hashes)
 
     def tell(self, reply: Reply, *, besides: Seat | None = None) -> None:
         """Send `reply` to every connected member but `besides`."""
@@ -97,6 +119,17 @@ class Room:
 
 
 @dataclass(frozen=True)
+class RoomMark:
+    """A room as it was before a change: `Room.undo` goes back to it."""
+
+    session: Session
+    log_length: int
+    log_bytes: int
+    last_active: int
+    token_hashes: dict[Seat, bytes]
+
+
+@dataclass(frozen=True)
 class Membership:
     """A connection's seat in a room; it goes stale when the seat is taken over or left."""
 
@@ -109,23 +142,39 @@ class Membership:
         return self.room.senders.get(self.seat) is self.sender
 
 
+class StoreError(Exception):
+    """A store could not keep a change; nothing of it was kept. The text names no one's words."""
+
+
 class RoomStore(Protocol):
-    """Where rooms live: in memory now, on disk later, behind the same five calls."""
+    """Where rooms live: in memory, or on disk (`server.storage`), behind the same calls.
+
+    A write returns only once the change is kept, so the registry tells no one
+    of an event before it would survive a restart; a write that fails raises
+    StoreError and keeps nothing of the change.
+    """
 
     def get(self, key: str) -> Room | None:
         """The room whose normalised code is `key`."""
 
     def add(self, room: Room) -> None:
-        """Keep a new room."""
+        """Keep a new room: its state, its seats and its log, all at once."""
 
-    def save(self, room: Room) -> None:
-        """The room changed; a durable store writes it now."""
+    def append(self, room: Room, event: Event) -> None:
+        """Keep `event`, just recorded, with the room's state after it (and, for `joined`, the
+        new seat), in one transaction."""
 
     def remove(self, key: str) -> None:
-        """Forget a room."""
+        """Forget a room and everything it held."""
 
     def rooms(self) -> list[Room]:
         """Every room kept."""
+
+    def health(self) -> str:
+        """One word for `/healthz`: `ok`, `memory`, or what is wrong."""
+
+    def close(self) -> None:
+        """Let go of what the store holds open; nothing is written after this."""
 
 
 class MemoryRoomStore:
@@ -140,7 +189,7 @@ class MemoryRoomStore:
     def add(self, room: Room) -> None:
         self._rooms[room.key] = room
 
-    def save(self, room: Room) -> None:
+    def append(self, room: Room, event: Event) -> None:
         """Nothing to do: the dict holds the live object."""
 
     def remove(self, key: str) -> None:
@@ -148,6 +197,17 @@ class MemoryRoomStore:
 
     def rooms(self) -> list[Room]:
         return list(self._rooms.values())
+
+    def health(self) -> str:
+        return "memory"
+
+    def close(self) -> None:
+        """Nothing is held open."""
+
+
+def _not_kept() -> Rejected:
+    """docs/protocol.md, Rate limits: a message answered `rate_limited` was not acted on."""
+    return Rejected(ErrorCode.RATE_LIMITED, "the server could not save that; try again soon")
 
 
 _TAKEN_WHEN_LOG_FULL = frozenset({MessageType.LEAVE})
@@ -173,6 +233,39 @@ class RoomRegistry:
     def room_count(self) -> int:
         return len(self._store.rooms())
 
+    @property
+    def store_health(self) -> str:
+        """The store's word for `/healthz`: `ok`, `memory`, or what is wrong."""
+        return self._store.health()
+
+    def recover(self, now: int) -> None:
+        """After a start on kept rooms: expire the idle ones, then record `away` where needed.
+
+        A restarted server has no connections, yet the store may say a member
+        was online: the crash or kill dropped them without the server seeing
+        it. docs/protocol.md records `away` when a connection drops, so it is
+        recorded now (partner first sees it on resume, just before `back`).
+        Raises StoreError when it cannot be kept: a server that cannot write
+        should not start.
+        """
+        self.sweep(now)
+        for room in self._store.rooms():
+            for seat in Seat:
+                if room.session.online[seat] and seat not in room.senders:
+                    mark = room.mark()
+                    change = room.session.presence(seat, online=False)
+                    if change is None:
+                        continue
+                    try:
+                        self._store.append(room, room.record(change, now))
+                    except StoreError:
+                        room.undo(mark)
+                        raise
+
+    def close(self) -> None:
+        """Let go of the store, once no connection is left to record a drop."""
+        self._store.close()
+
     def create(self, sender: Sender, name: str, now: int) -> Membership:
         """A new room with the sender in seat `a`; its `joined` event has `seq` 1."""
         if self.room_count >= self._max_rooms:
@@ -181,9 +274,17 @@ class RoomRegistry:
         while self._store.get(normalize_code(code)) is not None:
             code = new_code()
         room = Room(code=code, label=secrets.token_hex(4), last_active=now)
-        self._store.add(room)
+        token = _new_seat(room, Seat.A)
+        room.record(room.session.seat_member(Seat.A, name), now)
+        try:
+            self._store.add(room)
+        except StoreError as exc:
+            log.error("room %s not saved: %s", room.label, exc, extra={"room": room.label})
+            raise _not_kept() from None
         log.info("room %s created", room.label, extra={"room": room.label})
-        return self._seat(room, Seat.A, sender, name, now)
+        room.senders[Seat.A] = sender
+        sender.send(Joined(room.code, Seat.A, token, tuple(room.log), room.session.state))
+        return Membership(room, Seat.A, sender)
 
     def join(self, sender: Sender, code: str, name: str, now: int) -> Membership:
         """The sender takes seat `b`: docs/protocol.md, `join` (`no_room`, `room_full`)."""
@@ -192,18 +293,16 @@ class RoomRegistry:
             raise Rejected(ErrorCode.ROOM_FULL, "this room already has two people")
         if room.session.phase is Phase.ENDED:
             raise Rejected(ErrorCode.ENDED, "this session has ended")
+        mark = room.mark()
+        token = _new_seat(room, Seat.B)
+        event = room.record(room.session.seat_member(Seat.B, name), now)
+        if not self._keep(room, event, mark):
+            raise _not_kept()
         log.info("room %s joined", room.label, extra={"room": room.label})
-        return self._seat(room, Seat.B, sender, name, now)
-
-    def _seat(self, room: Room, seat: Seat, sender: Sender, name: str, now: int) -> Membership:
-        token = secrets.token_urlsafe(16)
-        room.token_hashes[seat] = token_hash(token)
-        event = room.record(room.session.seat_member(seat, name), now)
         room.tell(event)
-        room.senders[seat] = sender
-        self._store.save(room)
-        sender.send(Joined(room.code, seat, token, tuple(room.log), room.session.state))
-        return Membership(room, seat, sender)
+        room.senders[Seat.B] = sender
+        sender.send(Joined(room.code, Seat.B, token, tuple(room.log), room.session.state))
+        return Membership(room, Seat.B, sender)
 
     def resume(self, sender: Sender, code: str, token: str, after: int, now: int) -> Membership:
         """The sender takes back its seat: docs/protocol.md, Seats, phases and the floor.
@@ -217,16 +316,20 @@ class RoomRegistry:
         if seat is None:
             raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
         old = room.senders.get(seat)
-        room.senders[seat] = sender
         if old is not None:
+            room.senders[seat] = sender
             old.close(CloseCode.TAKEN_OVER, "this seat was resumed on another connection")
             log.info("room %s seat taken over", room.label, extra={"room": room.label})
         else:
+            mark = room.mark()
             change = room.session.presence(seat, online=True)
             if change is not None:
-                room.tell(room.record(change, now), besides=seat)
+                event = room.record(change, now)
+                if not self._keep(room, event, mark):
+                    raise _not_kept()
+                room.tell(event)
+            room.senders[seat] = sender
             log.info("room %s resumed", room.label, extra={"room": room.label})
-        self._store.save(room)
         sender.send(Joined(room.code, seat, token, room.since(after), room.session.state))
         return Membership(room, seat, sender)
 
@@ -239,19 +342,22 @@ class RoomRegistry:
             raise Rejected(
                 ErrorCode.RATE_LIMITED, "this room's history is full; only leave is taken"
             )
+        mark = room.mark()
         change = room.session.apply(member.seat, message)
         if change is None:
             # docs/protocol.md, Server → client: `typing` goes to the partner alone.
             if isinstance(message, Typing):
                 room.tell(TypingNotice(member.seat, message.on), besides=member.seat)
             return
-        room.tell(room.record(change, now))
+        event = room.record(change, now)
+        if not self._keep(room, event, mark):
+            raise _not_kept()
+        room.tell(event)
         if room.session.phase is Phase.ENDED:
             # docs/protocol.md: after `leave`, only the leaver's connection is closed (1000).
             del room.senders[member.seat]
             member.sender.close(CloseCode.LEFT, "you left the session")
             log.info("room %s ended", room.label, extra={"room": room.label})
-        self._store.save(room)
 
     def drop(self, member: Membership, now: int) -> None:
         """The connection closed: `away`, unless it was taken over, left, or the room ended."""
@@ -259,24 +365,56 @@ class RoomRegistry:
             return
         room = member.room
         del room.senders[member.seat]
+        mark = room.mark()
         change = room.session.presence(member.seat, online=False)
-        if change is not None:
-            room.tell(room.record(change, now))
-        self._store.save(room)
+        if change is None:
+            return
+        event = room.record(change, now)
+        # A drop has no sender to refuse: an `away` not kept is told to no one, the room
+        # stays as it was, and a restart on what was kept records the `away` then.
+        if self._keep(room, event, mark):
+            room.tell(event)
 
     def sweep(self, now: int) -> list[Room]:
-        """Remove rooms idle for the room TTL; their connections close with 1001."""
-        expired = [r for r in self._store.rooms() if now - r.last_active >= self._room_ttl_ms]
-        for room in expired:
-            self._store.remove(room.key)
+        """Remove rooms idle for the room TTL; their connections close with 1001.
+
+        A room whose rows could not be deleted stays, open, for the next sweep.
+        """
+        expired = []
+        for room in self._store.rooms():
+            if now - room.last_active < self._room_ttl_ms:
+                continue
+            try:
+                self._store.remove(room.key)
+            except StoreError as exc:
+                log.error("room %s not removed: %s", room.label, exc, extra={"room": room.label})
+                continue
+            expired.append(room)
             for sender in room.senders.values():
                 sender.close(CloseCode.GOING_AWAY, "the room expired")
             room.senders.clear()
             log.info("room %s expired", room.label, extra={"room": room.label})
         return expired
 
+    def _keep(self, room: Room, event: Event, mark: RoomMark) -> bool:
+        """Commit `event` before anyone hears of it; if the store fails, undo it: False."""
+        try:
+            self._store.append(room, event)
+        except StoreError as exc:
+            room.undo(mark)
+            log.error("room %s event not saved: %s", room.label, exc, extra={"room": room.label})
+            return False
+        return True
+
     def _find(self, code: str) -> Room:
         room = self._store.get(normalize_code(code))
         if room is None:
             raise Rejected(ErrorCode.NO_ROOM, "no room has that code")
         return room
+
+
+def _new_seat(room: Room, seat: Seat) -> str:
+    """A fresh token for `seat`; the room keeps only its hash."""
+    token = secrets.token_urlsafe(16)
+    room.token_hashes[seat] = token_hash(token)
+    return token

@@ -62,15 +62,15 @@ async def test_a_handshake_without_the_subprotocol_gets_400_naming_it(
 
 
 async def test_healthz_counts_rooms_and_connections(server: RunningServer) -> None:
-    """`GET /healthz` is 200 JSON with `ok` true and the live room and connection counts."""
+    """`GET /healthz` is 200 JSON with `ok` true, the live counts, and `db` for the store."""
     assert await http_get(server.port, "/healthz") == (
         200,
-        json.dumps({"ok": True, "rooms": 0, "connections": 0}) + "\n",
+        json.dumps({"ok": True, "rooms": 0, "connections": 0, "db": "memory"}) + "\n",
     )
     async with seated_pair(server.port), member(server.port):
         status, body = await http_get(server.port, "/healthz")
         assert status == 200
-        assert json.loads(body) == {"ok": True, "rooms": 1, "connections": 3}
+        assert json.loads(body) == {"ok": True, "rooms": 1, "connections": 3, "db": "memory"}
 
 
 async def test_a_burst_of_30_is_taken_then_flooding_is_limited_and_closed(

@@ -1,0 +1,450 @@
+"""Rooms on disk: one SQLite file in WAL mode, each change committed before anyone hears of it.
+
+The file holds what people wrote to each other, which is the point of keeping
+it: the data directory is made 0700 and the file 0600 (SQLite gives its WAL
+file the same mode), and nothing read from it is ever logged. Every room is
+read into memory at start, as `MemoryRoomStore` keeps them, and each accepted
+event is one transaction: its row, the room's new state and, for `joined`,
+the new seat's token hash.
+"""
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from server.config import MEMORY_DATA
+from server.rooms import MemoryRoomStore, Room, RoomStore, StoreError
+from shared.events import Event, EventKind, RoomState
+from shared.seats import NodKind, Phase, Seat
+from shared.session import Session
+
+DB_FILE = "fireside.sqlite3"
+
+APPLICATION_ID = 0x46495245
+"""`PRAGMA application_id`, "FIRE": tells a Fireside file from any other SQLite file."""
+
+Migration = Callable[[sqlite3.Connection], None]
+"""One step of the schema, from version N to N+1, run inside the opening transaction."""
+
+
+def _create_v1(db: sqlite3.Connection) -> None:
+    """The first layout: rooms with their session, seats with token hashes, and the event log.
+
+    `room_key` is the normalised code. Each event row keeps the room state it
+    carried on the wire, so a `joined` reply after a restart is byte for byte
+    what it was. PRIMARY KEY (room_key, seq) makes a repeated `seq` impossible.
+    """
+    for statement in (
+        """CREATE TABLE rooms (
+            room_key TEXT PRIMARY KEY,
+            code TEXT NOT NULL,
+            label TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            last_active INTEGER NOT NULL,
+            phase TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            asker TEXT NOT NULL,
+            name_a TEXT,
+            name_b TEXT,
+            online_a INTEGER NOT NULL,
+            online_b INTEGER NOT NULL,
+            said_since_sharing INTEGER NOT NULL,
+            said_since_ask INTEGER NOT NULL
+        )""",
+        """CREATE TABLE seats (
+            room_key TEXT NOT NULL REFERENCES rooms (room_key),
+            seat TEXT NOT NULL CHECK (seat IN ('a', 'b')),
+            token_hash BLOB NOT NULL,
+            PRIMARY KEY (room_key, seat)
+        )""",
+        """CREATE TABLE events (
+            room_key TEXT NOT NULL REFERENCES rooms (room_key),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            by_seat TEXT NOT NULL CHECK (by_seat IN ('a', 'b')),
+            text TEXT,
+            card TEXT,
+            nod TEXT,
+            phase TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            asker TEXT NOT NULL,
+            name_a TEXT,
+            name_b TEXT,
+            online_a INTEGER NOT NULL,
+            online_b INTEGER NOT NULL,
+            PRIMARY KEY (room_key, seq)
+        )""",
+    ):
+        db.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_v1,)
+"""`MIGRATIONS[n]` takes a file from schema version n to n + 1; the last gives SCHEMA_VERSION."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_ROOM_COLUMNS = (
+    "room_key, code, label, created, last_active, phase, round, asker, name_a, name_b, "
+    "online_a, online_b, said_since_sharing, said_since_ask"
+)
+_EVENT_COLUMNS = (
+    "room_key, seq, at, kind, by_seat, text, card, nod, "
+    "phase, round, asker, name_a, name_b, online_a, online_b"
+)
+_INSERT_ROOM = f"INSERT INTO rooms ({_ROOM_COLUMNS}) VALUES ({', '.join('?' * 14)})"
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+_UPDATE_ROOM = (
+    "UPDATE rooms SET last_active = ?, phase = ?, round = ?, asker = ?, name_a = ?, "
+    "name_b = ?, online_a = ?, online_b = ?, said_since_sharing = ?, said_since_ask = ? "
+    "WHERE room_key = ?"
+)
+
+
+def open_store(data: str) -> RoomStore:
+    """`data` is a directory for the SQLite file, or `:memory:` for rooms that die with us."""
+    if data == MEMORY_DATA:
+        return MemoryRoomStore()
+    return SqliteRoomStore.open(Path(data))
+
+
+def failure_word(exc: sqlite3.Error) -> str:
+    """A short name for what went wrong, such as `full` or `ioerr_write`, never SQL or values."""
+    name = getattr(exc, "sqlite_errorname", None)
+    if isinstance(name, str) and name.startswith("SQLITE_"):
+        return name.removeprefix("SQLITE_").lower()
+    return type(exc).__name__.lower()
+
+
+class SqliteRoomStore:
+    """Rooms in one SQLite file, read whole at start and written through, one event at a time."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+        self._failure: str | None = None
+        """The last write's failure word, until a write succeeds again."""
+        self._rooms = self._load()
+
+    @classmethod
+    def open(
+        cls, directory: Path, *, migrations: Sequence[Migration] = MIGRATIONS
+    ) -> "SqliteRoomStore":
+        """Open or create `directory`/fireside.sqlite3, bringing its schema up to date.
+
+        Raises StoreError when the directory or file cannot be used, when the
+        file belongs to something else or to a newer server, or when another
+        process has it open (another server, or an `sqlite3` shell).
+        """
+        path = directory / DB_FILE
+        try:
+            # 0700 and 0600: the file holds what people wrote to each other.
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot use {path}: {exc.strerror or exc}") from exc
+        db = sqlite3.connect(path, isolation_level=None, timeout=1.0)
+        try:
+            _configure(db)
+            _migrate(db, migrations)
+            return cls(db, path)
+        except sqlite3.Error as exc:
+            db.close()
+            if failure_word(exc) == "busy":
+                raise StoreError(f"{path} is in use by another process") from exc
+            raise StoreError(f"cannot use {path}: {failure_word(exc)}") from exc
+        except StoreError as exc:
+            db.close()
+            raise StoreError(f"cannot use {path}: {exc}") from exc
+
+    def get(self, key: str) -> Room | None:
+        return self._rooms.get(key)
+
+    def add(self, room: Room) -> None:
+        with self._transaction():
+            self._db.execute(_INSERT_ROOM, _room_row(room))
+            self._db.executemany(
+                "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)",
+                [(room.key, str(seat), kept) for seat, kept in room.token_hashes.items()],
+            )
+            self._db.executemany(_INSERT_EVENT, [_event_row(room.key, e) for e in room.log])
+        self._rooms[room.key] = room
+
+    def append(self, room: Room, event: Event) -> None:
+        with self._transaction():
+            self._db.execute(_INSERT_EVENT, _event_row(room.key, event))
+            if event.kind is EventKind.JOINED:
+                self._db.execute(
+                    "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)",
+                    (room.key, str(event.by), room.token_hashes[event.by]),
+                )
+            session = room.session
+            self._db.execute(
+                _UPDATE_ROOM,
+                (
+                    room.last_active,
+                    *_session_values(session),
+                    room.key,
+                ),
+            )
+
+    def remove(self, key: str) -> None:
+        """Delete the room's rows, its words included, then copy the WAL back and truncate it.
+
+        `secure_delete` zeroes the deleted rows in the file's pages; the
+        checkpoint moves those pages out of the WAL and empties it, so no old
+        copy of the words stays behind in either file.
+        """
+        with self._transaction():
+            for table in ("events", "seats", "rooms"):
+                self._db.execute(f"DELETE FROM {table} WHERE room_key = ?", (key,))
+        self._rooms.pop(key, None)
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            self._failure = failure_word(exc)
+
+    def rooms(self) -> list[Room]:
+        return list(self._rooms.values())
+
+    def health(self) -> str:
+        """`ok`, or a word for the last write that failed or for a file that cannot be read."""
+        if self._failure is not None:
+            return self._failure
+        try:
+            self._db.execute("SELECT count(*) FROM rooms").fetchone()
+        except sqlite3.ProgrammingError:
+            return "closed"
+        except sqlite3.Error as exc:
+            return failure_word(exc)
+        return "ok"
+
+    def close(self) -> None:
+        """Checkpoint, remove the WAL and let go of the file."""
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction; a failure rolls it back and is raised as StoreError."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            yield
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._abandon()
+            self._failure = failure_word(exc)
+            raise StoreError(self._failure) from exc
+        except BaseException:
+            self._abandon()
+            raise
+        self._failure = None
+
+    def _abandon(self) -> None:
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite rolls back on its own after the errors that leave no transaction.
+
+    def _load(self) -> dict[str, Room]:
+        """Every room with its seats and log, checking that each log runs 1, 2, … n."""
+        rooms: dict[str, Room] = {}
+        for row in self._db.execute(
+            f"SELECT {_ROOM_COLUMNS} FROM rooms ORDER BY created, room_key"
+        ):
+            room = _room_from_row(row)
+            rooms[room.key] = room
+        for key, seat, kept in self._db.execute("SELECT room_key, seat, token_hash FROM seats"):
+            rooms[key].token_hashes[Seat(_str(seat))] = kept
+        for row in self._db.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY room_key, seq"):
+            room = rooms[row[0]]
+            event = _event_from_row(row)
+            if event.seq != len(room.log) + 1:
+                raise StoreError(f"room {room.label}'s log skips from {len(room.log)}")
+            room.keep(event)
+        return rooms
+
+
+def _configure(db: sqlite3.Connection) -> None:
+    """The PRAGMAs, in the order that makes them work.
+
+    `locking_mode=EXCLUSIVE` first: the connection then holds the file's lock
+    from its first write until it closes, so a second server on the same data
+    is refused at start instead of both numbering events from the same `seq`;
+    and WAL needs no shared-memory file. The lock dies with the process, so a
+    restart after `kill -9` opens the file at once.
+
+    `synchronous=FULL`: every commit waits for the WAL to reach the disk
+    before `append` returns, and so before anyone is told of the event. With
+    NORMAL a commit would survive `kill -9` (the written WAL is in the OS's
+    cache) but not a power cut or a kernel panic, after which the server would
+    hand out a `seq` that a client already holds for another event. One fsync
+    per event is cheap at the pace people talk; group commits can come later.
+    """
+    db.execute("PRAGMA locking_mode = EXCLUSIVE")
+    mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode != "wal":
+        raise StoreError(f"the database would not use WAL (it says {mode})")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA secure_delete = ON")
+
+
+def _migrate(db: sqlite3.Connection, migrations: Sequence[Migration]) -> None:
+    """Bring the schema to `len(migrations)` in one transaction, or leave the file as it was."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        application = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        if application != APPLICATION_ID and (application != 0 or version != 0 or tables):
+            raise StoreError("it is not a Fireside data file")
+        if version > len(migrations):
+            raise StoreError(
+                f"it has schema version {version}, written by a newer fireside-server; "
+                f"this one knows up to {len(migrations)}"
+            )
+        for step in migrations[version:]:
+            step(db)
+        # Both PRAGMAs are part of the transaction: a failed step leaves the old version.
+        db.execute(f"PRAGMA user_version = {len(migrations):d}")
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def _session_values(session: Session) -> tuple[object, ...]:
+    return (
+        str(session.phase),
+        session.round,
+        str(session.asker),
+        session.names[Seat.A],
+        session.names[Seat.B],
+        session.online[Seat.A],
+        session.online[Seat.B],
+        session.said_since_sharing,
+        session.said_since_ask,
+    )
+
+
+def _room_row(room: Room) -> tuple[object, ...]:
+    created = room.log[0].at if room.log else room.last_active
+    return (
+        room.key,
+        room.code,
+        room.label,
+        created,
+        room.last_active,
+        *_session_values(room.session),
+    )
+
+
+def _room_from_row(row: tuple[object, ...]) -> Room:
+    (
+        _key,
+        code,
+        label,
+        _created,
+        last_active,
+        phase,
+        round_,
+        asker,
+        name_a,
+        name_b,
+        online_a,
+        online_b,
+        said_since_sharing,
+        said_since_ask,
+    ) = row
+    session = Session(
+        phase=Phase(_str(phase)),
+        round=_int(round_),
+        asker=Seat(_str(asker)),
+        names={Seat.A: _text(name_a), Seat.B: _text(name_b)},
+        online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
+        said_since_sharing=bool(said_since_sharing),
+        said_since_ask=bool(said_since_ask),
+    )
+    return Room(code=str(code), label=str(label), last_active=_int(last_active), session=session)
+
+
+def _event_row(key: str, event: Event) -> tuple[object, ...]:
+    state = event.state
+    return (
+        key,
+        event.seq,
+        event.at,
+        str(event.kind),
+        str(event.by),
+        event.text,
+        event.card,
+        None if event.nod is None else str(event.nod),
+        str(state.phase),
+        state.round,
+        str(state.asker),
+        state.names.get(Seat.A),
+        state.names.get(Seat.B),
+        bool(state.online.get(Seat.A)),
+        bool(state.online.get(Seat.B)),
+    )
+
+
+def _event_from_row(row: tuple[object, ...]) -> Event:
+    (
+        _key,
+        seq,
+        at,
+        kind,
+        by,
+        text,
+        card,
+        nod,
+        phase,
+        round_,
+        asker,
+        name_a,
+        name_b,
+        online_a,
+        online_b,
+    ) = row
+    state = RoomState(
+        phase=Phase(_str(phase)),
+        round=_int(round_),
+        asker=Seat(_str(asker)),
+        names={Seat.A: _text(name_a), Seat.B: _text(name_b)},
+        online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
+    )
+    return Event(
+        seq=_int(seq),
+        at=_int(at),
+        kind=EventKind(_str(kind)),
+        by=Seat(_str(by)),
+        state=state,
+        text=_text(text),
+        card=_text(card),
+        nod=None if nod is None else NodKind(_str(nod)),
+    )
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int):
+        raise StoreError(f"expected an integer column, found {type(value).__name__}")
+    return value
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise StoreError(f"expected a text column, found {type(value).__name__}")
+    return value
+
+
+def _text(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise StoreError(f"expected a text column, found {type(value).__name__}")
+    return value

@@ -1,0 +1,194 @@
+"""A server with `--data` survives `kill -9`: wire clients resume, nothing lost or doubled."""
+
+import asyncio
+import json
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from server.app import start_server
+from server.config import ServerConfig
+from server.storage import SqliteRoomStore
+from tests.server.http import http_get
+from tests.server.wire import Member, member
+from tests.timing import seconds
+
+
+@asynccontextmanager
+async def server_on(
+    data: Path, port: int = 0
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
+    """`python -m server --data DATA --port PORT`, and the port it says it listens on."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "--data",
+        str(data),
+        "--port",
+        str(port),
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    seen: list[str] = []
+    listening = None
+    while listening is None:
+        line = (await asyncio.wait_for(process.stderr.readline(), seconds(10))).decode()
+        assert line, "the server exited before it listened:\n" + "".join(seen)
+        seen.append(line)
+        found = re.search(r"listening on \S+ port (\d+)", line)
+        listening = int(found.group(1)) if found else None
+    drain = asyncio.create_task(process.stderr.read())
+    try:
+        yield process, listening
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        await drain
+
+
+class Holder:
+    """What one wire client holds: every event it was sent, by `seq`, each at most once."""
+
+    def __init__(self, connection: Member) -> None:
+        self.connection = connection
+        self.events: dict[int, dict[str, Any]] = {}
+
+    @property
+    def last_seq(self) -> int:
+        return max(self.events, default=0)
+
+    def hold(self, reply: dict[str, Any]) -> dict[str, Any]:
+        assert reply["t"] in ("joined", "event"), reply
+        for event in reply["events"] if reply["t"] == "joined" else [reply]:
+            event = {**event, "t": "event"}
+            kept = self.events.setdefault(event["seq"], event)
+            assert kept == event, f"seq {event['seq']} came twice, differently"
+        return reply
+
+    async def request(self, message: dict[str, Any]) -> dict[str, Any]:
+        return self.hold(await self.connection.request(message))
+
+    async def next(self) -> dict[str, Any]:
+        return self.hold(await self.connection.recv())
+
+
+async def move(by: Holder, other: Holder, message: dict[str, Any]) -> None:
+    """`by` sends an in-room message; both hold the event it becomes."""
+    await by.connection.send(message)
+    mine, theirs = await by.next(), await other.next()
+    assert mine == theirs, "both members must see the same event"
+
+
+def seqs_of(holder: Holder) -> list[int]:
+    return sorted(holder.events)
+
+
+async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_path: Path) -> None:
+    """SIGKILL mid-round, restart on the same data and port: logs match, complete; seq goes on."""
+    data = tmp_path / "data"
+    async with server_on(data) as (first, port), member(port) as a_wire, member(port) as b_wire:
+        a, b = Holder(a_wire), Holder(b_wire)
+        created = await a.request({"t": "create", "name": "Ann"})
+        joined = await b.request({"t": "join", "code": created["code"], "name": "Bo"})
+        await a.next()
+        await move(a, b, {"t": "ask", "text": "What made you smile today?", "card": "w-1"})
+        await move(b, a, {"t": "say", "text": "The tram driver waved."})
+        await move(a, b, {"t": "nod", "kind": "heart"})
+        await move(b, a, {"t": "say", "text": "And the bread was still warm.\nTwice."})
+        await move(b, a, {"t": "done"})
+        before = dict(a.events)
+        assert before == b.events
+        assert seqs_of(a) == [1, 2, 3, 4, 5, 6, 7]
+        first.send_signal(signal.SIGKILL)
+        assert await asyncio.wait_for(first.wait(), seconds(5)) == -signal.SIGKILL
+        await asyncio.gather(a_wire.closed_with(), b_wire.closed_with())
+
+    async with server_on(data, port) as (_, again):
+        assert again == port
+        async with member(port) as a_wire, member(port) as b_wire:
+            a.connection, b.connection = a_wire, b_wire
+            resume = {"t": "resume", "code": created["code"]}
+            back_a = await a.request({**resume, "token": created["token"], "after": a.last_seq})
+            back_b = await b.request({**resume, "token": joined["token"], "after": b.last_seq})
+            await a.next()
+            assert a.events == b.events
+            assert seqs_of(a) == list(range(1, 12)), "no gap, no repeat"
+            assert {seq: a.events[seq] for seq in before} == before, "nothing received is lost"
+            assert [(a.events[s]["kind"], a.events[s]["by"]) for s in range(8, 12)] == [
+                ("away", "a"),
+                ("away", "b"),
+                ("back", "a"),
+                ("back", "b"),
+            ]
+            state = back_b["state"]
+            assert (state["phase"], state["round"], state["floor"]) == ("reflecting", 1, "a")
+            assert state["online"] == {"a": True, "b": True}
+            assert back_a["events"][-1]["kind"] == "back"
+            await move(a, b, {"t": "reflect", "text": "The small kindnesses carried you."})
+            assert a.events[12]["kind"] == "reflect"
+            assert a.events == b.events
+            status, body = await http_get(port, "/healthz")
+            assert (status, json.loads(body)["db"], json.loads(body)["rooms"]) == (200, "ok", 1)
+
+
+async def test_a_clean_stop_records_away_before_the_file_is_closed(tmp_path: Path) -> None:
+    """`close()` records each member's `away` and then closes the file: a restart adds nothing."""
+    data = tmp_path / "data"
+    running = await start_server(ServerConfig(port=0, data=str(data)))
+    try:
+        status, body = await http_get(running.port, "/healthz")
+        assert (status, json.loads(body)["db"]) == (200, "ok")
+        async with member(running.port) as a, member(running.port) as b:
+            created = await a.request({"t": "create", "name": "Ann"})
+            await b.request({"t": "join", "code": created["code"], "name": "Bo"})
+            await running.close()
+            assert await a.closed_with() == 1001
+    finally:
+        await running.close()
+    store = SqliteRoomStore.open(data)
+    try:
+        (room,) = store.rooms()
+        assert sorted((e.kind, e.by) for e in room.log[2:]) == [("away", "a"), ("away", "b")]
+        assert not any(room.session.online.values())
+    finally:
+        store.close()
+
+
+async def test_data_that_cannot_be_used_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
+    """`--data` naming a file, not a directory, prints one line naming it and exits with 2."""
+    taken = tmp_path / "not-a-directory"
+    taken.write_text("")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--port", "0", "--data", str(taken), stderr=subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), seconds(10))
+    assert process.returncode == 2
+    text = stderr.decode()
+    assert "Traceback" not in text
+    assert text.strip().splitlines()[-1].startswith(f"fireside-server: cannot use {taken}/")
+
+
+async def test_a_second_server_on_the_same_data_is_refused(tmp_path: Path) -> None:
+    """While one server holds `--data`, a second one on it exits with 2 and says it is in use."""
+    data = tmp_path / "data"
+    async with server_on(data):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server",
+            "--port",
+            "0",
+            "--data",
+            str(data),
+            stderr=subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), seconds(10))
+    assert process.returncode == 2
+    assert "in use by another process" in stderr.decode()

@@ -1,0 +1,84 @@
+"""Any frame at all, from anyone: the decoder and the check order refuse only with `Rejected`."""
+
+import copy
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from shared.codec import decode_request, encode
+from shared.errors import ErrorCode, Rejected
+from shared.intake import admit
+from shared.messages import LOBBY_TYPES, ClientMessage
+from shared.seats import Phase, Seat
+from shared.session import Session
+from tests.hostile.frames import FORGED, frames
+from tests.shared.rooms import in_phase
+from tests.soak import SEED, rounds
+
+CASES = rounds(ci=1_200, soak=50_000)
+
+MEMBERS: list[tuple[Session, Seat] | None] = [None] + [
+    (in_phase(phase), seat) for phase in Phase for seat in Seat
+]
+"""A connection not in a room, and each seat in each phase of round 1."""
+
+
+def refusal_of(session: Session, seat: Seat, message: ClientMessage) -> ErrorCode | None:
+    """The code `session` refuses `message` with, or None when it applies it."""
+    try:
+        session.apply(seat, message)
+    except Rejected as rejection:
+        return rejection.code
+    return None
+
+
+def test_the_forged_headers_are_bad_frames_at_once() -> None:
+    """Each hand-made header that promises more than its frame holds is `bad_frame`."""
+    for frame in FORGED[:-3]:
+        with pytest.raises(Rejected) as refused:
+            decode_request(frame)
+        assert refused.value.code is ErrorCode.BAD_FRAME, frame[:16]
+
+
+def test_admit_refuses_any_frame_only_with_rejected() -> None:
+    """`admit` refuses with `Rejected` or returns a message that round-trips and that the
+    session applies or refuses with `wrong_phase`, for every frame from every seat."""
+    seen: Counter[str] = Counter()
+
+    @seed(SEED)
+    @settings(
+        max_examples=CASES,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(frames, st.sampled_from(MEMBERS))
+    def one(frame: bytes, member: tuple[Session, Seat] | None) -> None:
+        try:
+            message = admit(frame, member)
+        except Rejected as rejection:
+            refusal: Rejected | None = rejection
+        else:
+            refusal = None
+        if refusal is not None:
+            assert refusal.code in ErrorCode
+            assert refusal.re is None or refusal.re >= 0
+            seen[str(refusal.code)] += 1
+            return
+        seen["accepted"] += 1
+        assert admit(encode(message.to_wire()), member) == message
+        if member is not None and message.TYPE not in LOBBY_TYPES:
+            session, seat = member
+            code = refusal_of(copy.deepcopy(session), seat, message)
+            if code is not None:
+                seen[str(code)] += 1
+                assert code is ErrorCode.WRONG_PHASE, (message, seat, session.phase)
+
+    one()
+    print(f"\nhypothesis: {sum(seen.values())} frames through admit: {dict(seen)}")
+    expected = {"accepted", *(str(code) for code in ErrorCode)} - {
+        "no_room", "room_full", "bad_token", "rate_limited"
+    }  # fmt: skip
+    assert expected <= set(seen), expected - set(seen)

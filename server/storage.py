@@ -143,7 +143,8 @@ class SqliteRoomStore:
             # 0700 and 0600: the file holds what people wrote to each other.
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-            os.chmod(path, 0o600)
+            if path.stat().st_mode & 0o077:  # a file restored or copied in with a looser mode
+                os.chmod(path, 0o600)
         except OSError as exc:
             raise StoreError(f"cannot use {path}: {exc.strerror or exc}") from exc
         db = sqlite3.connect(path, isolation_level=None, timeout=1.0)

@@ -514,3 +514,11 @@ def test_a_second_store_on_the_same_data_is_refused(data: Path, store: SqliteRoo
     with pytest.raises(StoreError, match="in use by another process"):
         SqliteRoomStore.open(data)
     assert store.health() == "ok"
+
+
+def test_a_data_file_copied_in_with_a_loose_mode_is_made_0600(data: Path) -> None:
+    """A restored file readable by others is tightened to 0600 when the store opens it."""
+    SqliteRoomStore.open(data).close()
+    (data / DB_FILE).chmod(0o644)
+    SqliteRoomStore.open(data).close()
+    assert stat.S_IMODE((data / DB_FILE).stat().st_mode) == 0o600

@@ -24,6 +24,9 @@ log = logging.getLogger("server.app")
 MAX_QUEUE = 4
 """Incoming frames buffered per connection: at most 4 x 64 KiB held for a slow handler."""
 
+WRITE_LIMIT = 32 * 1024
+"""websockets' write buffer high-water mark: past it a reply waits (Limits.write_timeout)."""
+
 
 def cannot_listen(host: str, port: int, exc: OSError) -> str:
     """One sentence for a port the server could not listen on, for either command line."""
@@ -51,6 +54,11 @@ class RunningServer:
     @property
     def connection_count(self) -> int:
         return self._gateway.connection_count
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes queued for clients that have not read them yet, over every connection."""
+        return self._gateway.buffered_bytes
 
     async def close(self) -> None:
         """Close every connection with 1001 and stop: docs/protocol.md, Close codes."""
@@ -92,6 +100,11 @@ async def start_server(config: ServerConfig) -> RunningServer:
             compression=None,
             max_size=MAX_MESSAGE,
             max_queue=MAX_QUEUE,
+            write_limit=WRITE_LIMIT,
+            # docs/protocol.md, Keepalive: a link that went silent is closed, and its member away.
+            ping_interval=config.ping_interval,
+            ping_timeout=config.ping_timeout,
+            close_timeout=config.close_timeout,
             process_request=gateway.process_request,
             ssl=tls,
         )

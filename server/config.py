@@ -33,6 +33,10 @@ class Limits:
     """Open websockets from one address; past this the handshake gets HTTP 429."""
     outbox_limit: int = 1024
     """Replies waiting for a reader that does not read; past this it is closed with 1008."""
+    outbox_bytes: int = 1024 * 1024
+    """Bytes of replies waiting for that reader; past this, 1008 too (one reply always fits)."""
+    write_timeout: float = 30.0
+    """Seconds one reply may take to go out before its reader counts as gone (1008)."""
 
 
 MEMORY_DATA = ":memory:"
@@ -49,6 +53,12 @@ class ServerConfig:
     """Seconds a room may go without any event before it is removed."""
     sweep_interval: float = 60.0
     """Seconds between looks for expired rooms."""
+    ping_interval: float = 20.0
+    """Seconds between keepalive pings: docs/protocol.md, Keepalive."""
+    ping_timeout: float = 20.0
+    """Seconds a ping may go unanswered before the connection is closed and the member is away."""
+    close_timeout: float = 5.0
+    """Seconds a closing handshake may take before the TCP connection is dropped."""
     data: str = MEMORY_DATA
     """The directory of the rooms' SQLite file, or MEMORY_DATA to keep rooms in memory only."""
     trust_forwarded_for: bool = False

@@ -49,14 +49,20 @@ class Gateway:
         self._registry = registry
         self._attempts = attempts
         self._limits = config.limits
+        self._close_timeout = config.close_timeout
         self._trust_forwarded_for = config.trust_forwarded_for
-        self._open: set[ServerConnection] = set()
+        self._open: dict[ServerConnection, Outbox] = {}
         self._per_address: Counter[str] = Counter()
         self._numbers = itertools.count(1)
 
     @property
     def connection_count(self) -> int:
         return len(self._open)
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes waiting to be written to clients, over every connection: what slow readers cost."""
+        return sum(outbox.buffered for outbox in self._open.values())
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """`/healthz`; a 400 to a handshake without `fireside.1` (docs/protocol.md, Transport)."""
@@ -85,9 +91,15 @@ class Gateway:
         """Feed frames in order until the connection closes; never let anything escape."""
         number = next(self._numbers)
         address = self._address(connection)
-        self._open.add(connection)
         self._per_address[address] += 1
-        outbox = Outbox(connection, self._limits.outbox_limit)
+        outbox = Outbox(
+            connection,
+            self._limits.outbox_limit,
+            max_bytes=self._limits.outbox_bytes,
+            write_timeout=self._limits.write_timeout,
+            close_timeout=self._close_timeout,
+        )
+        self._open[connection] = outbox
         member = MemberConnection(
             outbox,
             address,
@@ -109,7 +121,7 @@ class Gateway:
         except ConnectionClosed:
             pass
         finally:
-            self._open.discard(connection)
+            self._open.pop(connection, None)
             self._per_address[address] -= 1
             if self._per_address[address] <= 0:
                 del self._per_address[address]

@@ -12,11 +12,15 @@ from shared.events import Reply
 
 
 class Wire(Protocol):
-    """The two calls the outbox makes on a websocket connection."""
+    """What the outbox uses of a websocket connection."""
 
     async def send(self, message: bytes) -> None: ...
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+    @property
+    def transport(self) -> asyncio.WriteTransport:
+        """The TCP connection underneath: its write buffer, and `abort` when closing hangs."""
 
 
 @dataclass(frozen=True)
@@ -31,12 +35,30 @@ class Outbox:
     The registry hands both members each event within one synchronous call,
     so every connection's queue holds events in `seq` order, and a close
     (1000 after `leave`, 4001 on takeover) goes out after what came before it.
+
+    A reader that stops reading is given up on (1008), so that what the
+    server holds for it stays bounded: when `limit` replies or `max_bytes`
+    bytes are waiting, or when one reply has not gone out within
+    `write_timeout` seconds. A close that cannot finish within
+    `close_timeout` seconds ends with the TCP connection dropped.
     """
 
-    def __init__(self, wire: Wire, limit: int) -> None:
+    def __init__(
+        self,
+        wire: Wire,
+        limit: int,
+        *,
+        max_bytes: int = 1024 * 1024,
+        write_timeout: float | None = None,
+        close_timeout: float = 5.0,
+    ) -> None:
         self._wire = wire
         self._limit = limit
+        self._max_bytes = max_bytes
+        self._write_timeout = write_timeout
+        self._close_timeout = close_timeout
         self._queue: asyncio.Queue[bytes | _Close] = asyncio.Queue()
+        self._queued_bytes = 0
         self._closing = False
         self._writer = asyncio.create_task(self._write())
         self._abandon: asyncio.Task[None] | None = None
@@ -45,13 +67,22 @@ class Outbox:
     def closing(self) -> bool:
         return self._closing
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held for this reader: replies queued here and websockets' write buffer."""
+        return self._queued_bytes + self._wire.transport.get_write_buffer_size()
+
     def send(self, reply: Reply) -> None:
         if self._closing:
             return
-        if self._queue.qsize() >= self._limit:
+        frame = encode(reply.to_wire())
+        too_many = self._queue.qsize() >= self._limit
+        too_big = self._queued_bytes > 0 and self._queued_bytes + len(frame) > self._max_bytes
+        if too_many or too_big:
             self._give_up()
             return
-        self._queue.put_nowait(encode(reply.to_wire()))
+        self._queued_bytes += len(frame)
+        self._queue.put_nowait(frame)
 
     def close(self, code: int, reason: str) -> None:
         if self._closing:
@@ -60,23 +91,48 @@ class Outbox:
         self._queue.put_nowait(_Close(code, reason))
 
     def _give_up(self) -> None:
-        """A reader that does not read would grow the queue without end: close it now (1008).
+        """A reader that does not read would hold the server's memory without end: close it.
 
-        The close cannot wait behind the queue, whose head is stuck in `send`;
-        websockets aborts the connection if the close frame cannot go out in time.
+        The close cannot wait behind the queue, whose head is stuck in `send`:
+        the queue is dropped and the close goes out at once (1008).
         """
         self._closing = True
-        self._writer.cancel()
-        self._abandon = asyncio.create_task(self._wire.close(CloseCode.ABUSE, "too slow to read"))
+        if self._writer is not asyncio.current_task():
+            self._writer.cancel()
+        self._drop_queue()
+        self._abandon = asyncio.create_task(self._close(CloseCode.ABUSE, "too slow to read"))
+
+    def _drop_queue(self) -> None:
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queued_bytes = 0
+
+    async def _close(self, code: int, reason: str) -> None:
+        """The closing handshake, or a dropped TCP connection when it cannot finish in time.
+
+        websockets waits for its write buffer to drain before it starts its own
+        close timeout, so a peer that reads nothing would hold the close forever.
+        """
+        try:
+            async with asyncio.timeout(self._close_timeout):
+                await self._wire.close(code, reason)
+        except TimeoutError:
+            self._wire.transport.abort()
 
     async def _write(self) -> None:
         try:
             while True:
                 item = await self._queue.get()
                 if isinstance(item, _Close):
-                    await self._wire.close(item.code, item.reason)
+                    await self._close(item.code, item.reason)
                     return
-                await self._wire.send(item)
+                self._queued_bytes -= len(item)
+                try:
+                    async with asyncio.timeout(self._write_timeout):
+                        await self._wire.send(item)
+                except TimeoutError:
+                    self._give_up()
+                    return
         except ConnectionClosed:
             return
 

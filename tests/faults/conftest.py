@@ -1,0 +1,32 @@
+"""Fixtures for the fault tests, and a line in pytest's summary with what they tried."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from server.app import RunningServer, start_server
+from server.config import Limits, ServerConfig
+from tests.faults.figures import FIGURES
+
+SCRIPT_LIMITS = Limits(
+    message_burst=10_000, messages_per_second=1_000, connections_per_address=1_000
+)
+"""A script moves far faster than a person, and every proxied connection comes from 127.0.0.1."""
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[RunningServer]:
+    """A real in-process server on a free port, with limits a fast script cannot trip."""
+    running = await start_server(ServerConfig(port=0, limits=SCRIPT_LIMITS))
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """What the fault tests tried, so a run shows its figures without -s."""
+    if FIGURES:
+        terminalreporter.section("fault injection")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

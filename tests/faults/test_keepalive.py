@@ -1,0 +1,86 @@
+"""Keepalive: a link that goes silent without a FIN is found out, and its member shown away."""
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from server.app import RunningServer, start_server
+from server.config import ServerConfig
+from shared.events import EventKind
+from shared.messages import Create, Join, Nod
+from shared.seats import NodKind, Seat
+from tests.faults.conftest import SCRIPT_LIMITS
+from tests.faults.figures import FIGURES
+from tests.faults.proxy import FaultProxy
+from tests.faults.rounds import Member
+from tests.timing import seconds
+
+PING_INTERVAL = 0.2
+PING_TIMEOUT = 0.3
+CLOSE_TIMEOUT = 0.2
+BOUND = PING_INTERVAL + PING_TIMEOUT + CLOSE_TIMEOUT
+"""docs/protocol.md, Keepalive: away within ping interval + ping timeout + close timeout."""
+DELAYS = (0.05,)
+
+
+@pytest.fixture
+async def quick_keepalive() -> AsyncIterator[RunningServer]:
+    """A server whose keepalive runs in tenths of a second instead of tens of seconds."""
+    running = await start_server(
+        ServerConfig(
+            port=0,
+            ping_interval=PING_INTERVAL,
+            ping_timeout=PING_TIMEOUT,
+            close_timeout=CLOSE_TIMEOUT,
+            limits=SCRIPT_LIMITS,
+        )
+    )
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+async def test_a_half_open_link_is_away_within_the_stated_bound(
+    quick_keepalive: RunningServer,
+) -> None:
+    """A blackholed connection (no FIN, no RST) becomes `away` within the bound; Ben goes on."""
+    proxy = await FaultProxy(quick_keepalive.port).start()
+    members: list[Member] = []
+    try:
+        ana = Member(proxy.url, Create(name="Ana"), DELAYS)
+        members.append(ana)
+        await ana.until(lambda: ana.seated, "Ana seated", 5)
+        assert ana.link.ticket is not None
+        direct = f"ws://127.0.0.1:{quick_keepalive.port}"
+        ben = Member(direct, Join(code=ana.link.ticket.code, name="Ben"), DELAYS)
+        members.append(ben)
+        await ben.until(lambda: ben.seated, "Ben seated", 5)
+        await ana.until(lambda: len(ana.events) == 2, "Ana sees Ben", 5)
+
+        # Ana's link goes silent both ways and stays open: a laptop lid shut, a dead NAT entry.
+        proxy.blackhole()
+        silent_at = time.monotonic()
+        await ben.until(
+            lambda: ben.events[-1].kind is EventKind.AWAY and ben.events[-1].by is Seat.A,
+            "Ben sees Ana away",
+            BOUND * 10,
+        )
+        took = time.monotonic() - silent_at
+        FIGURES.append(
+            f"keepalive: a silent link was away after {took:.2f}s "
+            f"(bound {BOUND:.2f}s = ping {PING_INTERVAL} + timeout {PING_TIMEOUT} "
+            f"+ close {CLOSE_TIMEOUT})"
+        )
+        # Before the pong was due nothing could tell; after the bound it must be known.
+        assert PING_TIMEOUT <= took <= BOUND + seconds(0.3)
+
+        # Ben is unaffected: as the listener he may still nod, and the room records it.
+        assert await ben.link.send(Nod(kind=NodKind.HEART))
+        await ben.until(lambda: ben.events[-1].kind is EventKind.NOD, "Ben's nod", 5)
+        assert not ben.refused
+    finally:
+        await proxy.close()
+        for member in members:
+            await member.stop()

@@ -8,6 +8,7 @@ event is one transaction: its row, the room's new state and, for `joined`,
 the new seat's token hash.
 """
 
+import fcntl
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,8 @@ from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
 
 DB_FILE = "fireside.sqlite3"
+LOCK_FILE = "fireside.lock"
+"""Held with flock while a server uses the directory; the kernel lets go when the process dies."""
 
 APPLICATION_ID = 0x46495245
 """`PRAGMA application_id`, "FIRE": tells a Fireside file from any other SQLite file."""
@@ -121,9 +124,10 @@ def failure_word(exc: sqlite3.Error) -> str:
 class SqliteRoomStore:
     """Rooms in one SQLite file, read whole at start and written through, one event at a time."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path, lock: int) -> None:
         self._db = db
         self.path = path
+        self._lock = lock
         self._failure: str | None = None
         """The last write's failure word, until a write succeeds again."""
         self._rooms = self._load()
@@ -136,30 +140,34 @@ class SqliteRoomStore:
 
         Raises StoreError when the directory or file cannot be used, when the
         file belongs to something else or to a newer server, or when another
-        process has it open (another server, or an `sqlite3` shell).
+        server already uses the directory.
         """
         path = directory / DB_FILE
         try:
             # 0700 and 0600: the file holds what people wrote to each other.
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lock = _lock_directory(directory)
+        except FileExistsError as exc:
+            raise StoreError(f"cannot use {directory}: it is not a directory") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot use {directory}: {exc.strerror or exc}") from exc
+        try:
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             if path.stat().st_mode & 0o077:  # a file restored or copied in with a looser mode
                 os.chmod(path, 0o600)
         except OSError as exc:
+            os.close(lock)
             raise StoreError(f"cannot use {path}: {exc.strerror or exc}") from exc
         db = sqlite3.connect(path, isolation_level=None, timeout=1.0)
         try:
             _configure(db)
             _migrate(db, migrations)
-            return cls(db, path)
-        except sqlite3.Error as exc:
+            return cls(db, path, lock)
+        except (sqlite3.Error, StoreError) as exc:
             db.close()
-            if failure_word(exc) == "busy":
-                raise StoreError(f"{path} is in use by another process") from exc
-            raise StoreError(f"cannot use {path}: {failure_word(exc)}") from exc
-        except StoreError as exc:
-            db.close()
-            raise StoreError(f"cannot use {path}: {exc}") from exc
+            os.close(lock)
+            word = failure_word(exc) if isinstance(exc, sqlite3.Error) else str(exc)
+            raise StoreError(f"cannot use {path}: {word}") from exc
 
     def get(self, key: str) -> Room | None:
         return self._rooms.get(key)
@@ -224,8 +232,11 @@ class SqliteRoomStore:
         return "ok"
 
     def close(self) -> None:
-        """Checkpoint, remove the WAL and let go of the file."""
+        """Checkpoint, remove the WAL and let go of the file and the directory's lock."""
         self._db.close()
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -269,14 +280,25 @@ class SqliteRoomStore:
         return rooms
 
 
+def _lock_directory(directory: Path) -> int:
+    """Take the data directory for this process, or StoreError if another server has it.
+
+    Two servers on one file would number events from the same `seq`. The lock
+    is an flock on a file of its own rather than SQLite's exclusive locking
+    mode, so that `sqlite3 .backup` can read the live database (docs/deploy.md,
+    Backups); the kernel drops it when the process dies, even by `kill -9`.
+    """
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreError(f"{directory} is in use by another server") from None
+    return fd
+
+
 def _configure(db: sqlite3.Connection) -> None:
     """The PRAGMAs, in the order that makes them work.
-
-    `locking_mode=EXCLUSIVE` first: the connection then holds the file's lock
-    from its first write until it closes, so a second server on the same data
-    is refused at start instead of both numbering events from the same `seq`;
-    and WAL needs no shared-memory file. The lock dies with the process, so a
-    restart after `kill -9` opens the file at once.
 
     `synchronous=FULL`: every commit waits for the WAL to reach the disk
     before `append` returns, and so before anyone is told of the event. With
@@ -285,7 +307,6 @@ def _configure(db: sqlite3.Connection) -> None:
     hand out a `seq` that a client already holds for another event. One fsync
     per event is cheap at the pace people talk; group commits can come later.
     """
-    db.execute("PRAGMA locking_mode = EXCLUSIVE")
     mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if mode != "wal":
         raise StoreError(f"the database would not use WAL (it says {mode})")

@@ -172,7 +172,8 @@ async def test_data_that_cannot_be_used_is_one_sentence_and_exit_2(tmp_path: Pat
     assert process.returncode == 2
     text = stderr.decode()
     assert "Traceback" not in text
-    assert text.strip().splitlines()[-1].startswith(f"fireside-server: cannot use {taken}/")
+    last = text.strip().splitlines()[-1]
+    assert last == f"fireside-server: cannot use {taken}: it is not a directory."
 
 
 async def test_a_second_server_on_the_same_data_is_refused(tmp_path: Path) -> None:
@@ -191,4 +192,4 @@ async def test_a_second_server_on_the_same_data_is_refused(tmp_path: Path) -> No
         )
         _, stderr = await asyncio.wait_for(process.communicate(), seconds(10))
     assert process.returncode == 2
-    assert "in use by another process" in stderr.decode()
+    assert "in use by another server" in stderr.decode()

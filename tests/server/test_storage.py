@@ -196,7 +196,7 @@ class CheckingSender(RecordingSender):
 
     def send(self, reply: Reply) -> None:
         events = reply.events if isinstance(reply, Joined) else (reply,)
-        db = self.store._db  # its own connection: the file's lock is held exclusively
+        db = self.store._db  # the store's own connection sees what it committed
         assert not db.in_transaction
         for event in events:
             if isinstance(event, Event):
@@ -346,7 +346,7 @@ def test_a_full_disk_refuses_the_move_names_it_in_health_and_the_retry_follows_o
     rooms.act(pair.a, Ask(text="Tell me everything?"), 2_000)
     pair.a_out.take()
     pair.b_out.take()
-    db = store._db  # the only way in: the store holds the file's lock exclusively
+    db = store._db  # max_page_count holds per connection: limit the store's own
     (pages,) = db.execute("PRAGMA page_count").fetchone()
     db.execute(f"PRAGMA max_page_count = {pages}")
     long_say = Say(text="é" * 4000)
@@ -511,8 +511,22 @@ def test_the_data_directory_is_0700_and_its_files_0600(data: Path, store: Sqlite
 def test_a_second_store_on_the_same_data_is_refused(data: Path, store: SqliteRoomStore) -> None:
     """While one store holds the file, opening it again fails and says another server has it."""
     seat_pair(registry_on(store))
-    with pytest.raises(StoreError, match="in use by another process"):
+    with pytest.raises(StoreError, match="in use by another server"):
         SqliteRoomStore.open(data)
+    assert store.health() == "ok"
+
+
+def test_the_live_database_can_be_backed_up_while_the_server_runs(
+    data: Path, store: SqliteRoomStore, tmp_path: Path
+) -> None:
+    """Another process's `.backup` reads the open database whole, as docs/deploy.md tells."""
+    pair = seat_pair(registry_on(store))
+    copy = tmp_path / "backup.sqlite3"
+    with raw(data / DB_FILE) as live, raw(copy) as backup:
+        live.backup(backup)
+    with raw(copy) as backup:
+        kept = backup.execute("SELECT count(*) FROM events").fetchone()[0]
+    assert kept == len(pair.a.room.log) == 2
     assert store.health() == "ok"
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from shared import fields
 from shared.errors import ErrorCode
 from shared.seats import ACTIVE_PHASES, NodKind, Phase, Seat
 
@@ -221,7 +222,8 @@ def _map(value: object, what: str) -> Mapping[str, Any]:
 def _str(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise MalformedReply(f"{what} is not a string")
-    return value
+    # docs/protocol.md, Plain text: whatever the server let through, no control reaches the screen.
+    return fields.displayable(value)
 
 
 def _optional_str(value: object, what: str) -> str | None:

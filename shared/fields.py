@@ -27,6 +27,15 @@ def text_problem(value: str, limit: int) -> str | None:
     return None
 
 
+def displayable(value: str) -> str:
+    """`value` with every character the text rules forbid replaced by U+FFFD.
+
+    For text read from a server: one that breaks the rules must still not
+    reach a terminal with an escape sequence, a control or an override.
+    """
+    return _FORBIDDEN.sub("\ufffd", value)
+
+
 def name_problem(value: str) -> str | None:
     """Why `value` is not a valid name, or None."""
     problem = text_problem(value, NAME_MAX)

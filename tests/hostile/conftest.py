@@ -15,3 +15,9 @@ async def server() -> AsyncIterator[RunningServer]:
         yield running
     finally:
         await running.close()
+
+
+@pytest.fixture
+def server_url(server: RunningServer) -> str:
+    """The `ws://` address of the test server, for the client app."""
+    return f"ws://127.0.0.1:{server.port}"

@@ -25,6 +25,10 @@ class Limits:
     failed_attempts: int = 10
     """`join` to an unknown code or `resume` with a wrong token, per address, at once."""
     failed_attempts_per_second: float = 1 / 30
+    rooms_per_address: int = 30
+    """Rooms one address may create at once; past this `create` is answered `rate_limited`."""
+    rooms_per_address_per_second: float = 0.1
+    """At 360 an hour, one address alone cannot fill `max_rooms` before idle rooms expire."""
     max_rooms: int = 10_000
     """Open rooms on this server; `create` past this is answered `rate_limited`."""
     max_log_bytes: int = 4 * 1024 * 1024

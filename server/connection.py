@@ -68,7 +68,11 @@ class MemberConnection:
     def _dispatch(self, message: ClientMessage, now: int) -> None:
         try:
             if isinstance(message, Create):
+                # docs/protocol.md, Rate limits: rooms per address, before the server is full.
+                if not self._attempts.may_create(self._address, now):
+                    raise Rejected(ErrorCode.RATE_LIMITED, "too many new rooms from here; wait")
                 self.membership = self._registry.create(self._sender, message.name, now)
+                self._attempts.created(self._address, now)
             elif isinstance(message, Join | Resume):
                 self.membership = self._enter(message, now)
             elif self.membership is not None:

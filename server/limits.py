@@ -86,16 +86,32 @@ class ConnectionLimits:
 
 
 class AttemptLimits:
-    """Failed `join` and `resume` attempts per address, so codes and tokens cannot be guessed.
+    """Failed `join` and `resume` attempts per address, so codes and tokens cannot be guessed,
+    and rooms created per address, so one address cannot use up `max_rooms`.
 
-    docs/protocol.md, Error codes: a `join` to an unknown code or a `resume`
-    with a wrong token counts toward a per-address limit.
+    docs/protocol.md, Rate limits: a `join` to an unknown code or a `resume`
+    with a wrong token counts toward a per-address limit, and so does `create`.
     """
 
     def __init__(self, limits: Limits) -> None:
         self._burst = limits.failed_attempts
         self._per_second = limits.failed_attempts_per_second
         self._buckets: dict[str, TokenBucket] = {}
+        self._rooms_burst = limits.rooms_per_address
+        self._rooms_per_second = limits.rooms_per_address_per_second
+        self._rooms: dict[str, TokenBucket] = {}
+
+    def may_create(self, address: str, now: int) -> bool:
+        """Whether `address` may create one more room now."""
+        bucket = self._rooms.get(address)
+        return bucket is None or not bucket.empty(now)
+
+    def created(self, address: str, now: int) -> None:
+        """Count one room created from `address`."""
+        bucket = self._rooms.setdefault(
+            address, TokenBucket(self._rooms_burst, self._rooms_per_second)
+        )
+        bucket.take(now)
 
     def blocked(self, address: str, now: int) -> bool:
         """Whether `address` has used up its failed attempts for now."""
@@ -109,8 +125,9 @@ class AttemptLimits:
 
     def prune(self, now: int) -> None:
         """Forget addresses whose allowance has refilled, so the table does not grow forever."""
-        for address in [a for a, bucket in self._buckets.items() if bucket.full(now)]:
-            del self._buckets[address]
+        for table in (self._buckets, self._rooms):
+            for address in [a for a, bucket in table.items() if bucket.full(now)]:
+                del table[address]
 
     def __len__(self) -> int:
-        return len(self._buckets)
+        return len(self._buckets.keys() | self._rooms.keys())

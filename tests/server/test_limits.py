@@ -59,3 +59,16 @@ def test_failed_attempts_block_an_address_and_not_another() -> None:
     assert len(attempts) == 1
     attempts.prune(30_000)
     assert len(attempts) == 0
+
+
+def test_rooms_created_per_address_are_limited_and_refill() -> None:
+    """After `rooms_per_address` rooms an address may create none until its allowance refills."""
+    attempts = AttemptLimits(Limits(rooms_per_address=2, rooms_per_address_per_second=0.5))
+    for _ in range(2):
+        assert attempts.may_create("192.0.2.1", 0) is True
+        attempts.created("192.0.2.1", 0)
+    assert attempts.may_create("192.0.2.1", 0) is False
+    assert attempts.may_create("192.0.2.2", 0) is True
+    assert attempts.may_create("192.0.2.1", 2_000) is True
+    attempts.prune(4_000)
+    assert len(attempts) == 0

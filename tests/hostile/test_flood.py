@@ -11,11 +11,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from server.app import RunningServer
-from server.config import Limits
+from server.app import RunningServer, start_server
+from server.config import Limits, ServerConfig
 from tests.hostile.honest import honest_member, honest_pair, play_round
 from tests.server.wire import Member, member
 from tests.soak import SEED, rounds
@@ -197,3 +198,52 @@ async def test_join_code_guessing_is_refused_after_the_failed_attempt_limit(
     allowed = LIMITS.failed_attempts + LIMITS.failed_attempts_per_second * elapsed
     assert LIMITS.failed_attempts <= answers["no_room"] <= allowed
     assert answers["rate_limited"] > 10 * answers["no_room"]
+
+
+async def test_one_address_cannot_fill_the_server_with_rooms() -> None:
+    """An address creating rooms in a loop gets `rate_limited` after `rooms_per_address`, so a
+    server with room for more still seats an honest pair from another address."""
+    limits = Limits(max_rooms=3 * Limits().rooms_per_address)
+    running = await start_server(ServerConfig(port=0, limits=limits))
+    answers: Counter[str] = Counter()
+    started = time.monotonic()
+    try:
+
+        async def flood(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                async with member(running.port) as someone:
+                    reply = await someone.request({"t": "create", "name": "Eve"})
+                    answers[reply["code"] if reply["t"] == "error" else reply["t"]] += 1
+
+        took = await during(flood, running.port)
+    finally:
+        await running.close()
+    elapsed = time.monotonic() - started
+    print(
+        f"\nroom flood: {answers.total()} creates in {elapsed:.1f} s"
+        f" ({answers.total() / elapsed:.0f}/s); {answers['joined']} rooms made,"
+        f" {answers['rate_limited']} refused rate_limited"
+        f" ({answers['rate_limited'] / elapsed:.0f}/s); the honest round took {took:.2f} s"
+    )
+    allowed = limits.rooms_per_address + limits.rooms_per_address_per_second * elapsed
+    assert limits.rooms_per_address <= answers["joined"] <= allowed
+    assert answers["rate_limited"] > answers["joined"]
+
+
+def test_the_documented_defaults_are_the_servers() -> None:
+    """docs/protocol.md, Rate limits, states the defaults of `Limits` as they are."""
+    doc = (Path(__file__).parents[2] / "docs" / "protocol.md").read_text()
+    section = doc.split("## Rate limits", 1)[1].split("\n## ", 1)[0]
+    every = {1 / n: f"1 every {n} seconds" for n in (2, 5, 10, 30)}
+    rows = [
+        (LIMITS.message_burst, f"{LIMITS.messages_per_second:g} a second"),
+        (LIMITS.rejection_burst, every[LIMITS.rejections_per_second]),
+        (LIMITS.strikes, every[LIMITS.strikes_per_second]),
+        (LIMITS.failed_attempts, every[LIMITS.failed_attempts_per_second]),
+        (LIMITS.rooms_per_address, every[LIMITS.rooms_per_address_per_second]),
+    ]
+    for burst, refill in rows:
+        assert f"{burst}, then {refill} |" in section, (burst, refill)
+    assert f"| connections open from one address | {LIMITS.connections_per_address} |" in section
+    assert f"| rooms on the server | {LIMITS.max_rooms:,} |" in section
+    assert f"| one room's event log | {LIMITS.max_log_bytes // 2**20} MiB |" in section

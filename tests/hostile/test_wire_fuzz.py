@@ -26,6 +26,7 @@ GENEROUS = Limits(
     message_burst=10**9,
     rejection_burst=10**9,
     failed_attempts=10**9,
+    rooms_per_address=10**9,
 )
 """Limits that let every fuzz frame reach the rules; the flood tests keep the real ones."""
 

@@ -9,9 +9,14 @@ from server.config import Limits, ServerConfig
 from tests.faults.figures import FIGURES
 
 SCRIPT_LIMITS = Limits(
-    message_burst=10_000, messages_per_second=1_000, connections_per_address=1_000
+    message_burst=10_000,
+    messages_per_second=1_000,
+    connections_per_address=1_000,
+    rooms_per_address=1_000,
+    max_log_bytes=64 * 1024 * 1024,
 )
-"""A script moves far faster than a person, and every proxied connection comes from 127.0.0.1."""
+"""A script moves far faster than a person, every proxied connection comes from 127.0.0.1, and
+a soak run's rooms grow far longer logs than any session."""
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ class _Severed(Exception):
     """The plan's cut was reached: stop both pumps."""
 
 
-@dataclass
+@dataclass(eq=False)
 class ProxiedConnection:
     """One client connection and its upstream twin, with the bytes passed each way."""
 
@@ -146,7 +146,9 @@ class FaultProxy:
         self.planner = planner
         self.cuts = 0
         self.stalls = 0
-        self.connections: list[ProxiedConnection] = []
+        self.accepted = 0
+        self.connections: set[ProxiedConnection] = set()
+        """The connections whose pumps still run; a finished one is let go."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Server | None = None
         self.port = 0
@@ -207,7 +209,8 @@ class FaultProxy:
             return
         plan = self.planner() if self.planner is not None else Plan()
         connection = ProxiedConnection(writer, up_writer, plan)
-        self.connections.append(connection)
+        self.connections.add(connection)
+        self.accepted += 1
         pumps = [
             asyncio.create_task(self._pump(connection, Direction.UP, reader, up_writer)),
             asyncio.create_task(self._pump(connection, Direction.DOWN, up_reader, writer)),
@@ -215,6 +218,14 @@ class FaultProxy:
         self._tasks.update(pumps)
         for pump in pumps:
             pump.add_done_callback(self._tasks.discard)
+        done = asyncio.gather(*pumps, return_exceptions=True)
+        done.add_done_callback(lambda _: self._let_go(connection))
+
+    def _let_go(self, connection: ProxiedConnection) -> None:
+        """Both pumps ended: close what is left and forget the connection."""
+        for writer in (connection.client, connection.server):
+            writer.close()
+        self.connections.discard(connection)
 
     async def _pump(
         self,

@@ -126,35 +126,35 @@ class Member:
 
     def __init__(self, url: str, entry: Create | Join, delays: Sequence[float]) -> None:
         self.link = RoomLink(url, entry, self.post, delays=delays)
-        self.posted: list[Message] = []
         self.events: list[Event] = []
+        self.moves: list[Event] = []
+        """The events the script caused, as this member has seen them."""
         self.seated = 0
         """How many times the link was given a seat: once, then once per resume."""
         self.refused: list[Refused] = []
+        self.closed: str | None = None
+        """Why the link stopped for good (`LinkClosed`, `CouldNotEnter`), if it did."""
         self.changed = asyncio.Event()
         self.task = asyncio.create_task(self.link.run())
 
     def post(self, message: Message) -> None:
-        self.posted.append(message)
         if isinstance(message, RoomEventArrived):
             self.events.append(message.event)
+            if message.event.kind not in PRESENCE:
+                self.moves.append(message.event)
         elif isinstance(message, Seated):
             self.seated += 1
         elif isinstance(message, Refused):
             self.refused.append(message)
+        elif isinstance(message, LinkClosed | CouldNotEnter):
+            self.closed = message.sentence
         self.changed.set()
-
-    @property
-    def moves(self) -> list[Event]:
-        """The events the script caused, as this member has seen them."""
-        return [event for event in self.events if event.kind not in PRESENCE]
 
     @property
     def stopped(self) -> str | None:
         """Why the link stopped for good, if it has."""
-        for message in self.posted:
-            if isinstance(message, LinkClosed | CouldNotEnter):
-                return message.sentence
+        if self.closed is not None:
+            return self.closed
         return "its task ended" if self.task.done() else None
 
     async def until(self, condition: Callable[[], object], what: str, within: float) -> None:

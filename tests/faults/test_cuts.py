@@ -19,7 +19,7 @@ from tests.timing import seconds
 
 CUT_POINTS = rounds(500, 20_000)
 """Cuts that must really happen across all rooms before the rooms stop playing."""
-ROOMS = rounds(6, 12)
+ROOMS = rounds(6, 40)
 """Rooms played at once, each through its own proxy with its own seeded faults."""
 MAX_ROUNDS = rounds(200, 5_000)
 """A room stops here even short of the cut target, so a run stays bounded."""
@@ -112,7 +112,7 @@ async def _play_room(
         assert not b.refused, b.refused
 
         figures.cuts, figures.stalls = proxy.cuts, proxy.stalls
-        figures.connections = len(proxy.connections)
+        figures.connections = proxy.accepted
         figures.moves, figures.events = len(script.moves), len(a.events)
         return figures
     finally:

@@ -1,0 +1,166 @@
+"""The server process dies mid-round (SIGKILL) or is stopped (SIGTERM) and comes back on the
+same data: both windows say they are reconnecting, resume, and finish the round whole."""
+
+import asyncio
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+
+from client.app import FiresideApp
+from client.entry import Entry
+from client.messages import LinkDown, Seated
+from client.screens.session import SessionScreen
+from client.widgets.composer import Composer
+from client.widgets.status_line import StatusLine
+from client.widgets.transcript import Transcript
+from shared.events import EventKind
+from shared.seats import Phase, Seat
+from tests.client.drive import in_room, session_of, until
+from tests.faults.rounds import replay
+from tests.timing import seconds
+
+SIZE = (100, 30)
+RECONNECTING = "Connection lost — reconnecting…"
+
+
+@asynccontextmanager
+async def server_process(
+    data: Path, port: int = 0
+) -> AsyncIterator[tuple[int, asyncio.subprocess.Process]]:
+    """`python -m server --data DATA --port PORT`, and the port it says it listens on."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "--data",
+        str(data),
+        "--port",
+        str(port),
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    seen: list[str] = []
+    listening = None
+    while listening is None:
+        line = (await asyncio.wait_for(process.stderr.readline(), seconds(10))).decode()
+        assert line, "the server exited before it listened:\n" + "".join(seen)
+        seen.append(line)
+        found = re.search(r"listening on \S+ port (\d+)", line)
+        listening = int(found.group(1)) if found else None
+    drain = asyncio.create_task(process.stderr.read())
+    try:
+        yield listening, process
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        await drain
+
+
+def resumed(seen: list[Message]) -> bool:
+    """Whether the link was seated again after a drop."""
+    return any(isinstance(m, Seated) and m.resumed for m in seen)
+
+
+def status_starts(room: SessionScreen, start: str) -> bool:
+    """Whether the window's status line starts with `start`."""
+    return room.query_one(StatusLine).sentence.startswith(start)
+
+
+def both_online(room: SessionScreen) -> bool:
+    """Whether the window shows both members online."""
+    return room.room.online == {Seat.A: True, Seat.B: True}
+
+
+def transcript(room: SessionScreen) -> list[int]:
+    """The seqs the window shows, in order."""
+    return room.query_one(Transcript).seqs
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+async def test_both_windows_resume_after_the_server_restarts_mid_round(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """Killed or stopped mid-answer and restarted on the same data and port: both windows show
+    'reconnecting', come back with the same complete transcript, and finish the round."""
+    data = tmp_path / "data"
+    ana_seen: list[Message] = []
+    ben_seen: list[Message] = []
+    async with server_process(data) as (port, first):
+        url = f"ws://127.0.0.1:{port}"
+        ana = FiresideApp(Entry(url, "Ana"), enter_now=True)
+        async with ana.run_test(size=SIZE, message_hook=ana_seen.append) as ana_pilot:
+            await until(ana_pilot, lambda: in_room(ana))
+            ben = FiresideApp(Entry(url, "Ben", session_of(ana).code), enter_now=True)
+            async with ben.run_test(size=SIZE, message_hook=ben_seen.append) as ben_pilot:
+                ana_room, ben_room = session_of(ana), session_of(ben)
+                await until(ben_pilot, lambda: ben_room.room.phase is Phase.ASKING)
+                await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
+
+                # Mid-round: Ana asks, Ben starts answering.
+                await ana_pilot.press("enter")
+                await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
+                await ben_pilot.press(*"before the crash", "ctrl+s")
+                await until(ana_pilot, lambda: ana_room.room_log[-1].text == "before the crash")
+                before = list(ana_room.room_log)
+                assert [e.seq for e in before] == [1, 2, 3, 4]
+
+                first.send_signal(stop)
+                await asyncio.wait_for(first.wait(), seconds(10))
+                for pilot, room in ((ana_pilot, ana_room), (ben_pilot, ben_room)):
+                    await until(pilot, partial(status_starts, room, RECONNECTING))
+                assert any(isinstance(m, LinkDown) for m in ana_seen)
+                assert any(isinstance(m, LinkDown) for m in ben_seen)
+
+                async with server_process(data, port) as (again, _):
+                    assert again == port
+                    await until(ana_pilot, lambda: resumed(ana_seen), within=15)
+                    await until(ben_pilot, lambda: resumed(ben_seen), within=15)
+                    for pilot, room in ((ana_pilot, ana_room), (ben_pilot, ben_room)):
+                        await until(pilot, partial(both_online, room), within=5)
+                        assert room.query_one(StatusLine).sentence == "Connected again."
+
+                    # Same transcript on both sides, numbered 1..N: nothing lost, nothing twice.
+                    await until(ana_pilot, lambda: transcript(ana_room) == transcript(ben_room))
+                    seqs = transcript(ana_room)
+                    assert seqs == list(range(1, len(seqs) + 1))
+                    assert ana_room.room_log[: len(before)] == before
+                    assert ana_room.room_log == ben_room.room_log
+                    presence = [(e.kind, e.by) for e in ana_room.room_log[len(before) :]]
+                    assert sorted(presence) == [
+                        (EventKind.AWAY, Seat.A),
+                        (EventKind.AWAY, Seat.B),
+                        (EventKind.BACK, Seat.A),
+                        (EventKind.BACK, Seat.B),
+                    ]
+                    assert ben_room.room.phase is Phase.SHARING
+
+                    # The round goes on where it was: more, done, reflect, confirm.
+                    ben_room.query_one(Composer).focus()
+                    await ben_pilot.press(*"after the restart", "ctrl+s")
+                    await until(
+                        ana_pilot, lambda: ana_room.room_log[-1].text == "after the restart"
+                    )
+                    await ben_pilot.press("f3")
+                    await until(ana_pilot, lambda: ana_room.room.phase is Phase.REFLECTING)
+                    ana_room.query_one(Composer).focus()
+                    await ana_pilot.press(*"it held", "ctrl+s")
+                    await until(ben_pilot, lambda: ben_room.room.phase is Phase.CONFIRMING)
+                    await ben_pilot.press("f5")
+                    await until(ana_pilot, lambda: ana_room.room.round == 2)
+                    await until(ben_pilot, lambda: ben_room.room.round == 2)
+
+                    assert ana_room.room_log == ben_room.room_log
+                    assert transcript(ana_room) == transcript(ben_room)
+                    assert transcript(ana_room) == list(range(1, len(ana_room.room_log) + 1))
+                    replay(ana_room.room_log)
+                    says = [e.text for e in ana_room.room_log if e.kind is EventKind.SAY]
+                    assert says == ["before the crash", "after the restart"]

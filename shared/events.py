@@ -17,11 +17,15 @@ class MalformedReply(ValueError):
 
 
 class EventKind(StrEnum):
-    """docs/protocol.md, Server → client: event kinds."""
+    """docs/protocol.md, Server → client: event kinds, and the pairing of docs/e2e-design.md."""
 
     JOINED = "joined"
     AWAY = "away"
     BACK = "back"
+    PAKE = "pake"
+    VERIFY = "verify"
+    HELLO = "hello"
+    MISMATCH = "mismatch"
     ASK = "ask"
     HANDOVER = "handover"
     SAY = "say"
@@ -36,12 +40,16 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True)
 class RoomState:
-    """The room after a change: who asks, which phase, who is here."""
+    """The room after a change: who asks, which phase, who is here.
+
+    `names` maps each seat to its sealed `hello` box, or None before it: the
+    server never has a name (docs/e2e-design.md); the client opens the box.
+    """
 
     phase: Phase
     round: int
     asker: Seat
-    names: Mapping[Seat, str | None]
+    names: Mapping[Seat, bytes | None]
     online: Mapping[Seat, bool]
 
     @property
@@ -81,22 +89,27 @@ class RoomState:
             phase=_enum(Phase, wire.get("phase"), "state.phase"),
             round=_int(wire.get("round"), "state.round"),
             asker=_enum(Seat, wire.get("asker"), "state.asker"),
-            names={seat: _optional_str(names.get(str(seat)), "state.names") for seat in Seat},
+            names={seat: _optional_bytes(names.get(str(seat)), "state.names") for seat in Seat},
             online={seat: bool(online.get(str(seat))) for seat in Seat},
         )
 
 
 @dataclass(frozen=True)
 class Event:
-    """One accepted change, numbered by `seq` within its room; `at` is Unix milliseconds."""
+    """One accepted change, numbered by `seq` within its room; `at` is Unix milliseconds.
+
+    At most one of `msg` (`pake`), `mac` (`verify`), `box` (`hello`, `ask`,
+    `say`, `reflect`) and `nod` (`nod`) is set, as the kind has it.
+    """
 
     seq: int
     at: int
     kind: EventKind
     by: Seat
     state: RoomState
-    text: str | None = None
-    card: str | None = None
+    msg: bytes | None = None
+    mac: bytes | None = None
+    box: bytes | None = None
     nod: NodKind | None = None
 
     def to_wire(self) -> dict[str, Any]:
@@ -108,10 +121,9 @@ class Event:
             "by": str(self.by),
             "state": self.state.to_wire(),
         }
-        if self.text is not None:
-            wire["text"] = self.text
-        if self.card is not None:
-            wire["card"] = self.card
+        for key, value in (("msg", self.msg), ("mac", self.mac), ("box", self.box)):
+            if value is not None:
+                wire[key] = value
         if self.nod is not None:
             wire["nod"] = str(self.nod)
         return wire
@@ -126,8 +138,9 @@ class Event:
             kind=_enum(EventKind, wire.get("kind"), "kind"),
             by=_enum(Seat, wire.get("by"), "by"),
             state=RoomState.from_wire(wire.get("state")),
-            text=_optional_str(wire.get("text"), "text"),
-            card=_optional_str(wire.get("card"), "card"),
+            msg=_optional_bytes(wire.get("msg"), "msg"),
+            mac=_optional_bytes(wire.get("mac"), "mac"),
+            box=_optional_bytes(wire.get("box"), "box"),
             nod=None if nod is None else _enum(NodKind, nod, "nod"),
         )
 
@@ -226,8 +239,10 @@ def _str(value: object, what: str) -> str:
     return fields.displayable(value)
 
 
-def _optional_str(value: object, what: str) -> str | None:
-    return None if value is None else _str(value, what)
+def _optional_bytes(value: object, what: str) -> bytes | None:
+    if value is not None and not isinstance(value, bytes):
+        raise MalformedReply(f"{what} is not binary")
+    return value
 
 
 def _int(value: object, what: str) -> int:

@@ -1,4 +1,10 @@
-"""The field rules of the contract: lengths in code points, and the characters text may hold."""
+"""The field rules of the contract: sealed bytes within their limits, and the rules of text.
+
+On the wire (fireside.2) the server sees only bytes: `pake.msg`, `verify.mac`
+and the sealed boxes of `hello`, `ask`, `say` and `reflect`. The text rules
+below still hold for what is inside a box: the sender checks them before
+sealing and the receiver after opening (docs/e2e-design.md, Keys).
+"""
 
 import re
 
@@ -66,3 +72,30 @@ def check_name(value: object) -> str:
 
 MAX_OPAQUE = 256
 """Room codes and tokens are short; a longer one cannot match and is refused as a field."""
+
+PAKE_MSG_MAX = 256
+"""docs/e2e-design.md, Pairing: `pake.msg` is 1 to 256 bytes (a SPAKE2 message is 33)."""
+VERIFY_MAC_LEN = 32
+"""docs/e2e-design.md, Pairing: `verify.mac` is exactly 32 bytes (HKDF-SHA256)."""
+
+# docs/e2e-design.md, Keys: the box sizes the server checks, in bytes: 4 bytes per code
+# point of the largest plaintext, plus the nonce, the tag and the MessagePack map around it.
+HELLO_BOX_MAX = 256
+ASK_BOX_MAX = 4_400
+SAY_BOX_MAX = 16_400
+REFLECT_BOX_MAX = 8_400
+
+
+def check_bytes(field: str, value: object, low: int, high: int) -> bytes:
+    """`value` as MessagePack binary of `low` to `high` bytes, or `bad_field` naming `field`.
+
+    A string is not binary: a fireside.1 client's text where a box belongs is
+    refused here, not stored as if it were sealed.
+    """
+    if not isinstance(value, bytes):
+        raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be binary")
+    if low == high and len(value) != low:
+        raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be exactly {low} bytes")
+    if not low <= len(value) <= high:
+        raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be {low} to {high} bytes")
+    return value

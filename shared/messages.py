@@ -1,4 +1,4 @@
-"""Typed messages of the wire contract, client to server, with their field rules."""
+"""Typed messages of the wire contract (fireside.2), client to server, with their field rules."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -11,11 +11,15 @@ from shared.seats import NodKind
 
 
 class MessageType(StrEnum):
-    """docs/protocol.md, Client → server."""
+    """docs/protocol.md, Client → server, and the pairing of docs/e2e-design.md."""
 
     CREATE = "create"
     JOIN = "join"
     RESUME = "resume"
+    PAKE = "pake"
+    VERIFY = "verify"
+    HELLO = "hello"
+    MISMATCH = "mismatch"
     ASK = "ask"
     HANDOVER = "handover"
     SAY = "say"
@@ -31,6 +35,11 @@ class MessageType(StrEnum):
 
 LOBBY_TYPES = frozenset({MessageType.CREATE, MessageType.JOIN, MessageType.RESUME})
 """Accepted only from a connection that is not in a room."""
+
+PAIRING_TYPES = frozenset(
+    {MessageType.PAKE, MessageType.VERIFY, MessageType.HELLO, MessageType.MISMATCH}
+)
+"""docs/e2e-design.md, Pairing: accepted only while the room is `waiting`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,15 +60,17 @@ class ClientMessage:
 
 @dataclass(frozen=True, kw_only=True)
 class Create(ClientMessage):
+    """No name: the server never learns one (docs/e2e-design.md); it arrives sealed in `hello`."""
+
     TYPE = MessageType.CREATE
-    name: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class Join(ClientMessage):
+    """`code` is the nameplate alone; the invite's words never leave the client."""
+
     TYPE = MessageType.JOIN
     code: str
-    name: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,10 +82,42 @@ class Resume(ClientMessage):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Pake(ClientMessage):
+    """This seat's SPAKE2 message."""
+
+    TYPE = MessageType.PAKE
+    msg: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verify(ClientMessage):
+    """This seat's key confirmation, which the partner recomputes and compares."""
+
+    TYPE = MessageType.VERIFY
+    mac: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hello(ClientMessage):
+    """This seat's name, sealed."""
+
+    TYPE = MessageType.HELLO
+    box: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mismatch(ClientMessage):
+    """The partner's `verify` did not match: the room is burned."""
+
+    TYPE = MessageType.MISMATCH
+
+
+@dataclass(frozen=True, kw_only=True)
 class Ask(ClientMessage):
+    """The question (and its card, if any), sealed."""
+
     TYPE = MessageType.ASK
-    text: str
-    card: str | None = None
+    box: bytes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +128,7 @@ class Handover(ClientMessage):
 @dataclass(frozen=True, kw_only=True)
 class Say(ClientMessage):
     TYPE = MessageType.SAY
-    text: str
+    box: bytes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +144,7 @@ class Decline(ClientMessage):
 @dataclass(frozen=True, kw_only=True)
 class Reflect(ClientMessage):
     TYPE = MessageType.REFLECT
-    text: str
+    box: bytes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,8 +186,12 @@ def _string(field: str) -> FieldRule:
     return rule
 
 
-def _text(field: str, limit: int) -> FieldRule:
-    return lambda value: rules.check_text(field, value, limit)
+def _binary(field: str, low: int, high: int) -> FieldRule:
+    return lambda value: rules.check_bytes(field, value, low, high)
+
+
+def _box(limit: int) -> FieldRule:
+    return _binary("box", 1, limit)
 
 
 def _count(field: str) -> FieldRule:
@@ -172,10 +219,11 @@ def _nod_kind(value: object) -> NodKind:
     raise Rejected(ErrorCode.BAD_FIELD, "kind must be heart, hear or time")
 
 
-# Each type's fields: name → (rule, required). docs/protocol.md, Field rules.
+# Each type's fields: name → (rule, required). docs/protocol.md, Field rules, and
+# docs/e2e-design.md for the bytes. Keys a type does not name are ignored, as in fireside.1.
 _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule, bool]]]] = {
-    MessageType.CREATE: (Create, {"name": (rules.check_name, True)}),
-    MessageType.JOIN: (Join, {"code": (_string("code"), True), "name": (rules.check_name, True)}),
+    MessageType.CREATE: (Create, {}),
+    MessageType.JOIN: (Join, {"code": (_string("code"), True)}),
     MessageType.RESUME: (
         Resume,
         {
@@ -184,18 +232,19 @@ _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule,
             "after": (_count("after"), True),
         },
     ),
-    MessageType.ASK: (
-        Ask,
-        {
-            "text": (_text("text", rules.ASK_MAX), True),
-            "card": (_text("card", rules.CARD_MAX), False),
-        },
+    MessageType.PAKE: (Pake, {"msg": (_binary("msg", 1, rules.PAKE_MSG_MAX), True)}),
+    MessageType.VERIFY: (
+        Verify,
+        {"mac": (_binary("mac", rules.VERIFY_MAC_LEN, rules.VERIFY_MAC_LEN), True)},
     ),
+    MessageType.HELLO: (Hello, {"box": (_box(rules.HELLO_BOX_MAX), True)}),
+    MessageType.MISMATCH: (Mismatch, {}),
+    MessageType.ASK: (Ask, {"box": (_box(rules.ASK_BOX_MAX), True)}),
     MessageType.HANDOVER: (Handover, {}),
-    MessageType.SAY: (Say, {"text": (_text("text", rules.SAY_MAX), True)}),
+    MessageType.SAY: (Say, {"box": (_box(rules.SAY_BOX_MAX), True)}),
     MessageType.DONE: (Done, {}),
     MessageType.DECLINE: (Decline, {}),
-    MessageType.REFLECT: (Reflect, {"text": (_text("text", rules.REFLECT_MAX), True)}),
+    MessageType.REFLECT: (Reflect, {"box": (_box(rules.REFLECT_BOX_MAX), True)}),
     MessageType.CONFIRM: (Confirm, {}),
     MessageType.MORE: (More, {}),
     MessageType.NOD: (Nod, {"kind": (_nod_kind, True)}),

@@ -2,6 +2,10 @@
 
 The server enforces with `Session.apply`; the client mirrors the room with
 `Session.observe` and asks `Session.may` what its person may do right now.
+In fireside.2 the room stays `waiting` until the two seats have paired
+(docs/e2e-design.md, Pairing): each sends `pake`, then `verify`, then
+`hello`; the second `hello` starts round 1. The rules never look inside the
+bytes: whether a pairing matched is for the clients to find out.
 """
 
 from dataclasses import dataclass, field
@@ -12,8 +16,13 @@ from shared.messages import (
     LOBBY_TYPES,
     Ask,
     ClientMessage,
+    Hello,
     MessageType,
     Nod,
+    Pake,
+    Reflect,
+    Say,
+    Verify,
 )
 from shared.seats import ACTIVE_PHASES, NodKind, Phase, Seat
 
@@ -24,8 +33,9 @@ class Change:
 
     kind: EventKind
     by: Seat
-    text: str | None = None
-    card: str | None = None
+    msg: bytes | None = None
+    mac: bytes | None = None
+    box: bytes | None = None
     nod: NodKind | None = None
 
 
@@ -47,8 +57,13 @@ class Session:
     phase: Phase = Phase.WAITING
     round: int = 1
     asker: Seat = Seat.A
-    names: dict[Seat, str | None] = field(default_factory=lambda: dict.fromkeys(Seat))
+    names: dict[Seat, bytes | None] = field(default_factory=lambda: dict.fromkeys(Seat))
+    """Each seat's sealed `hello` box, once it is recorded."""
     online: dict[Seat, bool] = field(default_factory=lambda: dict.fromkeys(Seat, False))
+    paked: frozenset[Seat] = frozenset()
+    """The seats whose `pake` is recorded."""
+    verified: frozenset[Seat] = frozenset()
+    """The seats whose `verify` is recorded."""
     said_since_sharing: bool = False
     """At least one `say` since the phase last became `sharing` (`done` needs one)."""
     said_since_ask: bool = False
@@ -97,7 +112,27 @@ class Session:
             return False
         return True
 
+    @property
+    def both_paked(self) -> bool:
+        """Both `pake`s are recorded: there is something to verify, or to find mismatched."""
+        return self.paked == frozenset(Seat)
+
+    def _pairing_moves(self, seat: Seat) -> frozenset[MessageType]:
+        """docs/e2e-design.md, Pairing: each step once per seat, in order."""
+        moves: set[MessageType] = set()
+        if seat not in self.paked:
+            moves.add(MessageType.PAKE)
+        if self.both_paked:
+            moves.add(MessageType.MISMATCH)
+            if seat not in self.verified:
+                moves.add(MessageType.VERIFY)
+        if self.verified == frozenset(Seat) and self.names[seat] is None:
+            moves.add(MessageType.HELLO)
+        return frozenset(moves)
+
     def _moves(self, seat: Seat) -> frozenset[MessageType]:
+        if self.phase is Phase.WAITING:
+            return self._pairing_moves(seat)
         if self.phase not in ACTIVE_PHASES:
             return frozenset()
         if self.floor is not seat:
@@ -112,7 +147,7 @@ class Session:
 
     def _why_not(self, kind: MessageType) -> str:
         if self.phase is Phase.WAITING:
-            return "your partner has not joined yet"
+            return self._why_not_yet(kind)
         if kind is MessageType.NOD:
             return "nods are for the listener; you have the floor"
         if kind is MessageType.DONE:
@@ -120,6 +155,20 @@ class Session:
         if kind is MessageType.DECLINE:
             return "you have already started answering"
         return f"{kind} does not fit the {self.phase} phase"
+
+    def _why_not_yet(self, kind: MessageType) -> str:
+        """Why a message does not fit the pairing: docs/e2e-design.md, Pairing."""
+        if kind is MessageType.PAKE:
+            return "you have already sent your pairing message"
+        if kind in (MessageType.VERIFY, MessageType.MISMATCH) and not self.both_paked:
+            return "wait for both pairing messages"
+        if kind is MessageType.VERIFY:
+            return "you have already sent your verification"
+        if kind is MessageType.HELLO and self.verified != frozenset(Seat):
+            return "wait for both verifications"
+        if kind is MessageType.HELLO:
+            return "you have already said hello"
+        return "the pairing is not complete yet"
 
     def apply(self, seat: Seat, message: ClientMessage) -> Change | None:
         """Take an in-room message from `seat`: the change it makes, None for typing alone.
@@ -135,10 +184,12 @@ class Session:
         self._transition(change)
         return change
 
-    def seat_member(self, seat: Seat, name: str) -> Change:
-        """A member takes `seat`: `a` when the room is made, `b` when the partner joins."""
+    def seat_member(self, seat: Seat) -> Change:
+        """A member takes `seat`: `a` when the room is made, `b` when the partner joins.
+
+        The phase stays `waiting`: the pairing, not the join, starts round 1.
+        """
         change = Change(EventKind.JOINED, seat)
-        self.names[seat] = name
         self._transition(change)
         return change
 
@@ -157,7 +208,14 @@ class Session:
         self.asker = event.state.asker
         self.names = dict(event.state.names)
         self.online = dict(event.state.online)
+        self._track_pairing(event.kind, event.by)
         self._track_says(event.kind)
+
+    def _track_pairing(self, kind: EventKind, by: Seat) -> None:
+        if kind is EventKind.PAKE:
+            self.paked |= {by}
+        elif kind is EventKind.VERIFY:
+            self.verified |= {by}
 
     def _track_says(self, kind: EventKind) -> None:
         if kind is EventKind.SAY:
@@ -170,11 +228,16 @@ class Session:
     def _transition(self, change: Change) -> None:
         """docs/protocol.md, Transitions."""
         kind = change.kind
+        self._track_pairing(kind, change.by)
         self._track_says(kind)
         if kind is EventKind.JOINED:
             self.online[change.by] = True
-            if change.by is Seat.B:
+        elif kind is EventKind.HELLO:
+            self.names[change.by] = change.box
+            if all(box is not None for box in self.names.values()):
                 self.phase = Phase.ASKING
+        elif kind is EventKind.MISMATCH:
+            self.phase = Phase.ENDED
         elif kind in (EventKind.AWAY, EventKind.BACK):
             self.online[change.by] = kind is EventKind.BACK
         elif kind is EventKind.LEFT:
@@ -200,7 +263,11 @@ class Session:
 
 def _change(seat: Seat, message: ClientMessage) -> Change:
     kind = EventKind(str(message.TYPE)) if message.TYPE is not MessageType.LEAVE else EventKind.LEFT
-    text = getattr(message, "text", None)
-    card = message.card if isinstance(message, Ask) else None
-    nod = message.kind if isinstance(message, Nod) else None
-    return Change(kind, seat, text=text, card=card, nod=nod)
+    return Change(
+        kind,
+        seat,
+        msg=message.msg if isinstance(message, Pake) else None,
+        mac=message.mac if isinstance(message, Verify) else None,
+        box=message.box if isinstance(message, Hello | Ask | Say | Reflect) else None,
+        nod=message.kind if isinstance(message, Nod) else None,
+    )

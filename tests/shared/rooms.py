@@ -12,16 +12,26 @@ from shared.session import Change, Session
 
 A, B = Seat.A, Seat.B
 
+PAKE_MSG = b"\x01" + bytes(range(32))
+"""As long as a SPAKE2 message; the rules never look inside it."""
+MAC = bytes(range(100, 132))
+BOX = bytes(12) + b"sealed, the server cannot read this" + bytes(16)
+"""Shaped like a box (nonce, ciphertext, tag); the rules only count its bytes."""
+
 VALID: dict[MessageType, dict[str, Any]] = {
-    MessageType.CREATE: {"t": "create", "name": "Ana"},
-    MessageType.JOIN: {"t": "join", "code": "ABCDE-FGHJK", "name": "Ben"},
+    MessageType.CREATE: {"t": "create"},
+    MessageType.JOIN: {"t": "join", "code": "ABCDE-FGHJK"},
     MessageType.RESUME: {"t": "resume", "code": "ABCDE-FGHJK", "token": "x" * 22, "after": 0},
-    MessageType.ASK: {"t": "ask", "text": "What made you laugh this week?", "card": "laugh-01"},
+    MessageType.PAKE: {"t": "pake", "msg": PAKE_MSG},
+    MessageType.VERIFY: {"t": "verify", "mac": MAC},
+    MessageType.HELLO: {"t": "hello", "box": b"hello-" + BOX},
+    MessageType.MISMATCH: {"t": "mismatch"},
+    MessageType.ASK: {"t": "ask", "box": b"ask-" + BOX},
     MessageType.HANDOVER: {"t": "handover"},
-    MessageType.SAY: {"t": "say", "text": "The cat, mostly."},
+    MessageType.SAY: {"t": "say", "box": b"say-" + BOX},
     MessageType.DONE: {"t": "done"},
     MessageType.DECLINE: {"t": "decline"},
-    MessageType.REFLECT: {"t": "reflect", "text": "The cat made you laugh."},
+    MessageType.REFLECT: {"t": "reflect", "box": b"reflect-" + BOX},
     MessageType.CONFIRM: {"t": "confirm"},
     MessageType.MORE: {"t": "more"},
     MessageType.NOD: {"t": "nod", "kind": "heart"},
@@ -32,6 +42,16 @@ VALID: dict[MessageType, dict[str, Any]] = {
 
 IN_ROOM_TYPES = tuple(kind for kind in MessageType if kind not in LOBBY_TYPES)
 ACTIVE = (Phase.ASKING, Phase.SHARING, Phase.REFLECTING, Phase.CONFIRMING)
+
+PAIRING: tuple[tuple[Seat, MessageType], ...] = (
+    (A, MessageType.PAKE),
+    (B, MessageType.PAKE),
+    (A, MessageType.VERIFY),
+    (B, MessageType.VERIFY),
+    (A, MessageType.HELLO),
+    (B, MessageType.HELLO),
+)
+"""docs/e2e-design.md, Pairing: one order of the six steps that start round 1."""
 
 
 def wire(kind: MessageType, /, **overrides: Any) -> dict[str, Any]:
@@ -54,15 +74,33 @@ def parse(raw: dict[str, Any]) -> ClientMessage:
 def waiting() -> Session:
     """A room whose creator `a` sits alone."""
     session = Session()
-    session.seat_member(A, "Ana")
+    session.seat_member(A)
+    return session
+
+
+def joined() -> Session:
+    """Both seats taken, nothing of the pairing sent: still `waiting`."""
+    session = waiting()
+    session.seat_member(B)
+    return session
+
+
+def hello(seat: Seat) -> ClientMessage:
+    """`seat`'s `hello`, its box telling the seats apart."""
+    return message(MessageType.HELLO, box=f"name of {seat}".encode())
+
+
+def pairing_at(count: int) -> Session:
+    """Both seats joined and the first `count` steps of PAIRING sent."""
+    session = joined()
+    for seat, kind in PAIRING[:count]:
+        session.apply(seat, hello(seat) if kind is MessageType.HELLO else message(kind))
     return session
 
 
 def seated() -> Session:
-    """Both seats taken: round 1, `a` asks."""
-    session = waiting()
-    session.seat_member(B, "Ben")
-    return session
+    """Both seats taken and paired: round 1, `a` asks."""
+    return pairing_at(len(PAIRING))
 
 
 def play(session: Session, *moves: tuple[Seat, MessageType]) -> Session:
@@ -106,8 +144,10 @@ class Snapshot:
     round: int
     asker: Seat
     floor: Seat | None
-    names: dict[Seat, str | None]
+    names: dict[Seat, bytes | None]
     online: dict[Seat, bool]
+    paked: frozenset[Seat]
+    verified: frozenset[Seat]
     said_since_sharing: bool
     said_since_ask: bool
 
@@ -120,6 +160,8 @@ def snapshot(session: Session) -> Snapshot:
         floor=session.floor,
         names=dict(session.names),
         online=dict(session.online),
+        paked=session.paked,
+        verified=session.verified,
         said_since_sharing=session.said_since_sharing,
         said_since_ask=session.said_since_ask,
     )

@@ -18,15 +18,18 @@ from shared.events import (
     parse_reply,
 )
 from shared.seats import NodKind, Phase
-from tests.shared.rooms import VALID, A, B, in_phase, message
+from tests.shared.rooms import MAC, PAKE_MSG, VALID, A, B, in_phase, message
 
 STATE = RoomState(
     phase=Phase.SHARING,
     round=2,
     asker=B,
-    names={A: "Ana", B: "Ben 🔥"},
+    names={A: b"sealed name of a", B: b"\x00\xffsealed name of b"},
     online={A: True, B: False},
 )
+
+
+WAITING = in_phase(Phase.WAITING).state
 
 
 def event(seq: int = 7, **overrides: Any) -> Event:
@@ -36,7 +39,7 @@ def event(seq: int = 7, **overrides: Any) -> Event:
         "kind": EventKind.SAY,
         "by": A,
         "state": STATE,
-        "text": "Tired, but good.\nReally.",
+        "box": b"\x00sealed: Tired, but good.\xff",
     }
     return Event(**{**fields, **overrides})
 
@@ -85,7 +88,7 @@ def test_room_state_on_the_wire_names_the_floor_and_both_seats() -> None:
         "round": 2,
         "asker": "b",
         "floor": "a",
-        "names": {"a": "Ana", "b": "Ben 🔥"},
+        "names": {"a": b"sealed name of a", "b": b"\x00\xffsealed name of b"},
         "online": {"a": True, "b": False},
     }
     waiting = in_phase(Phase.WAITING).state.to_wire()
@@ -100,13 +103,16 @@ def test_room_state_on_the_wire_names_the_floor_and_both_seats() -> None:
     "sent",
     [
         event(),
-        event(kind=EventKind.ASK, by=B, text="What now?", card="deep-07"),
-        event(kind=EventKind.ASK, by=B, text="What now?"),
-        event(kind=EventKind.NOD, by=B, text=None, nod=NodKind.HEAR),
-        event(kind=EventKind.DONE, text=None),
-        event(seq=1, kind=EventKind.JOINED, text=None, state=in_phase(Phase.WAITING).state),
+        event(kind=EventKind.ASK, by=B, box=b"sealed question"),
+        event(kind=EventKind.NOD, by=B, box=None, nod=NodKind.HEAR),
+        event(kind=EventKind.DONE, box=None),
+        event(seq=1, kind=EventKind.JOINED, box=None, state=in_phase(Phase.WAITING).state),
+        event(seq=2, kind=EventKind.PAKE, box=None, msg=PAKE_MSG, state=WAITING),
+        event(seq=3, kind=EventKind.VERIFY, box=None, mac=MAC, state=WAITING),
+        event(seq=4, kind=EventKind.HELLO, by=B, box=b"sealed name", state=WAITING),
+        event(seq=5, kind=EventKind.MISMATCH, box=None, state=in_phase(Phase.ENDED).state),
     ],
-    ids=["say", "ask-card", "ask", "nod", "done", "joined"],
+    ids=["say", "ask", "nod", "done", "joined", "pake", "verify", "hello", "mismatch"],
 )
 def test_an_event_survives_the_wire(sent: Event) -> None:
     """An event comes back equal through to_wire, encode, decode_reply and parse_reply."""
@@ -114,23 +120,28 @@ def test_an_event_survives_the_wire(sent: Event) -> None:
 
 
 def test_an_event_on_the_wire_leaves_out_what_its_kind_lacks() -> None:
-    """An event map has `text`, `card` or `nod` only where its kind has one."""
-    wire = event(kind=EventKind.DONE, text=None).to_wire()
+    """An event map has `msg`, `mac`, `box` or `nod` only where its kind has one; the bytes
+    travel as MessagePack binary."""
+    wire = event(kind=EventKind.DONE, box=None).to_wire()
     assert set(wire) == {"t", "seq", "at", "kind", "by", "state"}
-    nod = event(kind=EventKind.NOD, text=None, nod=NodKind.TIME).to_wire()
-    assert (nod["nod"], "text" in nod) == ("time", False)
+    nod = event(kind=EventKind.NOD, box=None, nod=NodKind.TIME).to_wire()
+    assert (nod["nod"], "box" in nod) == ("time", False)
+    pake = event(kind=EventKind.PAKE, box=None, msg=PAKE_MSG).to_wire()
+    assert set(pake) - {"t", "seq", "at", "kind", "by", "state"} == {"msg"}
+    frame = encode(event().to_wire())
+    assert b"\xc4" + bytes([len(event().box or b"")]) + (event().box or b"") in frame
 
 
 def test_joined_survives_the_wire_with_its_log() -> None:
     """A `joined` reply comes back with its code, seat, token, whole event log and state."""
-    log = tuple(event(seq, kind=EventKind.SAY, text=f"line {seq}") for seq in range(1, 40))
+    log = tuple(event(seq, kind=EventKind.SAY, box=f"box {seq}".encode()) for seq in range(1, 40))
     sent = Joined(code="K7M2Q-X9P4R", seat=B, token="t" * 22, events=log, state=STATE)
     assert through_the_wire(sent.to_wire()) == sent
 
 
 def test_a_joined_reply_larger_than_a_client_message_is_read() -> None:
     """A long log makes `joined` exceed 64 KiB; the client still decodes it."""
-    log = tuple(event(seq, text="x" * 4000) for seq in range(1, 40))
+    log = tuple(event(seq, box=b"x" * 16_400) for seq in range(1, 40))
     sent = Joined(code="K7M2Q-X9P4R", seat=A, token="t" * 22, events=log, state=STATE)
     frame = encode(sent.to_wire())
     assert MAX_MESSAGE < len(frame) < MAX_REPLY
@@ -183,8 +194,10 @@ MALFORMED: dict[str, dict[str, Any]] = {
     "event-at-float": {**good_event(), "at": 1.5},
     "event-unknown-kind": {**good_event(), "kind": "shout"},
     "event-unknown-by": {**good_event(), "by": "c"},
-    "event-text-int": {**good_event(), "text": 5},
-    "event-card-list": {**good_event(), "card": ["x"]},
+    "event-box-int": {**good_event(), "box": 5},
+    "event-box-string": {**good_event(), "box": "plain text"},
+    "event-msg-string": {**good_event(), "msg": "m"},
+    "event-mac-list": {**good_event(), "mac": [1]},
     "event-unknown-nod": {**good_event(), "nod": "wave"},
     "event-no-state": {k: v for k, v in good_event().items() if k != "state"},
     "event-state-list": {**good_event(), "state": []},
@@ -193,6 +206,7 @@ MALFORMED: dict[str, dict[str, Any]] = {
     "state-unknown-asker": with_state(asker="c"),
     "state-names-list": with_state(names=["Ana"]),
     "state-name-int": with_state(names={"a": 1, "b": None}),
+    "state-name-string": with_state(names={"a": "Ana", "b": None}),
     "state-online-missing": {
         **good_event(),
         "state": {k: v for k, v in good_event()["state"].items() if k != "online"},

@@ -12,6 +12,7 @@ from tests.shared.rooms import (
     A,
     B,
     in_phase,
+    joined,
     message,
     play,
     refused,
@@ -119,9 +120,10 @@ def test_a_new_round_forgets_the_last_rounds_says() -> None:
     assert session.may(A, M.DECLINE)
 
 
-@pytest.mark.parametrize("kind", [kind for kind in IN_ROOM_TYPES if kind is not M.LEAVE])
-def test_waiting_refuses_all_but_leave_with_wrong_phase(kind: MessageType) -> None:
-    """While seat `b` is empty, every in-room message from `a` but leave is `wrong_phase`."""
+@pytest.mark.parametrize("kind", [kind for kind in IN_ROOM_TYPES if kind not in (M.LEAVE, M.PAKE)])
+def test_waiting_alone_refuses_all_but_pake_and_leave_with_wrong_phase(kind: MessageType) -> None:
+    """While seat `b` is empty, every in-room message from `a` but pake and leave is
+    `wrong_phase` (docs/e2e-design.md, Pairing)."""
     session = in_phase(Phase.WAITING)
     assert refused(session, A, message(kind)).code is ErrorCode.WRONG_PHASE
 
@@ -147,7 +149,7 @@ def test_presence_does_not_move_the_floor_or_lift_listening(phase: Phase) -> Non
     assert refused(session, holder.partner, message(M.REFLECT)).code is ErrorCode.LISTENING
 
 
-def test_seating_b_is_what_ends_waiting() -> None:
-    """The same message refused as `wrong_phase` while waiting is accepted once `b` sits."""
-    assert refused(in_phase(Phase.WAITING), A, message(M.ASK)).code is ErrorCode.WRONG_PHASE
+def test_the_pairing_not_the_join_is_what_ends_waiting() -> None:
+    """An `ask` refused as `wrong_phase` once `b` sits is accepted after the pairing."""
+    assert refused(joined(), A, message(M.ASK)).code is ErrorCode.WRONG_PHASE
     assert seated().apply(A, message(M.ASK)) is not None

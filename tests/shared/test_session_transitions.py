@@ -27,43 +27,42 @@ def test_a_fresh_session_waits_with_round_1_asker_a_and_no_floor() -> None:
 def test_the_creator_taking_seat_a_keeps_the_room_waiting() -> None:
     """Seat `a` sitting down records `joined` by `a`, marks it online, and the room still waits."""
     session = Session()
-    change = session.seat_member(A, "Ana")
+    change = session.seat_member(A)
     assert change == Change(EventKind.JOINED, A)
     assert session.phase is Phase.WAITING
     assert session.floor is None
-    assert session.names == {A: "Ana", B: None}
+    assert session.names == {A: None, B: None}
     assert session.online == {A: True, B: False}
 
 
-def test_b_joining_starts_round_1_with_a_asking() -> None:
-    """`waiting` → `asking` when `b` joins: round 1, asker `a`, and `a` holds the floor."""
+def test_b_joining_keeps_the_room_waiting_for_the_pairing() -> None:
+    """`b` taking its seat is recorded and marks it online, but only the pairing starts round 1."""
     session = waiting()
-    change = session.seat_member(B, "Ben")
+    change = session.seat_member(B)
     assert change == Change(EventKind.JOINED, B)
     assert (session.phase, session.round, session.asker, session.floor) == (
-        Phase.ASKING,
+        Phase.WAITING,
         1,
         A,
-        A,
+        None,
     )
-    assert session.names == {A: "Ana", B: "Ben"}
+    assert session.names == {A: None, B: None}
     assert session.online == {A: True, B: True}
 
 
 def test_ask_hands_the_floor_to_the_speaker_for_sharing() -> None:
-    """`asking` → `sharing` on `ask`; the change carries the question and its card."""
+    """`asking` → `sharing` on `ask`; the change carries the sealed question as it came."""
     session = seated()
-    change = session.apply(A, message(M.ASK, text="How are you, really?", card="deep-07"))
-    assert change == Change(EventKind.ASK, A, text="How are you, really?", card="deep-07")
+    change = session.apply(A, message(M.ASK, box=b"sealed question"))
+    assert change == Change(EventKind.ASK, A, box=b"sealed question")
     assert (session.phase, session.asker, session.floor) == (Phase.SHARING, A, B)
 
 
-def test_ask_without_a_card_carries_no_card() -> None:
-    """An `ask` with its own words and no card is accepted and its change has no card."""
+def test_ask_with_extra_keys_carries_only_its_box() -> None:
+    """A fireside.1 `text` or `card` beside the box is ignored; the change holds the box alone."""
     session = seated()
-    change = session.apply(A, parse({"t": "ask", "text": "Anything on your mind?"}))
-    assert change is not None
-    assert change.card is None
+    change = session.apply(A, parse({"t": "ask", "box": b"q", "text": "hi", "card": "x"}))
+    assert change == Change(EventKind.ASK, A, box=b"q")
     assert session.phase is Phase.SHARING
 
 
@@ -104,11 +103,11 @@ def test_decline_returns_to_asking_with_the_same_asker_and_round() -> None:
     )
 
 
-def test_say_keeps_sharing_and_carries_the_text() -> None:
-    """A `say` leaves the phase in `sharing`, the floor with the speaker, and carries its text."""
+def test_say_keeps_sharing_and_carries_the_box() -> None:
+    """A `say` leaves the phase in `sharing`, the floor with the speaker, and carries its box."""
     session = in_phase(Phase.SHARING)
-    change = session.apply(B, message(M.SAY, text="Tired, but good."))
-    assert change == Change(EventKind.SAY, B, text="Tired, but good.")
+    change = session.apply(B, message(M.SAY, box=b"sealed answer"))
+    assert change == Change(EventKind.SAY, B, box=b"sealed answer")
     assert (session.phase, session.floor) == (Phase.SHARING, B)
 
 
@@ -123,8 +122,8 @@ def test_done_after_a_say_moves_to_reflecting() -> None:
 def test_reflect_moves_to_confirming() -> None:
     """`reflecting` → `confirming` on `reflect`; the speaker holds the floor to confirm."""
     session = in_phase(Phase.REFLECTING)
-    change = session.apply(A, message(M.REFLECT, text="You're tired but okay."))
-    assert change == Change(EventKind.REFLECT, A, text="You're tired but okay.")
+    change = session.apply(A, message(M.REFLECT, box=b"sealed reflection"))
+    assert change == Change(EventKind.REFLECT, A, box=b"sealed reflection")
     assert (session.phase, session.floor) == (Phase.CONFIRMING, B)
 
 

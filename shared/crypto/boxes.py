@@ -1,0 +1,185 @@
+"""Sealed boxes: what a seat says, readable by the two seats of the room and nobody else.
+
+docs/e2e-design.md, Keys: `box = nonce || ChaCha20Poly1305(seal key of the
+sender)`, with the room, the seat, the type and the sender's count of boxes
+as associated data, so a box cannot be changed, replayed, reordered, dropped,
+relabelled, moved to the other seat or to another room without failing to open.
+"""
+
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import msgpack
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+from shared import fields as rules
+from shared.crypto.pairing import RoomKey, nameplate_key
+from shared.messages import MessageType
+from shared.seats import Seat
+
+NONCE_BYTES = 12
+"""A random nonce per box: a resent or re-typed message never reuses one."""
+
+TAG_BYTES = 16
+"""The Poly1305 tag after the ciphertext."""
+
+_PROTOCOL = "fireside.2"
+
+FieldRule = Callable[[str], str | None]
+"""Why a field's text breaks the rules, or None."""
+
+
+def _within(limit: int) -> FieldRule:
+    return lambda value: rules.text_problem(value, limit)
+
+
+# docs/e2e-design.md, Keys: each type's plaintext map, field -> (rule, required).
+_PLAINTEXTS: dict[MessageType, dict[str, tuple[FieldRule, bool]]] = {
+    MessageType.HELLO: {"name": (rules.name_problem, True)},
+    MessageType.ASK: {
+        "text": (_within(rules.ASK_MAX), True),
+        "card": (_within(rules.CARD_MAX), False),
+    },
+    MessageType.SAY: {"text": (_within(rules.SAY_MAX), True)},
+    MessageType.REFLECT: {"text": (_within(rules.REFLECT_MAX), True)},
+}
+
+SEALED_TYPES = frozenset(_PLAINTEXTS)
+"""The message types whose content travels sealed."""
+
+
+class Tampered(Exception):
+    """A box that must not be shown, and the session stops.
+
+    `str()` says which box and why, for logs and tests; it never holds any
+    of the box's plaintext, and no exception chained to it does either.
+    """
+
+
+class Sealer:
+    """Seals the boxes of one's own seat, counting them for the associated data."""
+
+    def __init__(self, key: RoomKey, seat: Seat, sealed: int = 0) -> None:
+        self._room = nameplate_key(key.nameplate)
+        self._seat = seat
+        self._cipher = ChaCha20Poly1305(key.sealing_key(seat))
+        self._sealed = sealed
+
+    def seal(self, kind: MessageType, fields: Mapping[str, str]) -> bytes:
+        """The box for `fields`; ValueError naming the rule they break, and nothing sealed."""
+        problem = _counter_problem(kind, self._sealed) or _plaintext_problem(kind, fields)
+        if problem is not None:
+            raise ValueError(problem)
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        plaintext = msgpack.packb(dict(fields))
+        sealed = self._cipher.encrypt(
+            nonce, plaintext, _associated(self._room, self._seat, kind, self._sealed)
+        )
+        self._sealed += 1
+        return nonce + sealed
+
+
+class Opener:
+    """Opens the boxes of the log in `seq` order, the own seat's and the partner's.
+
+    Each seat's boxes must come with the next counter of that seat. After one
+    box is Tampered every later one is too: the session has stopped.
+    """
+
+    def __init__(self, key: RoomKey) -> None:
+        self._room = nameplate_key(key.nameplate)
+        self._ciphers = {seat: ChaCha20Poly1305(key.sealing_key(seat)) for seat in Seat}
+        self._opened = dict.fromkeys(Seat, 0)
+        self._stopped: str | None = None
+
+    def opened(self, seat: Seat) -> int:
+        """How many of that seat's boxes opened so far: its next counter."""
+        return self._opened[seat]
+
+    def open(self, seat: Seat, kind: MessageType, box: bytes) -> dict[str, str]:
+        """The fields of that seat's next box, or Tampered."""
+        if self._stopped is not None:
+            raise Tampered(f"an earlier box was tampered ({self._stopped})")
+        counter = self._opened[seat]
+        try:
+            fields = self._unsealed(seat, kind, counter, box)
+        except Tampered as tampered:
+            self._stopped = str(tampered)
+            raise
+        self._opened[seat] = counter + 1
+        return fields
+
+    def _unsealed(self, seat: Seat, kind: MessageType, counter: int, box: bytes) -> dict[str, str]:
+        where = f"box {counter} of seat {seat} as {kind}"
+        problem = _counter_problem(kind, counter)
+        if problem is not None:
+            raise Tampered(f"{where}: {problem}")
+        if len(box) < NONCE_BYTES + TAG_BYTES:
+            raise Tampered(f"{where} is too short to be a box")
+        plaintext = _decrypted(
+            self._ciphers[seat], box, _associated(self._room, seat, kind, counter)
+        )
+        if plaintext is None:
+            raise Tampered(
+                f"{where} does not open: changed, replayed, reordered, dropped, relabelled, "
+                "from the other seat or from another room"
+            )
+        fields = _unpacked(plaintext)
+        if fields is None:
+            raise Tampered(f"{where} does not hold a MessagePack map")
+        problem = _plaintext_problem(kind, fields)
+        if problem is not None:
+            raise Tampered(f"{where} breaks the field rules: {problem}")
+        return fields
+
+
+def _associated(room: bytes, seat: Seat, kind: MessageType, counter: int) -> bytes:
+    """docs/e2e-design.md, Keys: `["fireside.2", nameplate_key, seat, type, counter]`."""
+    return msgpack.packb([_PROTOCOL, room, str(seat), str(kind), counter])
+
+
+def _counter_problem(kind: MessageType, counter: int) -> str | None:
+    """Why `kind` cannot be a seat's box number `counter`: `hello` is 0, the rest follow it."""
+    if kind not in SEALED_TYPES:
+        raise ValueError(f"{kind} is not a sealed type")
+    if (kind == MessageType.HELLO) != (counter == 0):
+        return "hello is a seat's first box, and only that"
+    return None
+
+
+def _decrypted(cipher: ChaCha20Poly1305, box: bytes, associated: bytes) -> bytes | None:
+    try:
+        return cipher.decrypt(box[:NONCE_BYTES], box[NONCE_BYTES:], associated)
+    except InvalidTag:
+        return None
+
+
+def _unpacked(plaintext: bytes) -> dict[str, Any] | None:
+    """The map in `plaintext`, or None; no exception escapes that could carry the plaintext."""
+    try:
+        value = msgpack.unpackb(plaintext, raw=False, strict_map_key=True)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        # ExtraData keeps the bytes it read; returning None drops it with its traceback.
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _plaintext_problem(kind: MessageType, fields: Mapping[str, object]) -> str | None:
+    """Why `fields` is not a `kind` plaintext, naming fields and rules but never a value."""
+    shape = _PLAINTEXTS[kind]
+    required = {name for name, (_, needed) in shape.items() if needed}
+    if not all(isinstance(name, str) for name in fields) or not (
+        required <= fields.keys() <= shape.keys()
+    ):
+        optional = sorted(shape.keys() - required)
+        may = f", and may hold {' and '.join(optional)}" if optional else ""
+        return f"{kind} holds {' and '.join(sorted(required))}{may}, and nothing else"
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            return f"{kind} {name} must be text"
+        problem = shape[name][0](value)
+        if problem is not None:
+            return f"{kind} {name} {problem}"
+    return None

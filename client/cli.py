@@ -6,7 +6,8 @@ import sys
 from collections.abc import Sequence
 
 from client.entry import DEFAULT_PORT, DEFAULT_SERVER, Entry, default_name
-from client.saved_seats import SeatShelf
+from client.saved_seats import UNSEALED, SeatShelf
+from shared.crypto.invite import InviteError
 from shared.fields import name_problem
 
 HOST_EVERYWHERE = "0.0.0.0"
@@ -38,12 +39,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     host.add_argument("--name", help="your name as your partner sees it")
 
-    join = commands.add_parser("join", help="join your partner's room with its code")
-    join.add_argument("code", help="the room code your partner gave you")
+    join = commands.add_parser("join", help="join your partner's room with their invite")
+    join.add_argument(
+        "code", metavar="INVITE", help="the invite your partner gave you: NAMEPLATE-word-word-word"
+    )
     join.add_argument("--server", required=True, help="the server URL, e.g. ws://192.168.1.20:8765")
     join.add_argument("--name", help="your name as your partner sees it")
 
-    create = commands.add_parser("create", help="create a room on a server and get a code to share")
+    create = commands.add_parser(
+        "create", help="create a room on a server and get an invite to share"
+    )
     create.add_argument(
         "--server", default=DEFAULT_SERVER, help=f"the server URL (default {DEFAULT_SERVER})"
     )
@@ -71,7 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "host":
         return asyncio.run(_host(args.port, name))
     if args.command == "join":
-        return _run(Entry(args.server, name, args.code), enter_now=True)
+        try:
+            entry = Entry.joining(args.server, name, args.code)
+        except InviteError as exc:
+            print(f"fireside: {exc}", file=sys.stderr)
+            return 2
+        return _run(entry, enter_now=True)
     if args.command == "create":
         return _run(Entry(args.server, name), enter_now=True)
     return _run(Entry(DEFAULT_SERVER, name), enter_now=False)
@@ -88,6 +98,10 @@ def _resume(code: str | None) -> int:
     """Take back the one saved seat, or the one in room `code`; otherwise say what there is."""
     shelf = SeatShelf.default()
     seats = shelf.matching(code)
+    if len(seats) == 1 and not seats[0].resumable:
+        shelf.forget(seats[0].server, seats[0].code)
+        print(f"fireside: {UNSEALED.format(code=seats[0].code)}", file=sys.stderr)
+        return 1
     if len(seats) == 1:
         return _run(Entry.resuming(seats[0]), enter_now=True)
     if not seats:

@@ -1,8 +1,8 @@
-"""The room link: one websocket to the server, resumed after drops, posting what arrives."""
+"""The room link: one websocket to the server, kept across drops; pairs and opens what arrives."""
 
 import asyncio
 import ssl
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from textual.message import Message
@@ -14,18 +14,23 @@ from client.messages import (
     CouldNotEnter,
     LinkClosed,
     LinkDown,
+    Paired,
+    PairingNews,
     PartnerTyping,
     Refused,
     RoomEventArrived,
     Seated,
 )
+from client.sealed_room import MISMATCHED, TAMPERED, CannotPair, SealedRoom
 from shared.codec import MAX_REPLY, decode_reply, encode
+from shared.crypto.boxes import Tampered
+from shared.crypto.pairing import RoomKey
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply, Event, Joined, MalformedReply, TypingNotice, parse_reply
-from shared.messages import ClientMessage, Create, Join, Leave, Resume
+from shared.messages import ClientMessage, Create, Join, Leave, MessageType, Resume
 from shared.seats import Phase, Seat
 
-SUBPROTOCOL = Subprotocol("fireside.1")
+SUBPROTOCOL = Subprotocol("fireside.2")
 
 RECONNECT_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
 """Seconds before each new attempt; short at first, since most drops are blips.
@@ -48,6 +53,8 @@ _ENTRY_REFUSALS = {
     ErrorCode.NO_ROOM: "No room has that code. Check it with your partner and try again.",
     ErrorCode.ROOM_FULL: "That room already has two people in it.",
     ErrorCode.RATE_LIMITED: "Too many attempts from here; wait a minute and try again.",
+    # docs/e2e-design.md, Pairing: a room whose pairing did not match is burned for good.
+    ErrorCode.ENDED: MISMATCHED,
 }
 
 _ROOM_GONE = "The server lost this room (did it restart?), so this session cannot go on."
@@ -76,10 +83,11 @@ class SeatTicket:
 
 
 class RoomLink:
-    """Connects, enters the room, and keeps the seat across drops until we leave.
+    """Connects, enters the room, pairs, and keeps the seat across drops until we leave.
 
     Every event is numbered by `seq`; the link passes on only those above the
-    last one seen, so a resume never doubles the transcript.
+    last one seen, so a resume never doubles the transcript. Each box is opened
+    here, in `seq` order, before anything of it reaches the screen.
     """
 
     def __init__(
@@ -88,11 +96,22 @@ class RoomLink:
         entry: Create | Join | Resume,
         post: Callable[[Message], object],
         *,
+        name: str,
+        words: Sequence[str] = (),
+        saved_key: str | None = None,
         delays: Sequence[float] = RECONNECT_DELAYS,
     ) -> None:
         self.url = url
         self.entry = entry
         """The first message: make a room, join one, or take back a seat saved on disk."""
+        self.name = name
+        """Our name, sealed in `hello` once the pairing matched."""
+        self.words = tuple(words)
+        """The invite's words, the pairing's password; they never leave this process."""
+        self.saved_key = saved_key
+        """`RoomKey.saved()` of a seat kept on disk: a resumed window pairs no more."""
+        self.secrets: SealedRoom | None = None
+        """The pairing and the keys, from the first `joined` on."""
         self.ticket: SeatTicket | None = None
         self.websocket: ClientConnection | None = None
         """The connection we hold a seat on, or None while (re)connecting."""
@@ -102,6 +121,7 @@ class RoomLink:
         self._ended = False
         self._failures = 0
         """Attempts since we last held a seat: the backoff grows until a resume succeeds."""
+        self._progress = ""
 
     async def run(self) -> None:
         """Stay in the room until we leave, the seat moves elsewhere or the room is gone."""
@@ -154,6 +174,14 @@ class RoomLink:
             await asyncio.sleep(delay)
             self._failures += 1
 
+    @property
+    def key(self) -> RoomKey | None:
+        """The room key once the partner's `verify` matched: what the phrase comes from."""
+        secrets = self.secrets
+        if secrets is None or not secrets.verified or secrets.mismatched:
+            return None
+        return secrets.key
+
     async def send(self, message: ClientMessage) -> bool:
         """Send one message; False when there is no open connection to send it on."""
         websocket = self.websocket
@@ -164,6 +192,20 @@ class RoomLink:
         except ConnectionClosed:
             return False
         return True
+
+    async def send_sealed(self, kind: MessageType, fields: Mapping[str, str]) -> bool:
+        """Seal `fields` as `kind` and send them; False when not paired or not connected.
+
+        The caller checks the field rules first (docs/e2e-design.md, Keys).
+        """
+        secrets = self.secrets
+        if secrets is None or not secrets.can_seal or self.websocket is None:
+            return False
+        message = secrets.seal(kind, fields)
+        if await self.send(message):
+            return True
+        secrets.refused(message.id)
+        return False
 
     async def leave(self) -> None:
         """Leave the room for good: the server ends the session and closes with 1000."""
@@ -180,6 +222,7 @@ class RoomLink:
             )
         await websocket.send(encode(first.to_wire()))
         seated_here = False
+        stop = False
         async for frame in websocket:
             try:
                 if isinstance(frame, str):
@@ -193,9 +236,9 @@ class RoomLink:
                 # answer them `not_in_room`, and we would take that for a failed resume.
                 seated_here = True
                 self.websocket = websocket
-                self._seat(reply)
+                stop = self._seat(reply)
             elif isinstance(reply, Event):
-                self._pass_on((reply,))
+                stop = self._pass_on((reply,))
             elif isinstance(reply, TypingNotice):
                 if self.ticket is not None and reply.by is not self.ticket.seat:
                     self._post(PartnerTyping(reply.on))
@@ -203,22 +246,74 @@ class RoomLink:
                 # The entry or the resume itself was refused: there is no seat on this connection.
                 return self._entry_refused(reply)
             else:
+                if self.secrets is not None:
+                    self.secrets.refused(reply.re)
                 self._post(Refused(reply))
+            if not stop:
+                stop = await self._pair(websocket)
+            if stop:
+                self.websocket = None
+                return True
         return False
 
-    def _seat(self, joined: Joined) -> None:
+    def _seat(self, joined: Joined) -> bool:
+        """Take the seat and read the log; True to stop (see `_pass_on`)."""
         self._failures = 0
         resumed = self.ticket is not None or isinstance(self.entry, Resume)
         last_seq = self.ticket.last_seq if self.ticket is not None else 0
         self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq)
+        if self.secrets is None:
+            key = None
+            if self.saved_key is not None:
+                key = RoomKey.from_saved(joined.code, self.saved_key)
+            self.secrets = SealedRoom(
+                joined.code, joined.seat, self.name, words=self.words, key=key
+            )
+        self.secrets.connected()
         self._post(Seated(joined, resumed))
-        self._pass_on(joined.events)
+        return self._pass_on(joined.events)
 
-    def _pass_on(self, events: Iterable[Event]) -> None:
+    def _pass_on(self, events: Iterable[Event]) -> bool:
+        """Open and post each new event; True to stop, having said why.
+
+        A box that does not open stops everything at once: docs/e2e-design.md,
+        Keys, "nothing of it is displayed", nor anything after it.
+        """
         assert self.ticket is not None
+        assert self.secrets is not None
+        secrets = self.secrets
         for event in self.ticket.take_fresh(events):
             self._ended = event.state.phase is Phase.ENDED
-            self._post(RoomEventArrived(event))
+            had_key = secrets.key is not None
+            try:
+                opened = secrets.read(event)
+            except Tampered:
+                self._post(LinkClosed(TAMPERED, seat_gone=True))
+                return True
+            except CannotPair as exc:
+                self._post(LinkClosed(str(exc), seat_gone=True))
+                return True
+            if secrets.key is not None and not had_key:
+                self._post(Paired(secrets.key))
+            self._post(RoomEventArrived(opened))
+        if secrets.room.phase is Phase.WAITING and not secrets.mismatched:
+            progress = secrets.progress
+            if progress != self._progress:
+                self._progress = progress
+                self._post(PairingNews(progress))
+        return False
+
+    async def _pair(self, websocket: ClientConnection) -> bool:
+        """Send the pairing steps now due; after a mismatch, say so and stop (True)."""
+        secrets = self.secrets
+        if secrets is None:
+            return False
+        for step in secrets.due():
+            await websocket.send(encode(step.to_wire()))
+        if secrets.mismatched:
+            self._post(LinkClosed(MISMATCHED, seat_gone=True))
+            return True
+        return False
 
     def _entry_refused(self, error: ErrorReply) -> bool:
         """A refused `create`, `join` or `resume`: True to stop, False to try again later."""

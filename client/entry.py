@@ -1,9 +1,10 @@
-"""How a person enters a room: which server, under what name, and a code or a seat to resume."""
+"""How a person enters a room: which server, under what name, and an invite or a seat to resume."""
 
 import getpass
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from client.saved_seats import SavedSeat
+from shared.crypto.invite import Invite, draw_words, invite_code, parse_invite
 from shared.fields import NAME_MAX
 from shared.messages import Create, Join, Resume
 
@@ -13,29 +14,60 @@ DEFAULT_SERVER = f"ws://127.0.0.1:{DEFAULT_PORT}"
 
 @dataclass(frozen=True)
 class Entry:
-    """Create a room (no code), join one, or take back a `saved` seat.
+    """Create a room (no invite), join one with the partner's `invite`, or take back a `saved` seat.
 
     `invite_servers` are shown to the partner.
     """
 
     server: str
     name: str
-    code: str | None = None
+    invite: Invite | None = None
+    """The partner's invite when joining: the nameplate goes to the server, the words never do."""
     invite_servers: tuple[str, ...] = ()
     saved: SavedSeat | None = None
+    drawn: tuple[str, ...] = field(default_factory=draw_words)
+    """The words a new room is paired with, drawn for each entry (tests pass fixed ones)."""
+
+    @classmethod
+    def joining(cls, server: str, name: str, typed: str) -> "Entry":
+        """Into the room of the invite the person `typed`; InviteError if it cannot be read."""
+        return cls(server, name, parse_invite(typed))
 
     @classmethod
     def resuming(cls, saved: SavedSeat) -> "Entry":
         """Back into the room of a seat kept on disk, on its server, under its name."""
-        return cls(saved.server, saved.name, saved.code, saved=saved)
+        return cls(saved.server, saved.name, saved=saved)
 
     def message(self) -> Create | Join | Resume:
         """The first message on the wire."""
         if self.saved is not None:
             return self.saved.resume_message()
-        if self.code is None:
-            return Create(name=self.name)
-        return Join(code=self.code, name=self.name)
+        if self.invite is None:
+            return Create()
+        return Join(code=self.invite.nameplate)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The pairing's password: the invite's words, or those drawn for a new room.
+
+        None are needed to resume a saved seat, which keeps the room key instead.
+        """
+        if self.saved is not None:
+            return ()
+        return self.invite.words if self.invite is not None else self.drawn
+
+    @property
+    def typed_invite(self) -> str:
+        """The invite as the person gave it, to fill the welcome form in again."""
+        if self.invite is None:
+            return ""
+        return invite_code(self.invite.nameplate, self.invite.words)
+
+    def invite_for(self, nameplate: str) -> str | None:
+        """The invite to pass on for a room this window made; None when joining or resuming."""
+        if self.invite is not None or self.saved is not None:
+            return None
+        return invite_code(nameplate, self.drawn)
 
     @property
     def servers_to_share(self) -> tuple[str, ...]:

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from shared.events import ErrorReply, Event, Joined
+from client.sealed_room import Opened
+from shared.crypto.pairing import RoomKey
+from shared.events import ErrorReply, Joined
 
 
 @dataclass
@@ -17,9 +19,23 @@ class Seated(Message):
 
 @dataclass
 class RoomEventArrived(Message):
-    """An event not seen before, in `seq` order: both members see the same ones."""
+    """An event not seen before, in `seq` order, its box opened: both members see the same ones."""
 
-    event: Event
+    opened: Opened
+
+
+@dataclass
+class Paired(Message):
+    """The pairing gave this seat its room key: keep it with the seat, so a restart can go on."""
+
+    key: RoomKey
+
+
+@dataclass
+class PairingNews(Message):
+    """How the pairing is going, in one calm sentence for the status line."""
+
+    sentence: str
 
 
 @dataclass

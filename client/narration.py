@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from shared.events import Event, EventKind
+from client.sealed_room import MISMATCHED, Opened
+from shared.events import EventKind
 from shared.seats import NodKind, Seat
 
 NOD_WORDS = {
@@ -12,6 +13,9 @@ NOD_WORDS = {
     NodKind.HEAR: "I hear you",
     NodKind.TIME: "take your time",
 }
+
+UNSHOWN = frozenset({EventKind.PAKE, EventKind.VERIFY})
+"""The pairing's own steps: bytes for the two clients, nothing for the people to read."""
 
 
 @dataclass(frozen=True)
@@ -22,46 +26,53 @@ class Line:
     text: Text
 
 
-def who(event: Event, seat: Seat, me: Seat) -> str:
-    """`You` for this person, else the name the partner typed (plain text)."""
+def who(opened: Opened, seat: Seat, me: Seat) -> str:
+    """`You` for this person, else the name the partner sealed in `hello` (plain text)."""
     if seat is me:
         return "You"
-    return event.state.names.get(seat) or "Your partner"
+    return opened.names.get(seat) or "Your partner"
 
 
-def narrate(event: Event, me: Seat, *, continues: bool = False) -> Line:
-    """The transcript line for `event`, as `me` sees it; `continues` drops a repeated name."""
-    by = who(event, event.by, me)
-    said = Text(event.text or "")
-    kind = event.kind
+def narrate(opened: Opened, me: Seat, *, continues: bool = False) -> Line | None:
+    """The transcript line for `opened`, as `me` sees it, or None for what is not shown.
+
+    `continues` drops a repeated name.
+    """
+    kind = opened.kind
+    if kind in UNSHOWN or (kind is EventKind.HELLO and opened.by is me):
+        return None
+    by = who(opened, opened.by, me)
+    said = Text(opened.text or "")
     if kind is EventKind.ASK:
-        heading = f"{by} asked · round {event.state.round}"
+        heading = f"{by} asked · round {opened.state.round}"
         return Line("question", Text.assemble((heading, "bold"), "\n", said))
     if kind is EventKind.SAY:
         return Line("words", said if continues else Text.assemble((by, "bold"), "\n", said))
     if kind is EventKind.REFLECT:
         return Line("reflection", Text.assemble((f"{by} reflected back", "bold"), "\n", said))
     if kind is EventKind.NOD:
-        nod = NOD_WORDS[event.nod] if event.nod is not None else "nodded"
+        nod = NOD_WORDS[opened.event.nod] if opened.event.nod is not None else "nodded"
         return Line("nod", Text.assemble(f"{by}: ", (nod, "bold")))
-    return Line("quiet", Text(_quiet_sentence(event, me)))
+    return Line("quiet", Text(_quiet_sentence(opened, me)))
 
 
-def _quiet_sentence(event: Event, me: Seat) -> str:
-    """The small print: presence and the moves that carry no words."""
-    by = who(event, event.by, me)
-    other = "you" if event.by.partner is me else who(event, event.by.partner, me)
-    mine = event.by is me
+def _quiet_sentence(opened: Opened, me: Seat) -> str:
+    """The small print: presence, the pairing, and the moves that carry no words."""
+    by = who(opened, opened.by, me)
+    other = "you" if opened.by.partner is me else who(opened, opened.by.partner, me)
+    mine = opened.by is me
     is_, has = ("are", "have") if mine else ("is", "has")
     sentences = {
         EventKind.JOINED: f"{by} joined the room.",
+        EventKind.HELLO: f"Paired with {by}: only the two of you can read what is said here.",
+        EventKind.MISMATCH: MISMATCHED,
         EventKind.AWAY: f"{by} lost the connection for a moment.",
         EventKind.BACK: f"{by} {is_} back.",
         EventKind.HANDOVER: f"{by} handed the asking to {other}.",
         EventKind.DONE: f"{by} finished sharing. Time to reflect back what was heard.",
         EventKind.DECLINE: f"{by} would rather not answer that one; another question is welcome.",
-        EventKind.CONFIRM: f"{by} felt heard. Round {event.state.round}: the roles swap.",
+        EventKind.CONFIRM: f"{by} felt heard. Round {opened.state.round}: the roles swap.",
         EventKind.MORE: f"{by} {has} more to say.",
         EventKind.LEFT: f"{by} left. The session has ended.",
     }
-    return sentences[event.kind]
+    return sentences[opened.kind]

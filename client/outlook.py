@@ -1,5 +1,6 @@
 """The room as one person sees it: the server's state, plus which seat is theirs."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shared.events import RoomState
@@ -15,6 +16,8 @@ class Outlook:
     state: RoomState
     me: Seat
     code: str
+    names: Mapping[Seat, str | None]
+    """The names from the opened `hello`s; the server's state holds only their boxes."""
 
     @property
     def partner(self) -> Seat:
@@ -23,7 +26,7 @@ class Outlook:
     @property
     def partner_name(self) -> str:
         """The partner's name as they typed it: show it only as plain text."""
-        return self.state.names.get(self.partner) or UNNAMED_PARTNER
+        return self.names.get(self.partner) or UNNAMED_PARTNER
 
     @property
     def partner_online(self) -> bool:

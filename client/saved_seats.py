@@ -12,23 +12,34 @@ from typing import Any
 
 import platformdirs
 
+from client.sealed_room import Opened
 from shared.codes import normalize_code
-from shared.events import Event, Joined
+from shared.crypto.pairing import RoomKey
+from shared.events import Joined
 from shared.messages import Resume
 from shared.seats import Phase, Seat
 
 STATE_DIR_ENV = "FIRESIDE_STATE_DIR"
 """Where the seats are kept instead of the platform's state directory (tests use a tmp dir)."""
 
-FORMAT = 1
-"""The `format` written in every seat file; a file with another one is left alone."""
+FORMAT = 2
+"""The `format` written in every seat file (2: with the room key); others are left alone."""
+
+UNSEALED_FORMAT = 1
+"""A fireside.1 seat: read only to be forgotten, since that room cannot be continued."""
+
+UNSEALED = (
+    "The saved session in room {code} is from a Fireside without end-to-end encryption, "
+    "so it cannot be resumed and is forgotten."
+)
 
 FORGOTTEN_AFTER = 7 * 24 * 60 * 60
 """Seconds unwritten after which a seat is dropped: its room is long gone (server default: 24 h)."""
 
 _PRIVATE_DIR = 0o700
 _PRIVATE_FILE = 0o600
-"""The token is a secret: whoever reads it can take the seat, so only its owner may."""
+"""The token and the room key are secrets: whoever reads them can take the seat and read
+the conversation, so only their owner may."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,17 @@ class SavedSeat:
     """The partner's name, or None while they have not joined yet."""
     last_seq: int = 0
     """The last event this client showed; kept for the record, see `resume_message`."""
+    key: str | None = None
+    """`RoomKey.saved()`: K, from which a new window opens the whole log again.
+
+    None only in a fireside.1 file, which is forgotten rather than resumed. The
+    invite's words are never kept: K is all a restart needs.
+    """
+
+    @property
+    def resumable(self) -> bool:
+        """Whether this seat can come back: a fireside.1 seat has no key to read the room with."""
+        return self.key is not None
 
     @property
     def offer(self) -> str:
@@ -66,9 +88,15 @@ class SavedSeat:
 
     @classmethod
     def from_json(cls, raw: object) -> "SavedSeat":
-        """A seat from a file's JSON; ValueError for anything this client did not write."""
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        """A seat from a file's JSON; ValueError for anything this client did not write.
+
+        A fireside.1 file reads back without a key, so it can be offered and forgotten.
+        """
+        if not isinstance(raw, dict) or raw.get("format") not in (FORMAT, UNSEALED_FORMAT):
             raise ValueError("not a seat file of this format")
+        key = raw.get("key") if raw["format"] == FORMAT else None
+        if raw["format"] == FORMAT and not isinstance(key, str):
+            raise ValueError("a seat file without its room key")
         strings = ("server", "code", "seat", "token", "name")
         if not all(isinstance(raw.get(key), str) for key in strings):
             raise ValueError("a seat file without its server, code, seat, token or name")
@@ -78,6 +106,9 @@ class SavedSeat:
             raise ValueError("partner is not a string")
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
             raise ValueError("last_seq is not a count")
+        if key is not None:
+            # Read back now, not when resuming: a damaged key is a file we cannot use.
+            RoomKey.from_saved(raw["code"], key)
         return cls(
             server=raw["server"],
             code=raw["code"],
@@ -86,6 +117,7 @@ class SavedSeat:
             name=raw["name"],
             partner=partner,
             last_seq=last_seq,
+            key=key,
         )
 
 
@@ -176,10 +208,11 @@ class SeatShelf:
 
 
 class SeatKeeper:
-    """One window's seat on the shelf: written when seated, its last seq noted, removed at the end.
+    """One window's seat on the shelf: written once paired, its last seq noted, removed at the end.
 
-    The seat is written at once when the server gives it (the token matters most);
-    later events only mark it unsaved, and the screen flushes it a moment after.
+    The seat is written at once when the pairing gives the room key (without it
+    nothing could be read after a restart); later events only mark it unsaved,
+    and the screen flushes it a moment after.
     """
 
     def __init__(self, shelf: SeatShelf, server: str, saved: SavedSeat | None = None) -> None:
@@ -190,38 +223,51 @@ class SeatKeeper:
         self.unsaved = False
         self._complained = False
 
-    def seated(self, joined: Joined) -> str | None:
-        """Keep the seat the server just gave; a sentence if the disk would not take it."""
+    def seated(self, joined: Joined, name: str) -> str | None:
+        """Keep the seat the server just gave under our `name`; a sentence if the disk refuses.
+
+        A seat without its room key yet is only held here: it is written once paired.
+        """
         if joined.state.phase is Phase.ENDED:
             self.forget()
             return None
-        last_seq = self.seat.last_seq if self.seat is not None else 0
+        kept = self.seat
         self.seat = SavedSeat(
             server=self.server,
             code=joined.code,
             seat=joined.seat,
             token=joined.token,
-            name=joined.state.names.get(joined.seat) or "",
-            partner=joined.state.names.get(joined.seat.partner),
-            last_seq=last_seq,
+            name=name,
+            partner=kept.partner if kept is not None else None,
+            last_seq=kept.last_seq if kept is not None else 0,
+            key=kept.key if kept is not None else None,
         )
         self.unsaved = True
         return self.flush()
 
-    def saw(self, event: Event) -> None:
+    def paired(self, key: str) -> str | None:
+        """The pairing gave the room key (`RoomKey.saved()`): write the seat with it now."""
+        if self.seat is None:
+            return None
+        self.seat = replace(self.seat, key=key)
+        self.unsaved = True
+        return self.flush()
+
+    def saw(self, opened: Opened) -> None:
         """Note an event; an ended session is forgotten at once, anything else waits for flush."""
         if self.seat is None:
             return
-        if event.state.phase is Phase.ENDED:
+        if opened.state.phase is Phase.ENDED:
             self.forget()
             return
-        partner = event.state.names.get(self.seat.seat.partner)
-        self.seat = replace(self.seat, last_seq=max(self.seat.last_seq, event.seq), partner=partner)
+        partner = opened.names.get(self.seat.seat.partner)
+        last_seq = max(self.seat.last_seq, opened.seq)
+        self.seat = replace(self.seat, last_seq=last_seq, partner=partner)
         self.unsaved = True
 
     def flush(self) -> str | None:
-        """Write the seat if it changed; one sentence the first time the disk refuses."""
-        if self.seat is None or not self.unsaved:
+        """Write the seat if it changed and has its key; a sentence when the disk first fails."""
+        if self.seat is None or self.seat.key is None or not self.unsaved:
             return None
         self.unsaved = False
         try:

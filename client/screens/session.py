@@ -18,14 +18,18 @@ from client.messages import (
     CouldNotEnter,
     LinkClosed,
     LinkDown,
+    Paired,
+    PairingNews,
     PartnerTyping,
     Refused,
     RoomEventArrived,
     Seated,
 )
 from client.outlook import Outlook
-from client.saved_seats import SeatKeeper, SeatShelf
+from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
+from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
+from client.sealed_room import Opened
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
 from client.widgets.invite_card import InviteCard
@@ -37,9 +41,8 @@ from client.widgets.transcript import Transcript
 from client.widgets.turn_prompt import TurnPrompt
 from client.widgets.typing_indicator import TypingIndicator
 from shared import fields
-from shared.events import Event, EventKind
+from shared.events import EventKind
 from shared.messages import (
-    Ask,
     ClientMessage,
     Confirm,
     Decline,
@@ -48,19 +51,18 @@ from shared.messages import (
     MessageType,
     More,
     Nod,
-    Reflect,
-    Say,
     Typing,
 )
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
 
 # What the composer's words become in each phase, and how long they may be
-# (docs/protocol.md, Field rules). Whether they may be sent at all is Session.may's call.
-_WRITTEN: dict[MessageType, tuple[type[Ask] | type[Say] | type[Reflect], int, str]] = {
-    MessageType.ASK: (Ask, fields.ASK_MAX, "Your question"),
-    MessageType.SAY: (Say, fields.SAY_MAX, "Your answer"),
-    MessageType.REFLECT: (Reflect, fields.REFLECT_MAX, "Your reflection"),
+# (docs/protocol.md, Field rules): checked here, then sealed. Whether they may be
+# sent at all is Session.may's call.
+_WRITTEN: dict[MessageType, tuple[int, str]] = {
+    MessageType.ASK: (fields.ASK_MAX, "Your question"),
+    MessageType.SAY: (fields.SAY_MAX, "Your answer"),
+    MessageType.REFLECT: (fields.REFLECT_MAX, "Your reflection"),
 }
 _PLACEHOLDERS = {
     MessageType.ASK: "Write your own question… (ctrl+s asks it)",
@@ -99,6 +101,7 @@ class SessionScreen(Screen[str | None]):
         Binding("1", "nod('heart')", "♥"),
         Binding("2", "nod('hear')", "I hear you"),
         Binding("3", "nod('time')", "Take your time"),
+        Binding("f7", "phrase", "Phrase"),
         Binding("pageup", "scroll_transcript(-1)", "Earlier", show=False),
         Binding("pagedown", "scroll_transcript(1)", "Later", show=False),
     ]
@@ -110,11 +113,22 @@ class SessionScreen(Screen[str | None]):
         """Keeps the seat on disk for `fireside resume`; None when nothing is kept."""
         self._save_timer: Timer | None = None
         self.room = Session()
-        self.room_log: list[Event] = []
-        """Every event seen, once each, in `seq` order: what the transcript shows."""
+        self.room_log: list[Opened] = []
+        """Every event seen, once each, in `seq` order, opened: what the transcript shows."""
+        self.names: dict[Seat, str | None] = dict.fromkeys(Seat)
+        """The names from the opened `hello`s."""
         self.me: Seat | None = None
         self.code = ""
-        self.link = RoomLink(entry.server, entry.message(), self.post_message)
+        self.invite: str | None = None
+        """The invite to pass on while waiting; only the window that made the room has one."""
+        self.link = RoomLink(
+            entry.server,
+            entry.message(),
+            self.post_message,
+            name=entry.name,
+            words=entry.words,
+            saved_key=entry.saved.key if entry.saved is not None else None,
+        )
         self._typing_sent = False
         self._writing: MessageType | None = None
         """What the open composer's words would become, or None while it is closed."""
@@ -139,6 +153,13 @@ class SessionScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        saved = self.entry.saved
+        if saved is not None and not saved.resumable:
+            # A fireside.1 seat: its room cannot be read without a key, so there is no going back.
+            if self.keeper is not None:
+                self.keeper.forget()
+            self.dismiss(UNSEALED.format(code=saved.code))
+            return
         self.query_one(StatusLine).say(f"Connecting to {self.entry.server}…")
         self.show_room()
         self._keep_link()
@@ -159,22 +180,34 @@ class SessionScreen(Screen[str | None]):
     def on_seated(self, message: Seated) -> None:
         self.me = message.joined.seat
         self.code = message.joined.code
-        self.query_one(InviteCard).show(self.code, self.entry.servers_to_share)
+        self.invite = self.entry.invite_for(self.code) if self.me is Seat.A else None
+        self.show_invite()
         sentence = "Connected again." if message.resumed else "Connected."
         self.query_one(StatusLine).say(sentence)
         if self.keeper is not None:
-            problem = self.keeper.seated(message.joined)
+            problem = self.keeper.seated(message.joined, self.entry.name)
             if problem is not None:
                 self.query_one(StatusLine).say(problem, trouble=True)
 
+    def on_paired(self, message: Paired) -> None:
+        if self.keeper is not None:
+            problem = self.keeper.paired(message.key.saved())
+            if problem is not None:
+                self.query_one(StatusLine).say(problem, trouble=True)
+        self.refresh_bindings()
+
+    def on_pairing_news(self, message: PairingNews) -> None:
+        self.query_one(StatusLine).say(message.sentence)
+
     def on_room_event_arrived(self, message: RoomEventArrived) -> None:
-        event = message.event
+        opened = message.opened
         assert self.me is not None
-        self._note_for_resume(event)
-        self.room.observe(event)
-        self.room_log.append(event)
-        self.query_one(Transcript).add(event, self.me)
-        if event.by is not self.me and event.kind is not EventKind.NOD:
+        self._note_for_resume(opened)
+        self.room.observe(opened.event)
+        self.room_log.append(opened)
+        self.names = dict(opened.names)
+        self.query_one(Transcript).add(opened, self.me)
+        if opened.by is not self.me and opened.kind is not EventKind.NOD:
             self.query_one(TypingIndicator).writer = None
         self.show_room()
 
@@ -212,11 +245,11 @@ class SessionScreen(Screen[str | None]):
         if self.keeper is not None:
             self.keeper.flush()
 
-    def _note_for_resume(self, event: Event) -> None:
+    def _note_for_resume(self, opened: Opened) -> None:
         """Move the kept seat's last seq on; the write follows SAVE_DELAY later."""
         if self.keeper is None:
             return
-        self.keeper.saw(event)
+        self.keeper.saw(opened)
         if self.keeper.unsaved and self._save_timer is None:
             self._save_timer = self.set_timer(SAVE_DELAY, self._save_seat)
 
@@ -231,6 +264,8 @@ class SessionScreen(Screen[str | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only what Session.may allows: dim what is not yet possible, hide the rest."""
+        if action == "phrase":
+            return self.link.key is not None
         kind = _message_type(action, parameters)
         if kind is None:
             return True
@@ -246,14 +281,20 @@ class SessionScreen(Screen[str | None]):
 
     async def action_send(self, kind_name: str) -> None:
         kind = MessageType(kind_name)
-        build, limit, what = _WRITTEN[kind]
+        limit, what = _WRITTEN[kind]
         composer = self.query_one(Composer)
         text = composer.text.strip()
         problem = fields.text_problem(text, limit)
         if problem is not None:
             self.query_one(StatusLine).say(f"{what} {problem}.", trouble=True)
             return
-        await self._send(build(text=text), then_clear=composer)
+        await self._send_sealed(kind, {"text": text}, then_clear=composer)
+
+    def action_phrase(self) -> None:
+        """The four words to compare over the phone: the same on both sides if nobody is between."""
+        key = self.link.key
+        if key is not None and not isinstance(self.app.screen, PhraseDialog):
+            self.app.push_screen(PhraseDialog(key.phrase()))
 
     def action_scroll_transcript(self, pages: int) -> None:
         transcript = self.query_one(Transcript)
@@ -279,7 +320,7 @@ class SessionScreen(Screen[str | None]):
     async def ask_card(self, message: DeckPanel.CardChosen) -> None:
         card: Card = message.card
         if self.me is not None and self.room.may(self.me, MessageType.ASK):
-            await self._send(Ask(text=card.text, card=card.id))
+            await self._send_sealed(MessageType.ASK, {"text": card.text, "card": card.id})
 
     @on(DeckPanel.OwnWordsChosen)
     def write_own(self) -> None:
@@ -314,25 +355,45 @@ class SessionScreen(Screen[str | None]):
             await self.link.leave()
             self.app.exit()
 
-    async def _send(self, message: ClientMessage, *, then_clear: Composer | None = None) -> None:
-        if self._typing_sent and not isinstance(message, Nod):
-            # While we still hold the floor: after this message `typing` may be refused.
-            self._typing_sent = False
-            await self.link.send(Typing(on=False))
-        if await self.link.send(message):
+    async def _send(self, message: ClientMessage) -> None:
+        if not isinstance(message, Nod):
+            await self._stop_typing()
+        if not await self.link.send(message):
+            self._not_sent()
+
+    async def _send_sealed(
+        self, kind: MessageType, words: dict[str, str], *, then_clear: Composer | None = None
+    ) -> None:
+        """Seal `words` as `kind` and send them: docs/e2e-design.md, Keys."""
+        await self._stop_typing()
+        if await self.link.send_sealed(kind, words):
             if then_clear is not None:
                 then_clear.take_text()
         else:
-            self.query_one(StatusLine).say(
-                "Not connected right now; nothing was sent, and your words are kept.", trouble=True
-            )
+            self._not_sent()
+
+    async def _stop_typing(self) -> None:
+        if self._typing_sent:
+            # While we still hold the floor: after this message `typing` may be refused.
+            self._typing_sent = False
+            await self.link.send(Typing(on=False))
+
+    def _not_sent(self) -> None:
+        self.query_one(StatusLine).say(
+            "Not connected right now; nothing was sent, and your words are kept.", trouble=True
+        )
 
     # Showing the room.
+
+    def show_invite(self) -> None:
+        """The invite and the partner's command, for the window that made the room."""
+        if self.invite is not None:
+            self.query_one(InviteCard).show(self.invite, self.entry.servers_to_share)
 
     def _outlook(self) -> Outlook | None:
         if self.me is None:
             return None
-        return Outlook(self.room.state, self.me, self.code)
+        return Outlook(self.room.state, self.me, self.code, self.names)
 
     def show_room(self) -> None:
         """Bring every widget in line with the room after a change."""
@@ -347,7 +408,10 @@ class SessionScreen(Screen[str | None]):
         if not listening:
             self.query_one(TypingIndicator).writer = None
         self.query_one(InviteCard).display = (
-            self.room.phase is Phase.WAITING and outlook is not None
+            self.room.phase is Phase.WAITING
+            and outlook is not None
+            and self.invite is not None
+            and not self.stopped
         )
         may = self._may
         deck = self.query_one(DeckPanel)
@@ -355,7 +419,7 @@ class SessionScreen(Screen[str | None]):
         deck.display = may(MessageType.ASK)
         if deck.display and not deck_was_shown:
             # Only when the turn begins: a nod must not move the cursor while the asker browses.
-            asked = {event.card for event in self.room_log if event.card is not None}
+            asked = {opened.card for opened in self.room_log if opened.card is not None}
             deck.offer(self.room.round, asked)
         self.query_one(ReflectionStarters).display = may(MessageType.REFLECT)
         self._open_composer(next((kind for kind in _WRITTEN if may(kind)), None))

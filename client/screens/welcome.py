@@ -8,9 +8,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from client.entry import Entry
-from client.saved_seats import SeatShelf
+from client.saved_seats import UNSEALED, SeatShelf
 from client.screens.session import SessionScreen
 from client.widgets.resume_offers import ResumeOffers
+from shared.crypto.invite import InviteError, parse_invite
 from shared.fields import name_problem
 
 INTRO = (
@@ -49,13 +50,16 @@ class WelcomeScreen(Screen[None]):
             yield Input(self.entry.server, id="server", compact=True)
             yield Label("Your name")
             yield Input(self.entry.name, id="name", compact=True)
-            yield Label("Room code (to join your partner)")
+            yield Label("Invite (to join your partner)")
             yield Input(
-                self.entry.code or "", placeholder="e.g. 7KQ2M-XW9PD", id="code", compact=True
+                self.entry.typed_invite,
+                placeholder="e.g. K7M2Q-X9P4R-orbit-velvet-canyon",
+                id="code",
+                compact=True,
             )
             with Horizontal(id="choices"):
                 yield Button("Create a room", id="create", variant="primary", compact=True)
-                yield Button("Join with the code", id="join", compact=True)
+                yield Button("Join with the invite", id="join", compact=True)
             yield Static("", id="problem")
         yield Footer()
 
@@ -65,30 +69,38 @@ class WelcomeScreen(Screen[None]):
         elif self.query_one(ResumeOffers).seats:
             self.query_one(ResumeOffers).query(Button).first().focus()
         else:
-            self.query_one("#code" if self.entry.code else "#name", Input).focus()
+            self.query_one("#code" if self.entry.invite else "#name", Input).focus()
 
     @on(ResumeOffers.Chosen)
-    def resume(self, message: ResumeOffers.Chosen) -> None:
-        self.enter(Entry.resuming(message.seat))
+    async def resume(self, message: ResumeOffers.Chosen) -> None:
+        seat = message.seat
+        if seat.resumable:
+            self.enter(Entry.resuming(seat))
+            return
+        # A fireside.1 seat has no room key: nothing in its room could be read again.
+        if self.shelf is not None:
+            self.shelf.forget(seat.server, seat.code)
+        await self._came_back(UNSEALED.format(code=seat.code))
 
     @on(Button.Pressed, "#create")
     def create(self) -> None:
-        self._enter_with(code=None)
+        self._enter_with(typed=None)
 
     @on(Button.Pressed, "#join")
     @on(Input.Submitted, "#code")
     def join(self) -> None:
-        code = self.query_one("#code", Input).value.strip()
-        if not code:
-            self.show_problem("Type the room code your partner gave you, then join.")
+        typed = self.query_one("#code", Input).value.strip()
+        if not typed:
+            self.show_problem("Type the invite your partner gave you, then join.")
             return
-        self._enter_with(code=code)
+        self._enter_with(typed=typed)
 
     @on(Input.Submitted, "#server, #name")
     def next_field(self) -> None:
         self.focus_next()
 
-    def _enter_with(self, code: str | None) -> None:
+    def _enter_with(self, typed: str | None) -> None:
+        """Check the form, then enter; an invite that cannot be read sends nothing at all."""
         server = self.query_one("#server", Input).value.strip()
         name = self.query_one("#name", Input).value.strip()
         if not server.startswith(("ws://", "wss://")):
@@ -100,7 +112,15 @@ class WelcomeScreen(Screen[None]):
         if problem is not None:
             self.show_problem(f"Your name {problem}.")
             return
-        self.enter(Entry(server, name, code, self.entry.invite_servers))
+        if typed is None:
+            self.enter(Entry(server, name, invite_servers=self.entry.invite_servers))
+            return
+        try:
+            invite = parse_invite(typed)
+        except InviteError as exc:
+            self.show_problem(str(exc))
+            return
+        self.enter(Entry(server, name, invite, self.entry.invite_servers))
 
     def enter(self, entry: Entry) -> None:
         """Open the session; if the room cannot be entered, come back here and say why."""

@@ -1,14 +1,22 @@
-"""What the host shares with their partner: the room code and the exact command to join."""
+"""What the room's maker shares with their partner: the invite and the exact command to join."""
 
 from rich.text import Text
 from textual.widgets import Static
 
 
 class InviteCard(Static):
-    """The code, and one `fireside join` command per address the partner might reach."""
+    """The invite, and one `fireside join` command per address the partner might reach.
 
-    def show(self, code: str, servers: tuple[str, ...]) -> None:
-        lines = Text.assemble(("Room code: ", "bold"), (code, "bold"), "\n")
+    The invite's words are the pairing's password: they travel from this
+    screen to the partner by voice or message, never through the server.
+    """
+
+    def show(self, invite: str, servers: tuple[str, ...]) -> None:
+        lines = Text.assemble(("Invite: ", "bold"), (invite, "bold"), "\n")
         lines.append("Your partner joins with:\n")
-        lines.append("\n".join(f"  fireside join {code} --server {server}" for server in servers))
+        # Two lines joined by a shell continuation: pasted whole it is still one command,
+        # and at 80 columns nothing wraps in the middle of the address.
+        lines.append(
+            "\n".join(f"  fireside join {invite} \\\n    --server {server}" for server in servers)
+        )
         self.update(lines)

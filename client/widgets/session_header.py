@@ -21,8 +21,8 @@ def describe(outlook: Outlook) -> Text:
     """The header words; the partner's name stays plain text."""
     state = outlook.state
     parts = Text.assemble(("Fireside", "bold"), f" · room {outlook.code}")
-    if state.names.get(outlook.partner) is None:
-        parts.append(" · waiting for your partner")
+    if state.phase is Phase.WAITING or outlook.names.get(outlook.partner) is None:
+        parts.append(" · pairing" if outlook.partner_online else " · waiting for your partner")
         return parts
     presence = "here" if outlook.partner_online else "away"
     parts.append(" · with ")

@@ -3,43 +3,46 @@
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from client.narration import narrate
-from shared.events import Event, EventKind
+from client.narration import Line, narrate
+from client.sealed_room import Opened
+from shared.events import EventKind
 from shared.seats import Seat
 
 
 class TranscriptEntry(Static):
     """One event in the transcript, remembered by its `seq`."""
 
-    def __init__(self, event: Event, me: Seat, *, continues: bool = False) -> None:
-        line = narrate(event, me, continues=continues)
-        mine = "mine" if event.by is me else "theirs"
+    def __init__(self, line: Line, seq: int, *, mine: bool, continues: bool = False) -> None:
+        whose = "mine" if mine else "theirs"
         # A Text renderable is shown as-is: partner words are never read as markup.
-        super().__init__(line.text, classes=f"{line.tone} {mine}" + (" more" if continues else ""))
-        self.seq = event.seq
+        super().__init__(line.text, classes=f"{line.tone} {whose}" + (" more" if continues else ""))
+        self.seq = seq
 
 
 class Transcript(VerticalScroll):
-    """Every event in order, each exactly once; scrolls to the newest."""
+    """Every event worth reading, in order, each exactly once; scrolls to the newest."""
 
     # Tab moves between the things that act (cards, starters, the composer); the
     # screen scrolls the transcript with page up and page down instead.
     can_focus = False
 
-    _last: Event | None = None
+    _last: Opened | None = None
 
-    def add(self, event: Event, me: Seat) -> None:
-        """Append `event`; the link already passes each `seq` once, in order."""
+    def add(self, opened: Opened, me: Seat) -> None:
+        """Append `opened`; the link already passes each `seq` once, in order."""
         if not self.is_attached:
             # Our own `left` can arrive while the app is closing: nobody is looking any more.
             return
         last = self._last
         # A second `say` in a row from the same person reads on without their name again.
         continues = (
-            last is not None and last.kind is event.kind is EventKind.SAY and last.by is event.by
+            last is not None and last.kind is opened.kind is EventKind.SAY and last.by is opened.by
         )
-        self._last = event
-        self.mount(TranscriptEntry(event, me, continues=continues))
+        line = narrate(opened, me, continues=continues)
+        if line is None:
+            return
+        self._last = opened
+        self.mount(TranscriptEntry(line, opened.seq, mine=opened.by is me, continues=continues))
         # After the refresh, so the new entry's height counts.
         self.call_after_refresh(self.scroll_end, animate=False)
 

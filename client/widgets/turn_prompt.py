@@ -35,8 +35,10 @@ def prompt_for(outlook: Outlook | None) -> Text | None:
     if outlook is None:
         return Text("Connecting…")
     phase = outlook.state.phase
+    if phase is Phase.WAITING and not outlook.partner_online:
+        return Text("Waiting for your partner to join. Share the invite and command above.")
     if phase is Phase.WAITING:
-        return Text("Waiting for your partner to join. Share the code and command above.")
+        return Text("Your partner is here. Checking that you both have the same code…")
     if phase is Phase.ENDED:
         return Text("The session has ended. Thank you for listening to each other. ctrl+q closes.")
     if outlook.holds_floor:

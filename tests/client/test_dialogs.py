@@ -11,8 +11,8 @@ from client.screens.help import HelpScreen
 from client.screens.quit_dialog import QuitDialog
 from client.widgets.turn_prompt import TurnPrompt
 from shared.events import EventKind
-from shared.seats import Phase
-from tests.client.drive import WireMember, in_room, session_of, until
+from shared.seats import Phase, Seat
+from tests.client.drive import paired_partner, session_of, until
 from tests.timing import seconds
 
 
@@ -20,10 +20,7 @@ async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> 
     """ctrl+q asks; `n` stays, `y` sends `leave`, the partner sees `left` and the app exits."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: in_room(ana))
-        room = session_of(ana)
-        ben = await WireMember.join(server_url, room.code, "Ben")
-        await until(pilot, lambda: room.room.phase is Phase.ASKING)
+        ben = await paired_partner(pilot, ana)
 
         await pilot.press("f1", "ctrl+q", "ctrl+q")
         assert isinstance(ana.screen, QuitDialog)
@@ -31,9 +28,8 @@ async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> 
         await pilot.press("n", "escape")
         assert not isinstance(ana.screen, QuitDialog)
         await pilot.press("ctrl+q", "y")
-        left = await ben.receive_until("event")
-        assert left["kind"] == "left"
-        assert left["by"] == "a"
+        left = await ben.until_kind(EventKind.LEFT)
+        assert left.event.by is Seat.A
         await until(pilot, lambda: not ana.is_running)
         await ben.close()
 
@@ -42,9 +38,8 @@ async def test_the_partner_leaving_is_said_calmly(server_url: str) -> None:
     """When the partner leaves, the room shows it has ended and ctrl+q quits without asking."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: in_room(ana))
+        ben = await paired_partner(pilot, ana)
         room = session_of(ana)
-        ben = await WireMember.join(server_url, room.code, "Ben")
         await ben.send(t="leave")
         await until(pilot, lambda: room.room.phase is Phase.ENDED)
         assert room.room_log[-1].kind is EventKind.LEFT
@@ -60,8 +55,7 @@ async def test_a_quitting_window_closes_its_connection_as_going_away(
     caplog.set_level(logging.INFO, logger="server.net")
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: in_room(ana))
-        ben = await WireMember.join(server_url, session_of(ana).code, "Ben")
+        ben = await paired_partner(pilot, ana)
         await ben.send(t="leave")
         await until(pilot, lambda: session_of(ana).room.phase is Phase.ENDED)
         await pilot.press("ctrl+q")

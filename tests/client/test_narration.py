@@ -2,45 +2,85 @@
 
 import pytest
 
-from client.narration import narrate
+from client.narration import UNSHOWN, narrate
+from client.sealed_room import MISMATCHED, Opened
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 
-STATE = RoomState(Phase.SHARING, 2, Seat.A, {Seat.A: "Ana", Seat.B: "You"}, {})
+STATE = RoomState(Phase.SHARING, 2, Seat.A, dict.fromkeys(Seat, b"box"), {})
+NAMES = {Seat.A: "Ana", Seat.B: "You"}
 
 
-def event(kind: EventKind, by: Seat = Seat.B, **extra: object) -> Event:
-    return Event(7, 0, kind, by, STATE, **extra)  # type: ignore[arg-type]
+def opened(kind: EventKind, by: Seat = Seat.B, text: str | None = None) -> Opened:
+    event = Event(7, 0, kind, by, STATE, nod=NodKind.HEAR if kind is EventKind.NOD else None)
+    return Opened(event, NAMES, text)
 
 
-@pytest.mark.parametrize("kind", list(EventKind))
+@pytest.mark.parametrize("kind", [kind for kind in EventKind if kind not in UNSHOWN])
 def test_every_kind_has_a_sentence(kind: EventKind) -> None:
-    """Every kind of the contract has its own line, from both seats."""
-    for me in Seat:
-        assert narrate(event(kind, text="words", nod=NodKind.HEAR), me).text.plain
+    """Every kind people should read has its own line, from both seats."""
+    line = narrate(opened(kind, text="words"), Seat.A)
+    assert line is not None
+    assert line.text.plain
+
+
+def test_the_pairing_steps_are_not_shown() -> None:
+    """`pake`, `verify` and one's own `hello` are bytes between clients, not conversation."""
+    for kind in UNSHOWN:
+        assert narrate(opened(kind), Seat.A) is None
+    assert narrate(opened(EventKind.HELLO, by=Seat.A), Seat.A) is None
+    hello = narrate(opened(EventKind.HELLO, by=Seat.A), Seat.B)
+    assert hello is not None
+    assert hello.text.plain.startswith("Paired with Ana:")
+    mismatch = narrate(opened(EventKind.MISMATCH), Seat.A)
+    assert mismatch is not None
+    assert mismatch.text.plain == MISMATCHED
 
 
 def test_the_handover_names_the_receiver_from_each_side() -> None:
     """Ana reads `You handed the asking to You` for a partner named You; he reads `to you`."""
-    handover = event(EventKind.HANDOVER, by=Seat.A)
-    assert narrate(handover, Seat.A).text.plain == "You handed the asking to You."
-    assert narrate(handover, Seat.B).text.plain == "Ana handed the asking to you."
+    for me, expected in (
+        (Seat.A, "You handed the asking to You."),
+        (Seat.B, "Ana handed the asking to you."),
+    ):
+        line = narrate(opened(EventKind.HANDOVER, by=Seat.A), me)
+        assert line is not None
+        assert line.text.plain == expected
 
 
 def test_partner_words_stay_verbatim() -> None:
     """Markup in what the partner said is kept as characters, with no style parsed out of it."""
-    said = narrate(event(EventKind.SAY, text="[bold]x[/]"), Seat.A)
+    said = narrate(opened(EventKind.SAY, text="[bold]x[/]"), Seat.A)
+    assert said is not None
     assert said.text.plain == "You\n[bold]x[/]"
     assert said.tone == "words"
 
 
+def test_a_partner_not_yet_paired_is_your_partner() -> None:
+    """Before the `hello`s are opened, the partner has no name: `Your partner joined the room.`"""
+    event = Event(2, 0, EventKind.JOINED, Seat.B, STATE)
+    line = narrate(Opened(event), Seat.A)
+    assert line is not None
+    assert line.text.plain == "Your partner joined the room."
+
+
 def test_a_continued_answer_drops_the_repeated_name() -> None:
     """The second `say` in a row shows only the words."""
-    assert narrate(event(EventKind.SAY, text="more"), Seat.A, continues=True).text.plain == "more"
+    line = narrate(opened(EventKind.SAY, text="more"), Seat.A, continues=True)
+    assert line is not None
+    assert line.text.plain == "more"
 
 
-def test_sentences_agree_with_you() -> None:
+@pytest.mark.parametrize(
+    ("kind", "by", "me", "expected"),
+    [
+        (EventKind.BACK, Seat.A, Seat.A, "You are back."),
+        (EventKind.BACK, Seat.A, Seat.B, "Ana is back."),
+        (EventKind.MORE, Seat.A, Seat.A, "You have more to say."),
+    ],
+)
+def test_sentences_agree_with_you(kind: EventKind, by: Seat, me: Seat, expected: str) -> None:
     """`You are back` and `You have more to say`, but `Ana is back`."""
-    assert narrate(event(EventKind.BACK, by=Seat.A), Seat.A).text.plain == "You are back."
-    assert narrate(event(EventKind.BACK, by=Seat.A), Seat.B).text.plain == "Ana is back."
-    assert narrate(event(EventKind.MORE, by=Seat.A), Seat.A).text.plain == "You have more to say."
+    line = narrate(opened(kind, by=by), me)
+    assert line is not None
+    assert line.text.plain == expected

@@ -9,7 +9,7 @@ from client.widgets.transcript import TranscriptEntry
 from client.widgets.typing_indicator import TypingIndicator
 from shared.events import EventKind
 from shared.seats import Phase
-from tests.client.drive import WireMember, in_room, session_of, until
+from tests.client.drive import paired_partner, session_of, until
 
 MARKUP = "[bold]x[/] and [link=http://x]y[/link]"
 NAME = "[i]Ben[/]"
@@ -19,13 +19,11 @@ async def test_partner_markup_is_shown_literally(server_url: str) -> None:
     """A partner's name, question and answer full of markup appear character for character."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: in_room(ana))
+        ben = await paired_partner(pilot, ana, NAME)
         room = session_of(ana)
-        ben = await WireMember.join(server_url, room.code, NAME)
-        await until(pilot, lambda: room.room.phase is Phase.ASKING)
         await pilot.press("f2")  # hand the asking to Ben
         await until(pilot, lambda: room.room_log[-1].kind is EventKind.HANDOVER)
-        await ben.send(t="ask", text=f"Q {MARKUP}")
+        await ben.ask(f"Q {MARKUP}")
         await until(pilot, lambda: room.room.phase is Phase.SHARING)
         await pilot.press(*"mine", "ctrl+s")
         await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
@@ -33,13 +31,13 @@ async def test_partner_markup_is_shown_literally(server_url: str) -> None:
         await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
         await ben.send(t="typing", on=True)
         await until(pilot, lambda: room.query_one(TypingIndicator).writer is not None)
-        await ben.send(t="reflect", text=f"R {MARKUP}")
+        await ben.reflect(f"R {MARKUP}")
         await until(pilot, lambda: room.room.phase is Phase.CONFIRMING)
 
         shown = [str(entry.render()) for entry in room.query(TranscriptEntry)]
         assert any(f"Q {MARKUP}" in line for line in shown)
         assert any(f"R {MARKUP}" in line for line in shown)
-        assert any(line.startswith(f"{NAME} joined") for line in shown)
+        assert any(line.startswith(f"Paired with {NAME}:") for line in shown)
         assert NAME in str(room.query_one(SessionHeader).render())
         for entry in room.query(TranscriptEntry):
             visual = entry.visual

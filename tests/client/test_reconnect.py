@@ -11,7 +11,7 @@ from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
-from tests.client.drive import WireMember, in_room, session_of, until
+from tests.client.drive import WireMember, in_room, paired_partner, session_of, until
 
 SIZE = (100, 30)
 
@@ -21,13 +21,11 @@ async def test_a_dropped_connection_resumes_with_the_transcript_whole(server_url
     seen: list[Message] = []
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await until(pilot, lambda: in_room(ana))
+        ben = await paired_partner(pilot, ana)
         room = session_of(ana)
-        ben = await WireMember.join(server_url, room.code, "Ben")
-        await until(pilot, lambda: room.room.phase is Phase.ASKING)
         await pilot.press("enter")
-        await ben.receive_until("event")
-        await ben.send(t="say", text="before the drop")
+        await ben.until_kind(EventKind.ASK)
+        await ben.say("before the drop")
         await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
         seqs_before = room.query_one(Transcript).seqs
 
@@ -41,21 +39,28 @@ async def test_a_dropped_connection_resumes_with_the_transcript_whole(server_url
         ]
 
         # While Ana is away, Ben goes on; she must get it on resume, once.
-        await ben.send(t="say", text="while you were away")
+        await ben.say("while you were away")
         await until(pilot, lambda: any(isinstance(m, Seated) and m.resumed for m in seen))
         await until(pilot, lambda: any(e.text == "while you were away" for e in room.room_log))
 
         seqs = room.query_one(Transcript).seqs
         assert seqs[: len(seqs_before)] == seqs_before
-        assert seqs == list(range(1, len(seqs) + 1))
+        assert len(set(seqs)) == len(seqs)
+        assert [o.seq for o in room.room_log] == list(range(1, len(room.room_log) + 1))
         texts = [event.text for event in room.room_log if event.kind is EventKind.SAY]
         assert texts == ["before the drop", "while you were away"]
         assert room.query_one(StatusLine).sentence == "Connected again."
 
         # The resumed link carries new events both ways.
-        await ben.send(t="say", text="after you came back")
+        await ben.say("after you came back")
         await until(pilot, lambda: room.room_log[-1].text == "after you came back")
-        assert room.query_one(Transcript).seqs == list(range(1, len(room.room_log) + 1))
+        assert [o.seq for o in room.room_log] == list(range(1, len(room.room_log) + 1))
+
+        # And the other way: what Ana seals after the drop opens for Ben, counters in step.
+        await ben.send(t="done")
+        await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
+        await pilot.press(*"also after", "ctrl+s")
+        assert (await ben.until_kind(EventKind.REFLECT)).text == "also after"
         await ben.close()
 
 
@@ -81,9 +86,7 @@ async def test_a_seat_opened_elsewhere_stops_this_window(server_url: str) -> Non
 
 def test_a_ticket_passes_each_seq_once() -> None:
     """Events at or below the last seq seen are dropped, so a replayed log doubles nothing."""
-    state = RoomState(
-        Phase.ASKING, 1, Seat.A, {Seat.A: "Ana", Seat.B: "Ben"}, dict.fromkeys(Seat, True)
-    )
+    state = RoomState(Phase.ASKING, 1, Seat.A, dict.fromkeys(Seat), dict.fromkeys(Seat, True))
     events = [Event(seq, 0, EventKind.NOD, Seat.B, state, nod=NodKind.HEART) for seq in (1, 2, 3)]
     ticket = SeatTicket("ABCDE-FGHIJ", Seat.A, "t" * 22)
     assert [e.seq for e in ticket.take_fresh(events[:2])] == [1, 2]

@@ -1,4 +1,4 @@
-"""Two partners, each in their own FiresideApp, take a full turn against a real server."""
+"""Two partners, each in their own FiresideApp, pair with an invite and take a full turn."""
 
 from textual.message import Message
 
@@ -10,35 +10,40 @@ from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
 from client.widgets.listening_banner import ListeningBanner
 from client.widgets.reflection_starters import ReflectionStarters
+from client.widgets.session_header import SessionHeader
 from client.widgets.status_line import StatusLine
-from client.widgets.transcript import Transcript, TranscriptEntry
+from client.widgets.transcript import Transcript
 from shared.errors import ErrorCode
 from shared.events import EventKind
 from shared.messages import Say
 from shared.seats import Phase, Seat
-from tests.client.drive import in_room, session_of, until
+from tests.client.drive import invite_of, paired_partner, session_of, until
 from tests.timing import seconds
 
 SIZE = (100, 30)
 
 
-async def test_two_partners_finish_a_round(server_url: str) -> None:
-    """Ask, share, reflect, more, reflect, confirm: both apps reach round 2 with roles swapped."""
+async def test_two_partners_pair_and_finish_a_round(server_url: str) -> None:
+    """Pair with the invite; ask, share, reflect, more, reflect, confirm: round 2, roles swapped."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as ana_pilot:
-        await until(ana_pilot, lambda: in_room(ana))
-        code = session_of(ana).code
-        ben = FiresideApp(Entry(server_url, "Ben", code), enter_now=True)
+        invite = await invite_of(ana_pilot, ana)
+        ben = FiresideApp(Entry.joining(server_url, "Ben", invite), enter_now=True)
         async with ben.run_test(size=SIZE) as ben_pilot:
             ana_room, ben_room = session_of(ana), session_of(ben)
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.ASKING)
+            assert ana_room.query_one(StatusLine).sentence == "Paired."
+            assert ben_room.query_one(StatusLine).sentence == "Paired."
+            assert "with Ben" in str(ana_room.query_one(SessionHeader).render())
+            assert "with Ana" in str(ben_room.query_one(SessionHeader).render())
 
             # Ana asks the first warm-up card from the deck.
             assert ana.focused is ana_room.query_one(DeckPanel)
             await ana_pilot.press("enter")
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
-            assert ben_room.query_one(Transcript).query(TranscriptEntry).last().seq == 3
+            assert ben_room.room_log[-1].text == WARM_UP.cards[0].text
+            assert ben_room.room_log[-1].card == WARM_UP.cards[0].id
 
             # Before a word, done is shown but dimmed and pass is offered; after one, the reverse.
             assert ben_room.check_action("move", ("done",)) is None
@@ -73,12 +78,27 @@ async def test_two_partners_finish_a_round(server_url: str) -> None:
             assert ben_room.room.asker is Seat.B
             assert ben_room.query_one(DeckPanel).display
             assert ana_room.query_one(ListeningBanner).display
-            # joined, joined, ask, say, say, done, reflect, more, say, done, reflect, confirm.
-            seqs = ana_room.query_one(Transcript).seqs
-            assert seqs == ben_room.query_one(Transcript).seqs == list(range(1, 13))
-            reflections = [e.text for e in ana_room.room_log if e.kind is EventKind.REFLECT]
-            assert reflections == ["What I heard is… it was long", "it was long but good"]
-            assert ana_room.room_log[2].card == WARM_UP.cards[0].id
+            # Both read the same log, every seq once, and every box opened to the same words.
+            ana_log = [(o.seq, o.kind, o.text, o.card) for o in ana_room.room_log]
+            ben_log = [(o.seq, o.kind, o.text, o.card) for o in ben_room.room_log]
+            assert ana_log == ben_log
+            assert [seq for seq, *_ in ana_log] == list(range(1, len(ana_log) + 1))
+            said = [(kind, text) for _, kind, text, _ in ana_log if text is not None]
+            assert said == [
+                (EventKind.ASK, WARM_UP.cards[0].text),
+                (EventKind.SAY, "A long day"),
+                (EventKind.SAY, "but a good one"),
+                (EventKind.REFLECT, "What I heard is… it was long"),
+                (EventKind.SAY, "and good"),
+                (EventKind.REFLECT, "it was long but good"),
+            ]
+            # The pairing's own steps are not part of the conversation on screen.
+            shown = set(ana_room.query_one(Transcript).seqs)
+            pairing = {
+                o.seq for o in ana_room.room_log if o.kind in (EventKind.PAKE, EventKind.VERIFY)
+            }
+            assert pairing
+            assert not shown & pairing
 
 
 async def test_listening_mode_closes_the_composer_and_the_server_refuses_a_say(
@@ -93,8 +113,8 @@ async def test_listening_mode_closes_the_composer_and_the_server_refuses_a_say(
 
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as ana_pilot:
-        await until(ana_pilot, lambda: in_room(ana))
-        ben = FiresideApp(Entry(server_url, "Ben", session_of(ana).code), enter_now=True)
+        invite = await invite_of(ana_pilot, ana)
+        ben = FiresideApp(Entry.joining(server_url, "Ben", invite), enter_now=True)
         async with ben.run_test(size=SIZE, message_hook=keep_refusals) as ben_pilot:
             ben_room = session_of(ben)
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.ASKING)
@@ -110,7 +130,7 @@ async def test_listening_mode_closes_the_composer_and_the_server_refuses_a_say(
             log_before = list(ben_room.room_log)
 
             # Bypass the client's own gate: the server must still refuse.
-            assert await ben_room.link.send(Say(text="let me fix this for you"))
+            assert await ben_room.link.send(Say(box=b"\x00" * 40))
             await until(ben_pilot, lambda: refusals)
             assert refusals[0].error.code is ErrorCode.LISTENING
             assert ben_room.room_log == log_before
@@ -128,29 +148,28 @@ async def test_nod_keys_are_plain_digits_while_holding_the_floor(server_url: str
     seen: list[Message] = []
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE, message_hook=seen.append) as ana_pilot:
-        await until(ana_pilot, lambda: in_room(ana))
-        ben = FiresideApp(Entry(server_url, "Ben", session_of(ana).code), enter_now=True)
-        async with ben.run_test(size=SIZE):
-            ana_room = session_of(ana)
-            await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
-            ana_room.query_one(Composer).focus()
-            await ana_pilot.press(*"123 go", "ctrl+s")
-            await until(ana_pilot, lambda: ana_room.room.phase is Phase.SHARING)
-            assert [event.kind for event in ana_room.room_log][2:] == [EventKind.ASK]
-            assert ana_room.room_log[-1].text == "123 go"
-            assert ana_room.room_log[-1].card is None
-            assert ana_room.query_one(Composer).text == ""
-            # Writing was announced and withdrawn while Ana still held the floor: no refusals.
-            await ana_pilot.pause(seconds(0.3))
-            assert not [m for m in seen if isinstance(m, Refused)]
+        ben = await paired_partner(ana_pilot, ana)
+        ana_room = session_of(ana)
+        ana_room.query_one(Composer).focus()
+        await ana_pilot.press(*"123 go", "ctrl+s")
+        await until(ana_pilot, lambda: ana_room.room.phase is Phase.SHARING)
+        assert ana_room.room_log[-1].kind is EventKind.ASK
+        assert ana_room.room_log[-1].text == "123 go"
+        assert ana_room.room_log[-1].card is None
+        assert (await ben.until_kind(EventKind.ASK)).text == "123 go"
+        assert ana_room.query_one(Composer).text == ""
+        # Writing was announced and withdrawn while Ana still held the floor: no refusals.
+        await ana_pilot.pause(seconds(0.3))
+        assert not [m for m in seen if isinstance(m, Refused)]
+        await ben.close()
 
 
 async def test_done_with_unsent_words_sends_them_first(server_url: str) -> None:
     """F3 with words still in the composer shares them as a `say`, then yields: nothing is lost."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as ana_pilot:
-        await until(ana_pilot, lambda: in_room(ana))
-        ben = FiresideApp(Entry(server_url, "Ben", session_of(ana).code), enter_now=True)
+        invite = await invite_of(ana_pilot, ana)
+        ben = FiresideApp(Entry.joining(server_url, "Ben", invite), enter_now=True)
         async with ben.run_test(size=SIZE) as ben_pilot:
             ana_room, ben_room = session_of(ana), session_of(ben)
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
@@ -162,7 +181,7 @@ async def test_done_with_unsent_words_sends_them_first(server_url: str) -> None:
             await ben_pilot.press(*"and the rest", "f3")
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.REFLECTING)
 
-            kinds = [(event.kind, event.text) for event in ana_room.room_log[-3:]]
+            kinds = [(opened.kind, opened.text) for opened in ana_room.room_log[-3:]]
             assert kinds == [
                 (EventKind.SAY, "first part"),
                 (EventKind.SAY, "and the rest"),

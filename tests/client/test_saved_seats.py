@@ -9,8 +9,18 @@ from pathlib import Path
 import pytest
 
 from client.cli import main
-from client.saved_seats import FORGOTTEN_AFTER, STATE_DIR_ENV, SavedSeat, SeatShelf, state_dir
+from client.saved_seats import (
+    FORGOTTEN_AFTER,
+    STATE_DIR_ENV,
+    UNSEALED,
+    SavedSeat,
+    SeatShelf,
+    state_dir,
+)
+from shared.crypto.pairing import RoomKey
 from shared.seats import Seat
+
+KEY = RoomKey("K7M2Q-X9P4R", bytes(range(32))).saved()
 
 SEAT = SavedSeat(
     server="ws://127.0.0.1:8765",
@@ -20,6 +30,7 @@ SEAT = SavedSeat(
     name="Ben",
     partner="Ana",
     last_seq=7,
+    key=KEY,
 )
 
 
@@ -43,7 +54,7 @@ def test_a_saved_seat_is_private_and_reads_back_whole(tmp_path: Path) -> None:
     assert mode(files[0]) == 0o600
     assert mode(shelf.directory) == 0o700
     assert json.loads(files[0].read_text()) == {
-        "format": 1,
+        "format": 2,
         "server": "ws://127.0.0.1:8765",
         "code": "K7M2Q-X9P4R",
         "seat": "b",
@@ -51,15 +62,17 @@ def test_a_saved_seat_is_private_and_reads_back_whole(tmp_path: Path) -> None:
         "name": "Ben",
         "partner": "Ana",
         "last_seq": 7,
+        "key": KEY,
     }
     assert shelf.all() == [SEAT]
+    assert RoomKey.from_saved(SEAT.code, KEY).secret == bytes(range(32))
 
 
 def test_saving_again_replaces_and_rooms_are_kept_apart(tmp_path: Path) -> None:
     """One file per server and room: a newer save replaces its own seat and no other."""
     shelf = SeatShelf(tmp_path)
-    other_room = SavedSeat("ws://127.0.0.1:8765", "AAAAA-BBBBB", Seat.A, "u" * 22, "Ben")
-    other_server = SavedSeat("wss://fireside.example", SEAT.code, Seat.A, "v" * 22, "Ben")
+    other_room = SavedSeat("ws://127.0.0.1:8765", "AAAAA-BBBBB", Seat.A, "u" * 22, "Ben", key=KEY)
+    other_server = SavedSeat("wss://fireside.example", SEAT.code, Seat.A, "v" * 22, "Ben", key=KEY)
     for seat in (SEAT, other_room, other_server):
         shelf.save(seat)
     moved_on = SavedSeat(**{**SEAT.__dict__, "last_seq": 9})
@@ -87,7 +100,9 @@ def test_unreadable_and_old_files_are_not_offered(tmp_path: Path) -> None:
     shelf.save(SEAT)
     (tmp_path / "broken.json").write_text("{not json")
     (tmp_path / "foreign.json").write_text(json.dumps({"format": 99}))
-    old = SavedSeat("ws://old.example", "OLDOL-DOLDO", Seat.A, "w" * 22, "Ben")
+    damaged = {**SEAT.to_json(), "code": "AAAAA-BBBBB", "key": "not a key"}
+    (tmp_path / "damaged.json").write_text(json.dumps(damaged))
+    old = SavedSeat("ws://old.example", "OLDOL-DOLDO", Seat.A, "w" * 22, "Ben", key=KEY)
     shelf.save(old)
     [old_file] = [p for p in tmp_path.glob("*.json") if "OLDOL" in p.read_text()]
     long_ago = time.time() - FORGOTTEN_AFTER - 60
@@ -111,10 +126,24 @@ def test_resume_with_several_saved_asks_which(capsys: pytest.CaptureFixture[str]
     """With two saved sessions and no code, `fireside resume` names both rooms."""
     shelf = SeatShelf.default()
     shelf.save(SEAT)
-    shelf.save(SavedSeat("ws://127.0.0.1:8765", "AAAAA-BBBBB", Seat.A, "u" * 22, "Ben"))
+    shelf.save(SavedSeat("ws://127.0.0.1:8765", "AAAAA-BBBBB", Seat.A, "u" * 22, "Ben", key=KEY))
     assert main(["resume"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("fireside: you have saved sessions in rooms ")
     assert "K7M2Q-X9P4R" in err
     assert "AAAAA-BBBBB" in err
     assert err.endswith("; say which with: fireside resume CODE\n")
+
+
+def test_a_seat_without_a_key_is_forgotten_by_resume(capsys: pytest.CaptureFixture[str]) -> None:
+    """A fireside.1 seat file (no key) reads back unresumable; `fireside resume` forgets it."""
+    shelf = SeatShelf.default()
+    shelf.save(SEAT)
+    [path] = shelf.directory.glob("*.json")
+    old = {key: value for key, value in SEAT.to_json().items() if key != "key"}
+    path.write_text(json.dumps({**old, "format": 1}))
+    [read] = shelf.all()
+    assert not read.resumable
+    assert main(["resume"]) == 1
+    assert capsys.readouterr().err == f"fireside: {UNSEALED.format(code=SEAT.code)}\n"
+    assert shelf.all() == []

@@ -11,7 +11,7 @@ from client.widgets.transcript import Transcript
 from server.app import start_server
 from server.config import ServerConfig
 from shared.seats import Phase
-from tests.client.drive import WireMember, in_room, session_of, until
+from tests.client.drive import in_room, paired_partner, session_of, until
 
 
 def drops(seen: list[Message]) -> int:
@@ -43,9 +43,8 @@ async def test_after_the_end_a_closed_connection_is_not_resumed() -> None:
     seen: list[Message] = []
     app = FiresideApp(Entry(url, "Ana"), enter_now=True)
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
-        await until(pilot, lambda: in_room(app))
+        ben = await paired_partner(pilot, app)
         room = session_of(app)
-        ben = await WireMember.join(url, room.code, "Ben")
         await ben.send(t="leave")
         await until(pilot, lambda: room.room.phase is Phase.ENDED)
         await running.close()
@@ -68,7 +67,7 @@ async def test_the_client_keeps_trying_until_the_server_is_back() -> None:
     seen: list[Message] = []
     app = FiresideApp(Entry(f"ws://127.0.0.1:{port}", "Ana"), enter_now=True)
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
-        await until(pilot, lambda: in_room(app))
+        await paired_partner(pilot, app)
         room = session_of(app)
         await until(pilot, lambda: SeatShelf.default().all())
         await running.close()

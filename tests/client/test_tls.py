@@ -67,7 +67,8 @@ async def test_a_private_ca_is_trusted_through_ssl_cert_file(
     app = FiresideApp(Entry(tls_server, "Ana"), enter_now=True)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: in_room(app))
-        assert session_of(app).query_one(StatusLine).sentence == "Connected."
+        status = session_of(app).query_one(StatusLine)
+        await until(pilot, lambda: status.sentence == "Waiting for your partner…")
 
 
 async def test_wss_to_a_plain_server_is_one_sentence(server_url: str) -> None:

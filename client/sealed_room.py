@@ -1,0 +1,231 @@
+"""One seat's secrets in a room: the pairing, then opening the log's boxes and sealing new ones.
+
+Pure, like the session rules: events go in, the words they hold and the
+pairing steps owed come out (docs/e2e-design.md). The room link feeds it on
+the network worker; the screen only ever sees opened text.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from shared.crypto.boxes import Opener, Sealer, Tampered
+from shared.crypto.pairing import Pairing, PairingError, RoomKey
+from shared.events import Event, EventKind, RoomState
+from shared.messages import (
+    Ask,
+    ClientMessage,
+    Hello,
+    MessageType,
+    Mismatch,
+    Pake,
+    Reflect,
+    Say,
+    Verify,
+)
+from shared.seats import Seat
+from shared.session import Session
+
+MISMATCHED = (
+    "The code didn't match, so nothing was shared. Start a new room and read the code again."
+)
+TAMPERED = (
+    "A message could not be verified, so it was not shown; "
+    "the session has stopped to keep you safe."
+)
+UNPAIRED = (
+    "This window was closed before the pairing finished, so this room cannot go on. "
+    "Start a new room and read the code again."
+)
+
+WAITING = "Waiting for your partner…"
+CHECKING = "Checking the code…"
+PAIRED = "Paired."
+
+_BOXED: dict[EventKind, MessageType] = {
+    EventKind.HELLO: MessageType.HELLO,
+    EventKind.ASK: MessageType.ASK,
+    EventKind.SAY: MessageType.SAY,
+    EventKind.REFLECT: MessageType.REFLECT,
+}
+_SEALED_MESSAGES: dict[MessageType, type[Hello] | type[Ask] | type[Say] | type[Reflect]] = {
+    MessageType.HELLO: Hello,
+    MessageType.ASK: Ask,
+    MessageType.SAY: Say,
+    MessageType.REFLECT: Reflect,
+}
+
+
+class CannotPair(Exception):
+    """The pairing cannot go on in this window; `str()` is the sentence to show."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An event as this seat reads it: the words opened from its box, and the names known then."""
+
+    event: Event
+    names: Mapping[Seat, str | None] = field(default_factory=lambda: dict.fromkeys(Seat))
+    text: str | None = None
+    card: str | None = None
+
+    @property
+    def seq(self) -> int:
+        return self.event.seq
+
+    @property
+    def kind(self) -> EventKind:
+        return self.event.kind
+
+    @property
+    def by(self) -> Seat:
+        return self.event.by
+
+    @property
+    def state(self) -> RoomState:
+        return self.event.state
+
+
+class SealedRoom:
+    """Pairs from the log, opens every box in `seq` order, and seals this seat's words.
+
+    A new window pairs with the invite's `words`; a window resuming a seat kept
+    on disk brings the `key` instead and reads the whole log again from seq 1.
+    """
+
+    def __init__(
+        self,
+        nameplate: str,
+        me: Seat,
+        name: str,
+        *,
+        words: Sequence[str] = (),
+        key: RoomKey | None = None,
+    ) -> None:
+        self.me = me
+        self.name = name
+        self.key = key
+        self.names: dict[Seat, str | None] = dict.fromkeys(Seat)
+        """Each seat's name, from its opened `hello`."""
+        self.room = Session()
+        """The room as the log has it so far: Session.may says which pairing step is due."""
+        self.verified = False
+        """The partner's `verify` matched ours: the code was the same on both sides."""
+        self.mismatched = False
+        """A `verify` did not match, or a `mismatch` is in the log: the room is burned."""
+        self._pairing = Pairing(nameplate, words) if key is None and words else None
+        self._opener = Opener(key) if key is not None else None
+        self._sent: set[MessageType] = set()
+        """Pairing steps sent on this connection; the log tells what the server kept."""
+        self._pending: list[int] = []
+        """Ids of our boxes on their way: each took a counter the log has not shown yet."""
+        self._next_id = 1
+
+    @property
+    def progress(self) -> str:
+        """The calm status line while pairing."""
+        if self.key is None:
+            return WAITING
+        return PAIRED if self.verified else CHECKING
+
+    def connected(self) -> None:
+        """A new connection: nothing is on its way any more, the log says what arrived."""
+        self._sent.clear()
+        self._pending.clear()
+
+    def read(self, event: Event) -> Opened:
+        """Take the next event of the log; Tampered for a box that does not open as it must.
+
+        CannotPair when the pairing needs words this window does not have.
+        """
+        self.room.observe(event)
+        partner = event.by is not self.me
+        kind = event.kind
+        text = card = None
+        if kind is EventKind.PAKE and partner and self.key is None:
+            self._finish(event.msg or b"")
+        elif kind is EventKind.VERIFY and partner:
+            self._check(event.mac or b"")
+        elif kind is EventKind.MISMATCH:
+            self.mismatched = True
+        elif kind in _BOXED:
+            opened = self._open(event)
+            if kind is EventKind.HELLO:
+                self.names[event.by] = opened["name"]
+            else:
+                text, card = opened["text"], opened.get("card")
+        return Opened(event, dict(self.names), text, card)
+
+    def due(self) -> list[ClientMessage]:
+        """The pairing steps owed now and not yet sent on this connection, in order."""
+        steps: list[ClientMessage] = []
+        if self.mismatched:
+            if self._may(MessageType.MISMATCH):
+                steps.append(Mismatch())
+            return steps
+        if self._pairing is not None and self._may(MessageType.PAKE):
+            steps.append(Pake(msg=self._pairing.message))
+        if self.key is not None and self._may(MessageType.VERIFY):
+            steps.append(Verify(mac=self.key.verifier(self.me)))
+        if self.verified and self._may(MessageType.HELLO):
+            steps.append(self.seal(MessageType.HELLO, {"name": self.name}))
+        return steps
+
+    def seal(self, kind: MessageType, fields: Mapping[str, str]) -> ClientMessage:
+        """`fields` sealed as `kind`, numbered after every box of ours the log has or will have.
+
+        The counter follows the log, not a tally of sends: a message refused or
+        lost on a dropped connection never leaves a gap the partner would take
+        for a dropped box.
+        """
+        assert self.key is not None, "sealing before pairing"
+        assert self._opener is not None, "sealing before pairing"
+        counter = self._opener.opened(self.me) + len(self._pending)
+        box = Sealer(self.key, self.me, sealed=counter).seal(kind, fields)
+        message = _SEALED_MESSAGES[kind](box=box, id=self._next_id)
+        self._pending.append(self._next_id)
+        self._next_id += 1
+        return message
+
+    def refused(self, re: int | None) -> None:
+        """The server refused (or never got) the message numbered `re`: its counter is free."""
+        if re in self._pending:
+            self._pending.remove(re)
+
+    @property
+    def can_seal(self) -> bool:
+        return self._opener is not None and self.verified and not self.mismatched
+
+    def _may(self, kind: MessageType) -> bool:
+        if kind in self._sent or not self.room.may(self.me, kind):
+            return False
+        self._sent.add(kind)
+        return True
+
+    def _finish(self, partner_message: bytes) -> None:
+        if self._pairing is None:
+            raise CannotPair(UNPAIRED)
+        try:
+            self.key = self._pairing.finish(partner_message)
+        except PairingError:
+            # A pake that is not one cannot lead to a shared key: the same as a wrong code.
+            self.mismatched = True
+            return
+        self._opener = Opener(self.key)
+
+    def _check(self, mac: bytes) -> None:
+        if self.key is None:
+            self.mismatched = True
+            return
+        # docs/e2e-design.md, Keys: a difference means another code, or someone in between.
+        if self.key.verifies(self.me.partner, mac):
+            self.verified = True
+        else:
+            self.mismatched = True
+
+    def _open(self, event: Event) -> dict[str, str]:
+        if self._opener is None or event.box is None:
+            raise Tampered(f"a {event.kind} box before a key, at seq {event.seq}")
+        opened = self._opener.open(event.by, _BOXED[event.kind], event.box)
+        if event.by is self.me and self._pending:
+            self._pending.pop(0)
+        return opened

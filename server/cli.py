@@ -34,7 +34,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     defaults = ServerConfig()
     parser = argparse.ArgumentParser(
         prog="fireside-server",
-        description="Run a Fireside room server: two people per room, speaking fireside.1.",
+        description=(
+            "Run a Fireside room server: two people per room, speaking fireside.2 "
+            "(end-to-end encrypted: the server relays sealed bytes it cannot read)."
+        ),
     )
     parser.add_argument(
         "--host",

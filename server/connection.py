@@ -71,7 +71,7 @@ class MemberConnection:
                 # docs/protocol.md, Rate limits: rooms per address, before the server is full.
                 if not self._attempts.may_create(self._address, now):
                     raise Rejected(ErrorCode.RATE_LIMITED, "too many new rooms from here; wait")
-                self.membership = self._registry.create(self._sender, message.name, now)
+                self.membership = self._registry.create(self._sender, now)
                 self._attempts.created(self._address, now)
             elif isinstance(message, Join | Resume):
                 self.membership = self._enter(message, now)
@@ -86,7 +86,7 @@ class MemberConnection:
             raise Rejected(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a while")
         try:
             if isinstance(message, Join):
-                return self._registry.join(self._sender, message.code, message.name, now)
+                return self._registry.join(self._sender, message.code, now)
             return self._registry.resume(
                 self._sender, message.code, message.token, message.after, now
             )

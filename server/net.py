@@ -22,8 +22,11 @@ from server.rooms import RoomRegistry
 
 log = logging.getLogger("server.net")
 
-SUBPROTOCOL = "fireside.1"
-"""docs/protocol.md, Transport: the only subprotocol the server speaks."""
+SUBPROTOCOL = "fireside.2"
+"""docs/e2e-design.md: the only subprotocol the server speaks; fireside.1 is refused."""
+
+OUTDATED = "This server speaks fireside.2 (end-to-end encrypted); update Fireside.\n"
+"""docs/e2e-design.md, What changes on the wire: the 400 to a handshake without fireside.2."""
 
 
 def now_ms() -> int:
@@ -65,7 +68,7 @@ class Gateway:
         return sum(outbox.buffered for outbox in self._open.values())
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """`/healthz`; a 400 to a handshake without `fireside.1` (docs/protocol.md, Transport)."""
+        """`/healthz`; a 400 to a handshake without `fireside.2` (docs/e2e-design.md)."""
         if request.path.split("?", 1)[0] == "/healthz":
             body = {
                 "ok": True,
@@ -77,10 +80,7 @@ class Gateway:
             response.headers["Content-Type"] = "application/json"
             return response
         if SUBPROTOCOL not in offered_subprotocols(request.headers):
-            return connection.respond(
-                HTTPStatus.BAD_REQUEST,
-                f"Fireside needs the WebSocket subprotocol {SUBPROTOCOL}: offer it.\n",
-            )
+            return connection.respond(HTTPStatus.BAD_REQUEST, OUTDATED)
         if self._per_address[self._address(connection)] >= self._limits.connections_per_address:
             return connection.respond(
                 HTTPStatus.TOO_MANY_REQUESTS, "Too many connections from this address.\n"

@@ -17,7 +17,7 @@ from server.closing import CloseCode
 from shared.codec import encode
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
-from shared.events import Event, Joined, Reply, TypingNotice
+from shared.events import Event, EventKind, Joined, Reply, TypingNotice
 from shared.messages import ClientMessage, MessageType, Typing
 from shared.seats import Phase, Seat
 from shared.session import Change, Session
@@ -67,8 +67,9 @@ class Room:
             kind=change.kind,
             by=change.by,
             state=self.session.state,
-            text=change.text,
-            card=change.card,
+            msg=change.msg,
+            mac=change.mac,
+            box=change.box,
             nod=change.nod,
         )
         self.keep(event)
@@ -79,6 +80,12 @@ class Room:
         """Add `event` to the log: recorded now, or read back from a store."""
         self.log.append(event)
         self.log_bytes += len(encode(event.to_wire()))
+
+    @property
+    def burned(self) -> bool:
+        """Ended by a `mismatch`: docs/e2e-design.md, Pairing. Nothing is recorded after an end,
+        so the last event says how the room ended."""
+        return bool(self.log) and self.log[-1].kind is EventKind.MISMATCH
 
     def mark(self) -> "RoomMark":
         """What `record` and a new seat change, so that a change no store kept can be undone."""
@@ -212,6 +219,9 @@ def _not_kept() -> Rejected:
 
 _TAKEN_WHEN_LOG_FULL = frozenset({MessageType.LEAVE})
 
+BURNED = "this room was closed after a pairing that did not match; start a new room"
+"""docs/e2e-design.md, Pairing: what `join` of a burned room is answered with (`ended`)."""
+
 
 class RoomRegistry:
     """Creates, finds and runs rooms; every reply goes out through the members' senders."""
@@ -266,7 +276,7 @@ class RoomRegistry:
         """Let go of the store, once no connection is left to record a drop."""
         self._store.close()
 
-    def create(self, sender: Sender, name: str, now: int) -> Membership:
+    def create(self, sender: Sender, now: int) -> Membership:
         """A new room with the sender in seat `a`; its `joined` event has `seq` 1."""
         if self.room_count >= self._max_rooms:
             raise Rejected(ErrorCode.RATE_LIMITED, "the server has too many rooms; try later")
@@ -275,7 +285,7 @@ class RoomRegistry:
             code = new_code()
         room = Room(code=code, label=secrets.token_hex(4), last_active=now)
         token = _new_seat(room, Seat.A)
-        room.record(room.session.seat_member(Seat.A, name), now)
+        room.record(room.session.seat_member(Seat.A), now)
         try:
             self._store.add(room)
         except StoreError as exc:
@@ -286,16 +296,23 @@ class RoomRegistry:
         sender.send(Joined(room.code, Seat.A, token, tuple(room.log), room.session.state))
         return Membership(room, Seat.A, sender)
 
-    def join(self, sender: Sender, code: str, name: str, now: int) -> Membership:
-        """The sender takes seat `b`: docs/protocol.md, `join` (`no_room`, `room_full`)."""
+    def join(self, sender: Sender, code: str, now: int) -> Membership:
+        """The sender takes seat `b`: docs/protocol.md, `join` (`no_room`, `room_full`).
+
+        A burned room says so before `room_full`: its seat `b` is taken, perhaps by
+        whoever guessed wrong, and the partner who comes next must learn to start
+        again (docs/e2e-design.md, Pairing).
+        """
         room = self._find(code)
+        if room.burned:
+            raise Rejected(ErrorCode.ENDED, BURNED)
         if Seat.B in room.token_hashes:
             raise Rejected(ErrorCode.ROOM_FULL, "this room already has two people")
         if room.session.phase is Phase.ENDED:
             raise Rejected(ErrorCode.ENDED, "this session has ended")
         mark = room.mark()
         token = _new_seat(room, Seat.B)
-        event = room.record(room.session.seat_member(Seat.B, name), now)
+        event = room.record(room.session.seat_member(Seat.B), now)
         if not self._keep(room, event, mark):
             raise _not_kept()
         log.info("room %s joined", room.label, extra={"room": room.label})

@@ -1,8 +1,9 @@
 """Rooms on disk: one SQLite file in WAL mode, each change committed before anyone hears of it.
 
-The file holds what people wrote to each other, which is the point of keeping
-it: the data directory is made 0700 and the file 0600 (SQLite gives its WAL
-file the same mode), and nothing read from it is ever logged. Every room is
+Since fireside.2 the file holds only what the members sealed (docs/e2e-design.md):
+the server cannot read it, yet it is still what people wrote to each other, so
+the data directory is made 0700 and the file 0600 (SQLite gives its WAL file
+the same mode), and nothing read from it is ever logged. Every room is
 read into memory at start, as `MemoryRoomStore` keeps them, and each accepted
 event is one transaction: its row, the room's new state and, for `joined`,
 the new seat's token hash.
@@ -84,25 +85,84 @@ def _create_v1(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_create_v1,)
+def _to_v2(db: sqlite3.Connection) -> None:
+    """fireside.2: the server keeps only sealed bytes (docs/e2e-design.md, Server).
+
+    A fireside.1 room cannot go on: neither member has a key, and its words
+    were never sealed. So every room is deleted first, with `secure_delete`
+    on (`_configure`) so their words are zeroed in the file's pages and the
+    freed pages too. Then, the tables empty, `rooms` and `events` are made
+    anew: the names are two BLOBs (each seat's sealed `hello` box), the
+    pairing progress has columns of its own, and an event keeps `msg`, `mac`
+    or `box` in one BLOB `sealed`, its kind saying which. A CHECK keeps text
+    out of every column that holds what a member sealed. `seats` is as it was.
+    """
+    for table in ("events", "seats", "rooms"):
+        db.execute(f"DELETE FROM {table}")
+    db.execute("DROP TABLE events")
+    db.execute("DROP TABLE rooms")
+    for statement in (
+        """CREATE TABLE rooms (
+            room_key TEXT PRIMARY KEY,
+            code TEXT NOT NULL,
+            label TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            last_active INTEGER NOT NULL,
+            phase TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            asker TEXT NOT NULL,
+            name_a BLOB CHECK (name_a IS NULL OR typeof(name_a) = 'blob'),
+            name_b BLOB CHECK (name_b IS NULL OR typeof(name_b) = 'blob'),
+            online_a INTEGER NOT NULL,
+            online_b INTEGER NOT NULL,
+            paked_a INTEGER NOT NULL,
+            paked_b INTEGER NOT NULL,
+            verified_a INTEGER NOT NULL,
+            verified_b INTEGER NOT NULL,
+            said_since_sharing INTEGER NOT NULL,
+            said_since_ask INTEGER NOT NULL
+        )""",
+        """CREATE TABLE events (
+            room_key TEXT NOT NULL REFERENCES rooms (room_key),
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            by_seat TEXT NOT NULL CHECK (by_seat IN ('a', 'b')),
+            sealed BLOB CHECK (sealed IS NULL OR typeof(sealed) = 'blob'),
+            nod TEXT,
+            phase TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            asker TEXT NOT NULL,
+            name_a BLOB CHECK (name_a IS NULL OR typeof(name_a) = 'blob'),
+            name_b BLOB CHECK (name_b IS NULL OR typeof(name_b) = 'blob'),
+            online_a INTEGER NOT NULL,
+            online_b INTEGER NOT NULL,
+            PRIMARY KEY (room_key, seq)
+        )""",
+    ):
+        db.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_v1, _to_v2)
 """`MIGRATIONS[n]` takes a file from schema version n to n + 1; the last gives SCHEMA_VERSION."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _ROOM_COLUMNS = (
     "room_key, code, label, created, last_active, phase, round, asker, name_a, name_b, "
-    "online_a, online_b, said_since_sharing, said_since_ask"
+    "online_a, online_b, paked_a, paked_b, verified_a, verified_b, "
+    "said_since_sharing, said_since_ask"
 )
 _EVENT_COLUMNS = (
-    "room_key, seq, at, kind, by_seat, text, card, nod, "
+    "room_key, seq, at, kind, by_seat, sealed, nod, "
     "phase, round, asker, name_a, name_b, online_a, online_b"
 )
-_INSERT_ROOM = f"INSERT INTO rooms ({_ROOM_COLUMNS}) VALUES ({', '.join('?' * 14)})"
-_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+_INSERT_ROOM = f"INSERT INTO rooms ({_ROOM_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 _UPDATE_ROOM = (
     "UPDATE rooms SET last_active = ?, phase = ?, round = ?, asker = ?, name_a = ?, "
-    "name_b = ?, online_a = ?, online_b = ?, said_since_sharing = ?, said_since_ask = ? "
-    "WHERE room_key = ?"
+    "name_b = ?, online_a = ?, online_b = ?, paked_a = ?, paked_b = ?, verified_a = ?, "
+    "verified_b = ?, said_since_sharing = ?, said_since_ask = ? WHERE room_key = ?"
 )
 
 
@@ -161,7 +221,10 @@ class SqliteRoomStore:
         db = sqlite3.connect(path, isolation_level=None, timeout=1.0)
         try:
             _configure(db)
-            _migrate(db, migrations)
+            if _migrate(db, migrations):
+                # As in `remove`: a step may have deleted rooms (v1 → v2 does), and
+                # their zeroed pages go back into the file and out of the WAL.
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return cls(db, path, lock)
         except (sqlite3.Error, StoreError) as exc:
             db.close()
@@ -315,8 +378,11 @@ def _configure(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA secure_delete = ON")
 
 
-def _migrate(db: sqlite3.Connection, migrations: Sequence[Migration]) -> None:
-    """Bring the schema to `len(migrations)` in one transaction, or leave the file as it was."""
+def _migrate(db: sqlite3.Connection, migrations: Sequence[Migration]) -> bool:
+    """Bring the schema to `len(migrations)` in one transaction, or leave the file as it was.
+
+    True when a step ran.
+    """
     db.execute("BEGIN IMMEDIATE")
     try:
         application = db.execute("PRAGMA application_id").fetchone()[0]
@@ -339,6 +405,7 @@ def _migrate(db: sqlite3.Connection, migrations: Sequence[Migration]) -> None:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
+    return bool(version < len(migrations))
 
 
 def _session_values(session: Session) -> tuple[object, ...]:
@@ -350,6 +417,10 @@ def _session_values(session: Session) -> tuple[object, ...]:
         session.names[Seat.B],
         session.online[Seat.A],
         session.online[Seat.B],
+        Seat.A in session.paked,
+        Seat.B in session.paked,
+        Seat.A in session.verified,
+        Seat.B in session.verified,
         session.said_since_sharing,
         session.said_since_ask,
     )
@@ -381,6 +452,10 @@ def _room_from_row(row: tuple[object, ...]) -> Room:
         name_b,
         online_a,
         online_b,
+        paked_a,
+        paked_b,
+        verified_a,
+        verified_b,
         said_since_sharing,
         said_since_ask,
     ) = row
@@ -388,8 +463,10 @@ def _room_from_row(row: tuple[object, ...]) -> Room:
         phase=Phase(_str(phase)),
         round=_int(round_),
         asker=Seat(_str(asker)),
-        names={Seat.A: _text(name_a), Seat.B: _text(name_b)},
+        names={Seat.A: _blob(name_a), Seat.B: _blob(name_b)},
         online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
+        paked=_seats(paked_a, paked_b),
+        verified=_seats(verified_a, verified_b),
         said_since_sharing=bool(said_since_sharing),
         said_since_ask=bool(said_since_ask),
     )
@@ -404,8 +481,7 @@ def _event_row(key: str, event: Event) -> tuple[object, ...]:
         event.at,
         str(event.kind),
         str(event.by),
-        event.text,
-        event.card,
+        _sealed(event),
         None if event.nod is None else str(event.nod),
         str(state.phase),
         state.round,
@@ -424,8 +500,7 @@ def _event_from_row(row: tuple[object, ...]) -> Event:
         at,
         kind,
         by,
-        text,
-        card,
+        sealed,
         nod,
         phase,
         round_,
@@ -439,19 +514,34 @@ def _event_from_row(row: tuple[object, ...]) -> Event:
         phase=Phase(_str(phase)),
         round=_int(round_),
         asker=Seat(_str(asker)),
-        names={Seat.A: _text(name_a), Seat.B: _text(name_b)},
+        names={Seat.A: _blob(name_a), Seat.B: _blob(name_b)},
         online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
     )
+    event_kind = EventKind(_str(kind))
+    held = _blob(sealed)
     return Event(
         seq=_int(seq),
         at=_int(at),
-        kind=EventKind(_str(kind)),
+        kind=event_kind,
         by=Seat(_str(by)),
         state=state,
-        text=_text(text),
-        card=_text(card),
+        msg=held if event_kind is EventKind.PAKE else None,
+        mac=held if event_kind is EventKind.VERIFY else None,
+        box=held if event_kind not in (EventKind.PAKE, EventKind.VERIFY) else None,
         nod=None if nod is None else NodKind(_str(nod)),
     )
+
+
+def _sealed(event: Event) -> bytes | None:
+    """The one BLOB an event keeps: its `msg`, `mac` or `box`, whichever its kind has."""
+    for held in (event.msg, event.mac, event.box):
+        if held is not None:
+            return held
+    return None
+
+
+def _seats(a: object, b: object) -> frozenset[Seat]:
+    return frozenset(seat for seat, flag in ((Seat.A, a), (Seat.B, b)) if flag)
 
 
 def _int(value: object) -> int:
@@ -466,7 +556,7 @@ def _str(value: object) -> str:
     return value
 
 
-def _text(value: object) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise StoreError(f"expected a text column, found {type(value).__name__}")
+def _blob(value: object) -> bytes | None:
+    if value is not None and not isinstance(value, bytes):
+        raise StoreError(f"expected a BLOB column, found {type(value).__name__}")
     return value

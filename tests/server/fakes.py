@@ -5,6 +5,11 @@ from typing import Any
 
 from server.rooms import Membership, MemoryRoomStore, RoomRegistry
 from shared.events import Reply
+from shared.messages import Hello, Pake, Verify
+from shared.seats import Seat
+
+PAKE_MSG = b"\x01" + bytes(range(32))
+MAC = bytes(range(32))
 
 
 class RecordingSender:
@@ -44,10 +49,31 @@ class Pair:
     b_token: str
 
 
-def seat_pair(rooms: RoomRegistry, now: int = 1_000) -> Pair:
+def hello_box(seat: Seat) -> bytes:
+    """A stand-in for `seat`'s sealed name: the registry stores and relays it unread."""
+    return b"\x00sealed name of " + str(seat).encode() + b"\xff"
+
+
+def join_pair(rooms: RoomRegistry, now: int = 1_000) -> Pair:
+    """`a` creates a room and `b` joins it; still `waiting`, every reply so far taken."""
     a_out, b_out = RecordingSender(), RecordingSender()
-    a = rooms.create(a_out, "Ann", now)
-    b = rooms.join(b_out, a.room.code, "Bo", now)
+    a = rooms.create(a_out, now)
+    b = rooms.join(b_out, a.room.code, now)
     a_token = a_out.take()[0]["token"]
     b_token = b_out.take()[0]["token"]
+    a_out.take()
     return Pair(a, a_out, a_token, b, b_out, b_token)
+
+
+def seat_pair(rooms: RoomRegistry, now: int = 1_000) -> Pair:
+    """`join_pair`, then both seats pair with fixed bytes (docs/e2e-design.md, Pairing):
+    round 1, `a` asks, the log at `seq` 8, every reply so far taken."""
+    pair = join_pair(rooms, now)
+    for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC)):
+        rooms.act(pair.a, message, now)
+        rooms.act(pair.b, message, now)
+    rooms.act(pair.a, Hello(box=hello_box(Seat.A)), now)
+    rooms.act(pair.b, Hello(box=hello_box(Seat.B)), now)
+    pair.a_out.take()
+    pair.b_out.take()
+    return pair

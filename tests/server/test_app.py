@@ -14,7 +14,7 @@ async def test_host_0_0_0_0_listens_on_every_interface() -> None:
     try:
         assert running.port > 0
         async with member(running.port) as someone:
-            assert (await someone.request({"t": "create", "name": "Ann"}))["t"] == "joined"
+            assert (await someone.request({"t": "create"}))["t"] == "joined"
     finally:
         await running.close()
 
@@ -24,7 +24,7 @@ async def test_idle_rooms_are_swept_and_their_members_closed_with_1001() -> None
     running = await start_server(ServerConfig(port=0, room_ttl=0.05, sweep_interval=0.05))
     try:
         async with member(running.port) as someone:
-            await someone.request({"t": "create", "name": "Ann"})
+            await someone.request({"t": "create"})
             assert await someone.closed_with() == 1001
         status, body = await http_get(running.port, "/healthz")
         assert (status, json.loads(body)["rooms"]) == (200, 0)
@@ -36,7 +36,7 @@ async def test_close_closes_every_connection_with_1001() -> None:
     """`RunningServer.close()` closes members and idle connections alike with 1001."""
     running = await start_server(ServerConfig(port=0))
     async with member(running.port) as seated, member(running.port) as idle:
-        await seated.request({"t": "create", "name": "Ann"})
+        await seated.request({"t": "create"})
         await running.close()
         assert await seated.closed_with() == 1001
         assert await idle.closed_with() == 1001

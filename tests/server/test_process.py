@@ -12,11 +12,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from server.cli import parse_args
-from tests.server.wire import Pair, member, seated_pair
+from tests.server.wire import Pair, member, paired_pair
 from tests.timing import seconds
 
 MARKER = "zebra-marmalade-7731"
-"""Written by a member in every text field; it must never reach the log."""
+"""Put by a member inside every box and pairing message; it must never reach the log."""
+SEALED = MARKER.encode()
 
 
 @dataclass
@@ -69,15 +70,34 @@ async def server_process(*args: str) -> AsyncIterator[ServerProcess]:
 
 
 async def _speak_then_sigterm(running: ServerProcess, pair: Pair) -> None:
-    """Words in every text field, then SIGTERM: both members get 1001 and the server exits 0."""
-    await pair.a.send({"t": "ask", "text": f"ask {MARKER}", "card": MARKER})
+    """The marker inside every kind of sealed bytes, then SIGTERM: both members get 1001 and
+    the server exits 0."""
+    await pair.a.send({"t": "ask", "box": b"\x00ask " + SEALED})
     await pair.b.recv()
-    await pair.b.send({"t": "say", "text": f"say {MARKER}"})
+    await pair.b.send({"t": "say", "box": b"\x00say " + SEALED})
     await pair.a.recv()
     await pair.b.recv()
-    async with member(running.port) as named:
-        created = await named.request({"t": "create", "name": MARKER, "id": 1})
+    await pair.b.send({"t": "done"})
+    await pair.a.recv()
+    await pair.b.recv()
+    await pair.a.send({"t": "reflect", "box": SEALED + b"\xff"})
+    await pair.b.recv()
+    async with member(running.port) as host, member(running.port) as guest:
+        # A fireside.1 `name` is ignored, and never logged either.
+        created = await host.request({"t": "create", "name": MARKER, "id": 1})
         assert created["t"] == "joined"
+        await guest.request({"t": "join", "code": created["code"]})
+        await host.recv()
+        steps = [
+            {"t": "pake", "msg": SEALED},
+            {"t": "verify", "mac": SEALED.ljust(32, b"!")},
+            {"t": "hello", "box": b"\x00" + SEALED},
+        ]
+        for message in steps:
+            for sender in (host, guest):
+                await sender.send(message)
+                assert (await host.recv())["kind"] == (await guest.recv())["kind"]
+        await host.send({"t": "mismatch"})
     running.process.send_signal(signal.SIGTERM)
     codes = await asyncio.gather(pair.a.closed_with(5), pair.b.closed_with(5))
     assert list(codes) == [1001, 1001]
@@ -85,13 +105,16 @@ async def _speak_then_sigterm(running: ServerProcess, pair: Pair) -> None:
 
 
 def _assert_no_secrets(log: str, pair: Pair) -> None:
-    for secret in (MARKER, pair.code, pair.code.replace("-", ""), pair.a_token, pair.b_token):
+    """Neither the marker (as text, as a bytes repr, or in hex) nor a code or token is logged."""
+    secrets = (MARKER, SEALED.hex(), pair.code, pair.code.replace("-", ""))
+    for secret in (*secrets, pair.a_token, pair.b_token):
         assert secret not in log
 
 
 async def test_sigterm_closes_clients_with_1001_and_exits_0_without_logging_words() -> None:
-    """SIGTERM closes both members with 1001 and exits 0 within 5 s; the log holds no text."""
-    async with server_process() as running, seated_pair(running.port) as pair:
+    """SIGTERM closes both members with 1001 and exits 0 within 5 s; the log, at debug level,
+    holds nothing of what was sealed."""
+    async with server_process() as running, paired_pair(running.port) as pair:
         await _speak_then_sigterm(running, pair)
     log = running.log
     assert "room" in log
@@ -100,8 +123,9 @@ async def test_sigterm_closes_clients_with_1001_and_exits_0_without_logging_word
 
 
 async def test_json_logs_are_one_object_per_line_with_fields_and_no_words() -> None:
-    """`--log-format json`: every line is an object with time, level, logger, message; no text."""
-    async with server_process("--log-format", "json") as running, seated_pair(running.port) as pair:
+    """`--log-format json`: every line is an object with time, level, logger, message; nothing
+    of what was sealed."""
+    async with server_process("--log-format", "json") as running, paired_pair(running.port) as pair:
         await _speak_then_sigterm(running, pair)
     lines = [json.loads(line) for line in running.lines]
     assert all(isinstance(line, dict) for line in lines)

@@ -15,7 +15,7 @@ from server.app import start_server
 from server.config import ServerConfig
 from server.storage import SqliteRoomStore
 from tests.server.http import http_get
-from tests.server.wire import Member, member
+from tests.server.wire import Member, hello_box, member, pairing
 from tests.timing import seconds
 
 
@@ -95,17 +95,20 @@ async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_p
     data = tmp_path / "data"
     async with server_on(data) as (first, port), member(port) as a_wire, member(port) as b_wire:
         a, b = Holder(a_wire), Holder(b_wire)
-        created = await a.request({"t": "create", "name": "Ann"})
-        joined = await b.request({"t": "join", "code": created["code"], "name": "Bo"})
+        created = await a.request({"t": "create"})
+        joined = await b.request({"t": "join", "code": created["code"]})
         await a.next()
-        await move(a, b, {"t": "ask", "text": "What made you smile today?", "card": "w-1"})
-        await move(b, a, {"t": "say", "text": "The tram driver waved."})
+        for step_a, step_b in zip(pairing("a"), pairing("b"), strict=True):
+            await move(a, b, step_a)
+            await move(b, a, step_b)
+        await move(a, b, {"t": "ask", "box": b"\x00sealed: what made you smile today?"})
+        await move(b, a, {"t": "say", "box": b"\x01sealed: the tram driver waved."})
         await move(a, b, {"t": "nod", "kind": "heart"})
-        await move(b, a, {"t": "say", "text": "And the bread was still warm.\nTwice."})
+        await move(b, a, {"t": "say", "box": b"\x02" * 16_400})
         await move(b, a, {"t": "done"})
         before = dict(a.events)
         assert before == b.events
-        assert seqs_of(a) == [1, 2, 3, 4, 5, 6, 7]
+        assert seqs_of(a) == list(range(1, 14))
         first.send_signal(signal.SIGKILL)
         assert await asyncio.wait_for(first.wait(), seconds(5)) == -signal.SIGKILL
         await asyncio.gather(a_wire.closed_with(), b_wire.closed_with())
@@ -119,9 +122,9 @@ async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_p
             back_b = await b.request({**resume, "token": joined["token"], "after": b.last_seq})
             await a.next()
             assert a.events == b.events
-            assert seqs_of(a) == list(range(1, 12)), "no gap, no repeat"
+            assert seqs_of(a) == list(range(1, 18)), "no gap, no repeat"
             assert {seq: a.events[seq] for seq in before} == before, "nothing received is lost"
-            assert [(a.events[s]["kind"], a.events[s]["by"]) for s in range(8, 12)] == [
+            assert [(a.events[s]["kind"], a.events[s]["by"]) for s in range(14, 18)] == [
                 ("away", "a"),
                 ("away", "b"),
                 ("back", "a"),
@@ -130,9 +133,10 @@ async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_p
             state = back_b["state"]
             assert (state["phase"], state["round"], state["floor"]) == ("reflecting", 1, "a")
             assert state["online"] == {"a": True, "b": True}
+            assert state["names"] == {"a": hello_box("a"), "b": hello_box("b")}
             assert back_a["events"][-1]["kind"] == "back"
-            await move(a, b, {"t": "reflect", "text": "The small kindnesses carried you."})
-            assert a.events[12]["kind"] == "reflect"
+            await move(a, b, {"t": "reflect", "box": b"\x03sealed: small kindnesses"})
+            assert a.events[18]["kind"] == "reflect"
             assert a.events == b.events
             status, body = await http_get(port, "/healthz")
             assert (status, json.loads(body)["db"], json.loads(body)["rooms"]) == (200, "ok", 1)
@@ -146,8 +150,8 @@ async def test_a_clean_stop_records_away_before_the_file_is_closed(tmp_path: Pat
         status, body = await http_get(running.port, "/healthz")
         assert (status, json.loads(body)["db"]) == (200, "ok")
         async with member(running.port) as a, member(running.port) as b:
-            created = await a.request({"t": "create", "name": "Ann"})
-            await b.request({"t": "join", "code": created["code"], "name": "Bo"})
+            created = await a.request({"t": "create"})
+            await b.request({"t": "join", "code": created["code"]})
             await running.close()
             assert await a.closed_with() == 1001
     finally:

@@ -3,18 +3,29 @@
 import pytest
 
 from server.closing import CloseCode
-from server.rooms import MemoryRoomStore, RoomRegistry, token_hash
+from server.rooms import BURNED, MemoryRoomStore, RoomRegistry, token_hash
 from shared.errors import ErrorCode, Rejected
-from shared.messages import Ask, Leave, Nod, Say, Typing
-from shared.seats import NodKind, Seat
-from tests.server.fakes import RecordingSender, new_registry, seat_pair
+from shared.messages import Ask, Hello, Leave, Mismatch, Nod, Pake, Say, Typing, Verify
+from shared.seats import NodKind, Phase, Seat
+from tests.server.fakes import (
+    MAC,
+    PAKE_MSG,
+    RecordingSender,
+    hello_box,
+    join_pair,
+    new_registry,
+    seat_pair,
+)
+
+PAIRED = ["joined", "joined", "pake", "pake", "verify", "verify", "hello", "hello"]
+"""The log of a room `seat_pair` made: docs/e2e-design.md, Pairing."""
 
 
 def test_create_records_joined_seq_1_and_replies_with_it_last() -> None:
     """`create` answers `joined` for seat a whose log is one `joined` event, seq 1, at now."""
     rooms = new_registry()
     out = RecordingSender()
-    rooms.create(out, "Ann", 5_000)
+    rooms.create(out, 5_000)
     (reply,) = out.take()
     assert reply["t"] == "joined"
     assert reply["seat"] == "a"
@@ -28,9 +39,9 @@ def test_join_tells_the_creator_and_replies_to_the_joiner_only_once() -> None:
     """The partner hears `joined` by b as an event; the joiner gets it only inside `joined`."""
     rooms = new_registry()
     a_out, b_out = RecordingSender(), RecordingSender()
-    a = rooms.create(a_out, "Ann", 1)
+    a = rooms.create(a_out, 1)
     a_out.take()
-    rooms.join(b_out, a.room.code, "Bo", 2)
+    rooms.join(b_out, a.room.code, 2)
     assert [m["t"] for m in b_out.sent] == ["joined"]
     assert [e["seq"] for e in b_out.sent[0]["events"]] == [1, 2]
     assert [(m["t"], m["seq"], m["kind"], m["by"]) for m in a_out.sent] == [
@@ -55,14 +66,14 @@ def test_events_go_to_both_and_seq_grows_by_one() -> None:
     """Every accepted change reaches both members, numbered one past the last."""
     rooms = new_registry()
     pair = seat_pair(rooms)
-    rooms.act(pair.a, Ask(text="How are you?"), 3_000)
+    rooms.act(pair.a, Ask(box=b"sealed ask"), 3_000)
     rooms.act(pair.a, Nod(kind=NodKind.HEART), 3_001)
-    rooms.act(pair.b, Say(text="Fine."), 3_002)
+    rooms.act(pair.b, Say(box=b"sealed say"), 3_002)
     for out in (pair.a_out, pair.b_out):
         assert [(m["seq"], m["kind"], m["at"]) for m in out.take()] == [
-            (3, "ask", 3_000),
-            (4, "nod", 3_001),
-            (5, "say", 3_002),
+            (9, "ask", 3_000),
+            (10, "nod", 3_001),
+            (11, "say", 3_002),
         ]
 
 
@@ -73,14 +84,14 @@ def test_typing_goes_to_the_partner_alone() -> None:
     rooms.act(pair.a, Typing(on=True), 3_000)
     assert pair.b_out.take() == [{"t": "typing", "by": "a", "on": True}]
     assert pair.a_out.take() == []
-    assert len(pair.a.room.log) == 2
+    assert len(pair.a.room.log) == 8
 
 
 def test_drop_records_away_and_resume_records_back_after() -> None:
     """A drop records `away`; `resume` with `after` gets only later events, `back` last."""
     rooms = new_registry()
     pair = seat_pair(rooms)
-    rooms.act(pair.a, Ask(text="How are you?"), 2_000)
+    rooms.act(pair.a, Ask(box=b"sealed ask"), 2_000)
     rooms.drop(pair.b, 3_000)
     assert [(m["kind"], m["by"], m["state"]["online"]["b"]) for m in pair.a_out.take()] == [
         ("ask", "a", True),
@@ -88,11 +99,11 @@ def test_drop_records_away_and_resume_records_back_after() -> None:
     ]
     assert pair.a.room.session.floor is Seat.B
     again = RecordingSender()
-    rooms.resume(again, pair.a.room.code, pair.b_token, 3, 4_000)
+    rooms.resume(again, pair.a.room.code, pair.b_token, 9, 4_000)
     (reply,) = again.take()
-    assert [(e["seq"], e["kind"]) for e in reply["events"]] == [(4, "away"), (5, "back")]
+    assert [(e["seq"], e["kind"]) for e in reply["events"]] == [(10, "away"), (11, "back")]
     assert reply["token"] == pair.b_token
-    assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(5, "back")]
+    assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(11, "back")]
 
 
 def test_takeover_closes_the_old_connection_with_4001_and_records_nothing() -> None:
@@ -103,11 +114,11 @@ def test_takeover_closes_the_old_connection_with_4001_and_records_nothing() -> N
     member = rooms.resume(again, pair.a.room.code, pair.b_token, 0, 2_000)
     assert pair.b_out.closed is not None
     assert pair.b_out.closed[0] == CloseCode.TAKEN_OVER
-    assert len(pair.a.room.log) == 2
+    assert len(pair.a.room.log) == 8
     assert pair.a_out.take() == []
     rooms.drop(pair.b, 2_500)
     rooms.act(pair.b, Leave(), 2_600)
-    assert len(pair.a.room.log) == 2, "the old connection can neither drop nor act"
+    assert len(pair.a.room.log) == 8, "the old connection can neither drop nor act"
     assert member.current
 
 
@@ -133,7 +144,7 @@ def test_leave_ends_the_room_and_closes_only_the_leaver() -> None:
     assert pair.a_out.closed == (CloseCode.LEFT, "you left the session")
     assert pair.b_out.closed is None
     rooms.drop(pair.b, 2_100)
-    assert len(pair.a.room.log) == 3
+    assert len(pair.a.room.log) == 9
 
 
 def test_resume_into_an_ended_room_sends_the_log_and_records_no_back() -> None:
@@ -144,9 +155,9 @@ def test_resume_into_an_ended_room_sends_the_log_and_records_no_back() -> None:
     again = RecordingSender()
     rooms.resume(again, pair.a.room.code, pair.a_token, 0, 3_000)
     (reply,) = again.take()
-    assert [e["kind"] for e in reply["events"]] == ["joined", "joined", "left"]
+    assert [e["kind"] for e in reply["events"]] == [*PAIRED, "left"]
     assert reply["state"]["phase"] == "ended"
-    assert len(pair.a.room.log) == 3
+    assert len(pair.a.room.log) == 9
 
 
 def test_sweep_removes_rooms_idle_for_the_ttl_and_closes_them_with_1001() -> None:
@@ -154,7 +165,7 @@ def test_sweep_removes_rooms_idle_for_the_ttl_and_closes_them_with_1001() -> Non
     rooms = new_registry(ttl_ms=10_000)
     idle = seat_pair(rooms, now=0)
     busy = seat_pair(rooms, now=0)
-    rooms.act(busy.a, Ask(text="Still here?"), 5_000)
+    rooms.act(busy.a, Ask(box=b"sealed ask"), 5_000)
     assert rooms.sweep(9_999) == []
     assert [room.label for room in rooms.sweep(10_000)] == [idle.a.room.label]
     assert idle.a_out.closed is not None
@@ -162,17 +173,18 @@ def test_sweep_removes_rooms_idle_for_the_ttl_and_closes_them_with_1001() -> Non
     assert busy.a_out.closed is None
     assert rooms.room_count == 1
     with pytest.raises(Rejected) as gone:
-        rooms.join(RecordingSender(), idle.a.room.code, "Cy", 10_001)
+        rooms.join(RecordingSender(), idle.a.room.code, 10_001)
     assert gone.value.code is ErrorCode.NO_ROOM
     assert [room.label for room in rooms.sweep(15_000)] == [busy.a.room.label]
 
 
 def test_a_full_log_takes_only_leave() -> None:
     """Past the log budget, messages are `rate_limited` and `leave` still ends the room."""
-    rooms = new_registry(max_log_bytes=1)
-    pair = seat_pair(rooms)
+    budget = seat_pair(new_registry()).a.room.log_bytes
+    rooms = new_registry(max_log_bytes=budget)
+    pair = seat_pair(rooms)  # the last hello fills the log to the budget exactly
     with pytest.raises(Rejected) as full:
-        rooms.act(pair.a, Ask(text="One more?"), 2_000)
+        rooms.act(pair.a, Ask(box=b"sealed ask"), 2_000)
     assert full.value.code is ErrorCode.RATE_LIMITED
     rooms.act(pair.a, Leave(), 2_001)
     assert pair.a.room.log[-1].kind == "left"
@@ -181,10 +193,10 @@ def test_a_full_log_takes_only_leave() -> None:
 def test_join_matches_codes_ignoring_case_spaces_and_dashes() -> None:
     """`join` finds `ABCDE-FGHJK` typed lower-case, spaced, bare or dashed anywhere."""
     rooms = new_registry()
-    a = rooms.create(RecordingSender(), "Ann", 1)
+    a = rooms.create(RecordingSender(), 1)
     bare = a.room.code.replace("-", "")
     for typed in (f" {bare[:5].lower()} {bare[5:].lower()} ", bare, "-".join(bare.lower())):
-        b = rooms.join(RecordingSender(), typed, "Bo", 2)
+        b = rooms.join(RecordingSender(), typed, 2)
         assert b.room is a.room
         assert b.seat is Seat.B
         del a.room.token_hashes[Seat.B]
@@ -196,17 +208,17 @@ def test_third_party_gets_room_full() -> None:
     rooms = new_registry()
     pair = seat_pair(rooms)
     with pytest.raises(Rejected) as full:
-        rooms.join(RecordingSender(), pair.a.room.code, "Cy", 2_000)
+        rooms.join(RecordingSender(), pair.a.room.code, 2_000)
     assert full.value.code is ErrorCode.ROOM_FULL
 
 
 def test_create_past_max_rooms_is_rate_limited() -> None:
     """With `max_rooms` rooms open, one more `create` is `rate_limited` and makes no room."""
     rooms = RoomRegistry(MemoryRoomStore(), room_ttl_ms=1_000, max_rooms=2, max_log_bytes=1_000)
-    rooms.create(RecordingSender(), "Ann", 0)
-    rooms.create(RecordingSender(), "Bo", 0)
+    rooms.create(RecordingSender(), 0)
+    rooms.create(RecordingSender(), 0)
     with pytest.raises(Rejected) as full:
-        rooms.create(RecordingSender(), "Cy", 0)
+        rooms.create(RecordingSender(), 0)
     assert full.value.code is ErrorCode.RATE_LIMITED
     assert rooms.room_count == 2
 
@@ -214,9 +226,96 @@ def test_create_past_max_rooms_is_rate_limited() -> None:
 def test_join_into_a_room_whose_creator_left_is_ended() -> None:
     """A room that ended before b came cannot be joined: `ended`, and no seat is taken."""
     rooms = new_registry()
-    a = rooms.create(RecordingSender(), "Ann", 0)
+    a = rooms.create(RecordingSender(), 0)
     rooms.act(a, Leave(), 1)
     with pytest.raises(Rejected) as ended:
-        rooms.join(RecordingSender(), a.room.code, "Bo", 2)
+        rooms.join(RecordingSender(), a.room.code, 2)
     assert ended.value.code is ErrorCode.ENDED
     assert Seat.B not in a.room.token_hashes
+
+
+def test_pairing_bytes_are_relayed_to_both_as_sent_and_the_hellos_start_round_1() -> None:
+    """pake, verify and hello reach both members with their bytes unchanged; `state.names`
+    holds each seat's hello box, and the second hello starts round 1 with `a` asking."""
+    rooms = new_registry()
+    pair = join_pair(rooms)
+    steps = [
+        (pair.a, Pake(msg=PAKE_MSG), "msg", PAKE_MSG),
+        (pair.b, Pake(msg=PAKE_MSG[::-1]), "msg", PAKE_MSG[::-1]),
+        (pair.b, Verify(mac=MAC), "mac", MAC),
+        (pair.a, Verify(mac=MAC[::-1]), "mac", MAC[::-1]),
+        (pair.a, Hello(box=hello_box(Seat.A)), "box", hello_box(Seat.A)),
+    ]
+    for seq, (member, message, key, sent) in enumerate(steps, start=3):
+        rooms.act(member, message, 2_000 + seq)
+        for out in (pair.a_out, pair.b_out):
+            (event,) = out.take()
+            assert (event["seq"], event["kind"], event["by"], event[key]) == (
+                seq,
+                str(message.TYPE),
+                str(member.seat),
+                sent,
+            )
+            assert event["state"]["phase"] == "waiting"
+    rooms.act(pair.b, Hello(box=hello_box(Seat.B)), 3_000)
+    (last,) = pair.a_out.take()
+    assert pair.b_out.take() == [last]
+    assert last["state"]["names"] == {"a": hello_box(Seat.A), "b": hello_box(Seat.B)}
+    assert (last["state"]["phase"], last["state"]["round"], last["state"]["floor"]) == (
+        "asking",
+        1,
+        "a",
+    )
+
+
+def test_a_pake_sent_before_b_joins_reaches_b_in_its_joined_log() -> None:
+    """`a` may send its pake alone; `b` reads it from the `events` of its `joined` reply."""
+    rooms = new_registry()
+    a_out = RecordingSender()
+    a = rooms.create(a_out, 1)
+    rooms.act(a, Pake(msg=PAKE_MSG), 2)
+    b_out = RecordingSender()
+    rooms.join(b_out, a.room.code, 3)
+    (joined,) = b_out.take()
+    assert [(e["kind"], e.get("msg")) for e in joined["events"]] == [
+        ("joined", None),
+        ("pake", PAKE_MSG),
+        ("joined", None),
+    ]
+    assert joined["state"]["phase"] == "waiting"
+
+
+def test_a_mismatch_burns_the_room_and_a_later_join_is_told_so() -> None:
+    """After `mismatch` the room is ended; whoever joins next gets `ended` with the design's
+    sentence, even though seat `b` is taken, and no seat or event is added."""
+    rooms = new_registry()
+    pair = join_pair(rooms)
+    rooms.act(pair.a, Pake(msg=PAKE_MSG), 2)
+    rooms.act(pair.b, Pake(msg=PAKE_MSG), 3)
+    rooms.act(pair.a, Mismatch(), 4)
+    for out in (pair.a_out, pair.b_out):
+        assert [(m["kind"], m["by"], m["state"]["phase"]) for m in out.take()][-1] == (
+            "mismatch",
+            "a",
+            "ended",
+        )
+    room = pair.a.room
+    assert room.session.phase is Phase.ENDED
+    with pytest.raises(Rejected) as burned:
+        rooms.join(RecordingSender(), room.code, 5)
+    assert (burned.value.code, burned.value.message) == (ErrorCode.ENDED, BURNED)
+    assert BURNED == ("this room was closed after a pairing that did not match; start a new room")
+    assert len(room.log) == 5
+    again = RecordingSender()
+    rooms.resume(again, room.code, pair.b_token, 0, 6)
+    assert again.take()[0]["events"][-1]["kind"] == "mismatch"
+
+
+def test_a_room_ended_by_leave_is_not_burned() -> None:
+    """Only a mismatch burns a room: after a `leave`, a third `join` is still `room_full`."""
+    rooms = new_registry()
+    pair = seat_pair(rooms)
+    rooms.act(pair.b, Leave(), 2_000)
+    with pytest.raises(Rejected) as full:
+        rooms.join(RecordingSender(), pair.a.room.code, 2_001)
+    assert full.value.code is ErrorCode.ROOM_FULL

@@ -19,9 +19,19 @@ from server.storage import (
 )
 from shared.errors import ErrorCode, Rejected
 from shared.events import Event, Joined, Reply
-from shared.messages import Ask, Done, Leave, Nod, Say
+from shared.messages import Ask, Done, Hello, Leave, Nod, Pake, Say, Verify
 from shared.seats import NodKind, Phase, Seat
-from tests.server.fakes import RecordingSender, seat_pair
+from tests.server.fakes import (
+    MAC,
+    PAKE_MSG,
+    RecordingSender,
+    hello_box,
+    join_pair,
+    seat_pair,
+)
+
+PAIRED = ["joined", "joined", "pake", "pake", "verify", "verify", "hello", "hello"]
+"""The log of a room `seat_pair` made: docs/e2e-design.md, Pairing."""
 
 
 @contextmanager
@@ -55,12 +65,12 @@ def store(data: Path) -> Iterator[SqliteRoomStore]:
 
 
 def half_a_round(rooms: RoomRegistry) -> Room:
-    """A seated pair, an ask, two says with a nod between, and `done`: the asker must reflect."""
+    """A paired pair, an ask, two says with a nod between, and `done`: the asker must reflect."""
     pair = seat_pair(rooms)
-    rooms.act(pair.a, Ask(text="What made you smile today?", card="warm-1"), 2_000)
-    rooms.act(pair.b, Say(text="The tram driver waved."), 2_100)
+    rooms.act(pair.a, Ask(box=b"\x00sealed: what made you smile today?"), 2_000)
+    rooms.act(pair.b, Say(box=b"\x01sealed: the tram driver waved."), 2_100)
     rooms.act(pair.a, Nod(kind=NodKind.HEART), 2_200)
-    rooms.act(pair.b, Say(text="And the bread was still warm.\nTwice."), 2_300)
+    rooms.act(pair.b, Say(box=bytes(range(256)) * 64), 2_300)
     rooms.act(pair.b, Done(), 2_400)
     return pair.a.room
 
@@ -74,7 +84,8 @@ def count(path: Path, table: str, key: str) -> int:
 
 
 def test_a_room_and_its_log_come_back_the_same_from_the_file(data: Path) -> None:
-    """Closed and reopened, the store gives back each room's code, session, seats and log."""
+    """Closed and reopened, the store gives back each room's code, session (pairing progress and
+    sealed names included), seats and log, every byte of every box as it was."""
     store = SqliteRoomStore.open(data)
     room = half_a_round(registry_on(store))
     store.close()
@@ -87,17 +98,15 @@ def test_a_room_and_its_log_come_back_the_same_from_the_file(data: Path) -> None
         assert back.token_hashes == room.token_hashes
         assert back.log == room.log
         assert back.log_bytes == room.log_bytes
-        assert [e.kind for e in back.log] == [
-            "joined",
-            "joined",
-            "ask",
-            "say",
-            "nod",
-            "say",
-            "done",
-        ]
-        assert back.log[2].card == "warm-1"
-        assert back.log[4].nod is NodKind.HEART
+        assert [e.kind for e in back.log] == [*PAIRED, "ask", "say", "nod", "say", "done"]
+        assert back.log[2].msg == PAKE_MSG
+        assert back.log[4].mac == MAC
+        assert back.log[6].box == hello_box(Seat.A)
+        assert back.log[8].box == b"\x00sealed: what made you smile today?"
+        assert back.log[11].box == bytes(range(256)) * 64
+        assert back.log[10].nod is NodKind.HEART
+        assert back.session.names == {Seat.A: hello_box(Seat.A), Seat.B: hello_box(Seat.B)}
+        assert back.session.paked == back.session.verified == {Seat.A, Seat.B}
         assert again.get(room.key) is back
     finally:
         again.close()
@@ -108,24 +117,24 @@ def test_seq_goes_on_after_a_reopen_without_a_gap_or_a_repeat(data: Path) -> Non
     store = SqliteRoomStore.open(data)
     rooms = registry_on(store)
     pair = seat_pair(rooms)
-    rooms.act(pair.a, Ask(text="How was the week?"), 2_000)
+    rooms.act(pair.a, Ask(box=b"sealed: how was the week?"), 2_000)
     store.close()
     store = SqliteRoomStore.open(data)
     try:
         rooms = registry_on(store)
         a_out, b_out = RecordingSender(), RecordingSender()
-        a = rooms.resume(a_out, pair.a.room.code, pair.a_token, 3, 3_000)
-        b = rooms.resume(b_out, pair.a.room.code, pair.b_token, 3, 3_001)
-        rooms.act(b, Say(text="Long."), 3_002)
-        assert [e.seq for e in a.room.log] == [1, 2, 3, 4, 5, 6]
-        assert [(m["seq"], m["kind"]) for m in a_out.take()[1:]] == [(5, "back"), (6, "say")]
-        assert [(m["seq"], m["kind"]) for m in b_out.take()[1:]] == [(6, "say")]
+        a = rooms.resume(a_out, pair.a.room.code, pair.a_token, 9, 3_000)
+        b = rooms.resume(b_out, pair.a.room.code, pair.b_token, 9, 3_001)
+        rooms.act(b, Say(box=b"sealed: long."), 3_002)
+        assert [e.seq for e in a.room.log] == list(range(1, 13))
+        assert [(m["seq"], m["kind"]) for m in a_out.take()[1:]] == [(11, "back"), (12, "say")]
+        assert [(m["seq"], m["kind"]) for m in b_out.take()[1:]] == [(12, "say")]
         assert b.room.session.phase is Phase.SHARING
     finally:
         store.close()
     with raw(data / DB_FILE) as db:
         seqs = [seq for (seq,) in db.execute("SELECT seq FROM events ORDER BY seq")]
-    assert seqs == [1, 2, 3, 4, 5, 6]
+    assert seqs == list(range(1, 13))
 
 
 def test_a_restart_records_away_for_every_member_the_file_had_online(data: Path) -> None:
@@ -138,15 +147,15 @@ def test_a_restart_records_away_for_every_member_the_file_had_online(data: Path)
         rooms = registry_on(store)
         rooms.recover(5_000)
         (room,) = store.rooms()
-        assert [(e.seq, e.kind, e.by, e.at) for e in room.log[2:]] == [
-            (3, "away", Seat.A, 5_000),
-            (4, "away", Seat.B, 5_000),
+        assert [(e.seq, e.kind, e.by, e.at) for e in room.log[8:]] == [
+            (9, "away", Seat.A, 5_000),
+            (10, "away", Seat.B, 5_000),
         ]
         assert room.session.online == {Seat.A: False, Seat.B: False}
         rooms.recover(5_001)
-        assert len(room.log) == 4, "a second recover finds nobody online and records nothing"
+        assert len(room.log) == 10, "a second recover finds nobody online and records nothing"
         out = RecordingSender()
-        rooms.resume(out, room.code, pair.b_token, 2, 6_000)
+        rooms.resume(out, room.code, pair.b_token, 8, 6_000)
         assert [e["kind"] for e in out.take()[0]["events"]] == ["away", "away", "back"]
     finally:
         store.close()
@@ -170,19 +179,19 @@ def test_recover_removes_rooms_that_expired_while_the_server_was_down(data: Path
 def test_an_expired_room_loses_its_rows_and_its_words_and_other_rooms_keep_theirs(
     data: Path, store: SqliteRoomStore
 ) -> None:
-    """The sweep deletes an idle room's rows, leaves no copy of its words, and keeps the others."""
-    words = "marmalade-zebra-7731 is what I never told anyone"
+    """The sweep deletes an idle room's rows, leaves no copy of its boxes, and keeps the others."""
+    words = b"marmalade-zebra-7731 sealed, still not to be left behind"
     rooms = registry_on(store, ttl_ms=10_000)
     idle = seat_pair(rooms, now=0)
-    rooms.act(idle.a, Ask(text=words), 0)
+    rooms.act(idle.a, Ask(box=words), 0)
     busy = seat_pair(rooms, now=0)
-    rooms.act(busy.a, Ask(text="Still here?"), 5_000)
+    rooms.act(busy.a, Ask(box=b"sealed: still here?"), 5_000)
     assert rooms.sweep(10_000) == [idle.a.room]
     path = data / DB_FILE
     assert Path(f"{path}-wal").stat().st_size == 0, "the WAL still holds the deleted pages"
-    assert words.encode() not in path.read_bytes()
+    assert words not in path.read_bytes()
     store.close()
-    for table, idle_rows, busy_rows in (("rooms", 0, 1), ("seats", 0, 2), ("events", 0, 3)):
+    for table, idle_rows, busy_rows in (("rooms", 0, 1), ("seats", 0, 2), ("events", 0, 9)):
         assert count(path, table, idle.a.room.key) == idle_rows, table
         assert count(path, table, busy.a.room.key) == busy_rows, table
 
@@ -209,15 +218,19 @@ def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) 
     """Each event a member receives, alone or in `joined`, is a committed row when it is sent."""
     rooms = registry_on(store)
     a_out, b_out = CheckingSender(store), CheckingSender(store)
-    a = rooms.create(a_out, "Ann", 1_000)
-    b = rooms.join(b_out, a.room.code, "Bo", 1_001)
-    rooms.act(a, Ask(text="Ready?"), 1_002)
+    a = rooms.create(a_out, 1_000)
+    b = rooms.join(b_out, a.room.code, 1_001)
+    for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC), Hello(box=b"sealed name")):
+        rooms.act(a, message, 1_002)
+        rooms.act(b, message, 1_002)
+    rooms.act(a, Ask(box=b"sealed: ready?"), 1_002)
     rooms.drop(a, 1_003)
     again = CheckingSender(store)
-    a = rooms.resume(again, a.room.code, a_out.sent[0]["token"], 4, 1_004)
-    rooms.act(b, Say(text="Yes."), 1_005)
+    a = rooms.resume(again, a.room.code, a_out.sent[0]["token"], 10, 1_004)
+    rooms.act(b, Say(box=b"sealed: yes."), 1_005)
     rooms.act(b, Leave(), 1_006)
     assert [m["kind"] for m in b_out.sent if m["t"] == "event"] == [
+        *PAIRED[2:],
         "ask",
         "away",
         "back",
@@ -250,21 +263,41 @@ class FlakyStore(MemoryRoomStore):
 
 
 def test_a_move_the_store_cannot_keep_is_refused_changes_nothing_and_is_told_to_nobody() -> None:
-    """A failed write answers `rate_limited`, tells neither member, and the retry gets seq 3."""
+    """A failed write answers `rate_limited`, tells neither member, and the retry gets seq 9."""
     store = FlakyStore()
     rooms = registry_on(store)
     pair = seat_pair(rooms, now=1_000)
     room = pair.a.room
     store.failing = True
     with pytest.raises(Rejected) as refused:
-        rooms.act(pair.a, Ask(text="How are you?"), 2_000)
+        rooms.act(pair.a, Ask(box=b"sealed: how are you?"), 2_000)
     assert refused.value.code is ErrorCode.RATE_LIMITED
     assert (pair.a_out.take(), pair.b_out.take()) == ([], [])
-    assert (len(room.log), room.session.phase, room.last_active) == (2, Phase.ASKING, 1_000)
+    assert (len(room.log), room.session.phase, room.last_active) == (8, Phase.ASKING, 1_000)
     store.failing = False
-    rooms.act(pair.a, Ask(text="How are you?"), 2_001)
+    rooms.act(pair.a, Ask(box=b"sealed: how are you?"), 2_001)
     for out in (pair.a_out, pair.b_out):
-        assert [(m["seq"], m["kind"]) for m in out.take()] == [(3, "ask")]
+        assert [(m["seq"], m["kind"]) for m in out.take()] == [(9, "ask")]
+
+
+def test_a_pairing_step_the_store_cannot_keep_leaves_the_pairing_where_it_was() -> None:
+    """A `hello` not kept is refused: no sealed name is set, the room still waits, and the same
+    `hello` is taken once the store writes again."""
+    store = FlakyStore()
+    rooms = registry_on(store)
+    pair = join_pair(rooms)
+    for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC)):
+        rooms.act(pair.a, message, 1_000)
+        rooms.act(pair.b, message, 1_000)
+    rooms.act(pair.a, Hello(box=hello_box(Seat.A)), 1_000)
+    store.failing = True
+    with pytest.raises(Rejected):
+        rooms.act(pair.b, Hello(box=hello_box(Seat.B)), 2_000)
+    session = pair.a.room.session
+    assert (session.phase, session.names[Seat.B]) == (Phase.WAITING, None)
+    store.failing = False
+    rooms.act(pair.b, Hello(box=hello_box(Seat.B)), 2_001)
+    assert (session.phase, session.names[Seat.B]) == (Phase.ASKING, hello_box(Seat.B))
 
 
 def test_a_leave_the_store_cannot_keep_ends_nothing_and_closes_no_one() -> None:
@@ -288,20 +321,20 @@ def test_a_create_or_join_the_store_cannot_keep_makes_no_room_and_takes_no_seat(
     store.failing = True
     lost = RecordingSender()
     with pytest.raises(Rejected):
-        rooms.create(lost, "Ann", 1_000)
+        rooms.create(lost, 1_000)
     assert (rooms.room_count, lost.sent) == (0, [])
     store.failing = False
     a_out = RecordingSender()
-    a = rooms.create(a_out, "Ann", 1_000)
+    a = rooms.create(a_out, 1_000)
     a_out.take()
     store.failing = True
     with pytest.raises(Rejected):
-        rooms.join(RecordingSender(), a.room.code, "Bo", 1_001)
+        rooms.join(RecordingSender(), a.room.code, 1_001)
     assert list(a.room.token_hashes) == [Seat.A]
     assert a.room.session.names[Seat.B] is None
     assert a_out.take() == []
     store.failing = False
-    rooms.join(RecordingSender(), a.room.code, "Bo", 1_002)
+    rooms.join(RecordingSender(), a.room.code, 1_002)
     assert [(m["seq"], m["kind"]) for m in a_out.take()] == [(2, "joined")]
 
 
@@ -313,15 +346,15 @@ def test_an_away_or_back_the_store_cannot_keep_is_told_to_no_one() -> None:
     store.failing = True
     rooms.drop(pair.b, 2_000)
     assert pair.a_out.take() == []
-    assert len(pair.a.room.log) == 2
+    assert len(pair.a.room.log) == 8
     again = RecordingSender()
     with pytest.raises(Rejected):
-        rooms.resume(again, pair.a.room.code, pair.b_token, 2, 2_001)
+        rooms.resume(again, pair.a.room.code, pair.b_token, 8, 2_001)
     assert again.sent == []
     assert Seat.B not in pair.a.room.senders
     store.failing = False
-    rooms.resume(again, pair.a.room.code, pair.b_token, 2, 2_002)
-    assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(3, "back")]
+    rooms.resume(again, pair.a.room.code, pair.b_token, 8, 2_002)
+    assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(9, "back")]
 
 
 def test_a_room_whose_rows_cannot_be_deleted_stays_for_the_next_sweep() -> None:
@@ -343,13 +376,13 @@ def test_a_full_disk_refuses_the_move_names_it_in_health_and_the_retry_follows_o
     """When the file cannot grow, a long `say` is refused and health says `full`; then it fits."""
     rooms = registry_on(store)
     pair = seat_pair(rooms)
-    rooms.act(pair.a, Ask(text="Tell me everything?"), 2_000)
+    rooms.act(pair.a, Ask(box=b"sealed: tell me everything?"), 2_000)
     pair.a_out.take()
     pair.b_out.take()
     db = store._db  # max_page_count holds per connection: limit the store's own
     (pages,) = db.execute("PRAGMA page_count").fetchone()
     db.execute(f"PRAGMA max_page_count = {pages}")
-    long_say = Say(text="é" * 4000)
+    long_say = Say(box=b"\xe9" * 16_400)
     with pytest.raises(Rejected) as refused:
         rooms.act(pair.b, long_say, 2_100)
     assert refused.value.code is ErrorCode.RATE_LIMITED
@@ -357,12 +390,12 @@ def test_a_full_disk_refuses_the_move_names_it_in_health_and_the_retry_follows_o
     assert store.health() == "full"
     db.execute("PRAGMA max_page_count = 1000000")
     rooms.act(pair.b, long_say, 2_200)
-    assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(4, "say")]
+    assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(10, "say")]
     assert store.health() == "ok"
     store.close()
     again = SqliteRoomStore.open(data)
     try:
-        assert [e.seq for e in again.rooms()[0].log] == [1, 2, 3, 4]
+        assert [e.seq for e in again.rooms()[0].log] == list(range(1, 11))
     finally:
         again.close()
 
@@ -389,6 +422,8 @@ V1_TABLES = (
 """Schema version 1 as released, frozen here: a file written by it must open with today's code."""
 
 V1_TOKEN = "v1-token-for-seat-b-of-this-room"
+V1_WORDS = "The walk by the canal-7731."
+"""What b said in the v1 room: it must be gone from the file once it is v2."""
 
 
 def write_v1_file(data: Path) -> None:
@@ -412,7 +447,7 @@ def write_v1_file(data: Path) -> None:
             (1, 1000, "joined", "a", None, "waiting", 0),
             (2, 1100, "joined", "b", None, "asking", 1),
             (3, 1200, "ask", "a", "What was good?", "sharing", 1),
-            (4, 1300, "say", "b", "The walk.", "sharing", 1),
+            (4, 1300, "say", "b", V1_WORDS, "sharing", 1),
         ):
             db.execute(
                 "INSERT INTO events VALUES ('ABCDEFGHJK', ?, ?, ?, ?, ?, NULL, NULL, ?, 1, 'a', "
@@ -423,47 +458,82 @@ def write_v1_file(data: Path) -> None:
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-def test_a_version_1_file_opens_with_the_current_code(data: Path) -> None:
-    """A file in the frozen v1 layout loads, recovers with `away`, and b's token resumes b."""
+def test_a_version_1_file_loses_its_rooms_and_its_words_and_then_works_as_v2(data: Path) -> None:
+    """Opening a frozen v1 file migrates it to v2: every fireside.1 room is deleted (its rows in
+    all three tables, and its words from the file and the WAL), the columns are v2's, and a
+    fireside.2 room then pairs, is kept, and comes back after a reopen."""
     write_v1_file(data)
+    path = data / DB_FILE
+    assert V1_WORDS.encode() in path.read_bytes()
     store = SqliteRoomStore.open(data)
     try:
+        assert store.rooms() == []
+        assert store.get("ABCDEFGHJK") is None
+        wal = Path(f"{path}-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert V1_WORDS.encode() not in path.read_bytes()
+        assert b"Ann" not in path.read_bytes()
         rooms = registry_on(store)
-        rooms.recover(2_000)
-        out = RecordingSender()
-        member = rooms.resume(out, "abcde fghjk", V1_TOKEN, 4, 2_001)
-        (joined,) = out.take()
-        assert [(e["seq"], e["kind"], e["by"]) for e in joined["events"]] == [
-            (5, "away", "a"),
-            (6, "away", "b"),
-            (7, "back", "b"),
-        ]
-        assert member.room.log[3].text == "The walk."
-        rooms.act(member, Done(), 2_002)
-        assert member.room.session.phase is Phase.REFLECTING
+        with pytest.raises(Rejected) as gone:
+            rooms.resume(RecordingSender(), "abcde fghjk", V1_TOKEN, 0, 2_000)
+        assert gone.value.code is ErrorCode.NO_ROOM
+        pair = seat_pair(rooms, now=2_001)
+        rooms.act(pair.a, Ask(box=b"\x00sealed"), 2_002)
     finally:
         store.close()
+    with raw(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (2,)
+        assert db.execute("SELECT count(*) FROM seats").fetchone() == (2,)
+        events = [row[1] for row in db.execute("PRAGMA table_info(events)")]
+        rooms_columns = [row[1] for row in db.execute("PRAGMA table_info(rooms)")]
+    assert "sealed" in events
+    assert not {"text", "card"} & set(events)
+    assert {"paked_a", "verified_b"} <= set(rooms_columns)
+    again = SqliteRoomStore.open(data)
+    try:
+        (room,) = again.rooms()
+        assert room.log[-1].box == b"\x00sealed"
+        assert room.session.names == {Seat.A: hello_box(Seat.A), Seat.B: hello_box(Seat.B)}
+    finally:
+        again.close()
+
+
+def test_a_v2_file_refuses_text_where_sealed_bytes_belong(
+    data: Path, store: SqliteRoomStore
+) -> None:
+    """The v2 columns for what members sealed take BLOBs only: text written there by hand (or
+    by a bug) is refused by the file itself."""
+    seat_pair(registry_on(store))
+    store.close()
+    with pytest.raises(sqlite3.IntegrityError), raw(data / DB_FILE) as db:
+        db.execute("UPDATE events SET sealed = 'plain words' WHERE seq = 7")
+    with pytest.raises(sqlite3.IntegrityError), raw(data / DB_FILE) as db:
+        db.execute("UPDATE rooms SET name_a = 'Ann'")
 
 
 def test_migrations_run_once_each_in_order_up_to_the_newest(data: Path) -> None:
-    """A step added after v1 runs once on a v1 file, which then has version 2 and its rooms."""
-    write_v1_file(data)
+    """A step added after the newest runs once on a v2 file, which keeps its rooms."""
+    store = SqliteRoomStore.open(data)
+    seat_pair(registry_on(store))
+    code = store.rooms()[0].code
+    store.close()
     ran: list[int] = []
 
     def add_notes(db: sqlite3.Connection) -> None:
-        ran.append(2)
+        ran.append(SCHEMA_VERSION + 1)
         db.execute("ALTER TABLE rooms ADD COLUMN note TEXT")
 
     for _ in range(2):
         SqliteRoomStore.open(data, migrations=(*MIGRATIONS, add_notes)).close()
-    assert ran == [2]
+    assert ran == [SCHEMA_VERSION + 1]
     with raw(data / DB_FILE) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION + 1,)
-        assert db.execute("SELECT note, code FROM rooms").fetchall() == [(None, "ABCDE-FGHJK")]
+        assert db.execute("SELECT note, code FROM rooms").fetchall() == [(None, code)]
 
 
 def test_a_failed_migration_leaves_the_file_at_its_old_version(data: Path) -> None:
-    """A step that fails half way is rolled back whole: the file still says v1 and still opens."""
+    """A step that fails half way is rolled back whole, the v1 → v2 step before it too: the file
+    still says v1, still holds its room, and then migrates."""
     write_v1_file(data)
 
     def half_done(db: sqlite3.Connection) -> None:
@@ -475,7 +545,9 @@ def test_a_failed_migration_leaves_the_file_at_its_old_version(data: Path) -> No
     with raw(data / DB_FILE) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (1,)
         columns = [row[1] for row in db.execute("PRAGMA table_info(rooms)")]
+        assert db.execute("SELECT count(*) FROM events").fetchone() == (4,)
     assert "note" not in columns
+    assert "name_a" in columns
     SqliteRoomStore.open(data).close()
 
 
@@ -526,7 +598,7 @@ def test_the_live_database_can_be_backed_up_while_the_server_runs(
         live.backup(backup)
     with raw(copy) as backup:
         kept = backup.execute("SELECT count(*) FROM events").fetchone()[0]
-    assert kept == len(pair.a.room.log) == 2
+    assert kept == len(pair.a.room.log) == 8
     assert store.health() == "ok"
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -13,7 +14,7 @@ import trustme
 from server.app import RunningServer, start_server
 from server.config import ServerConfig
 from server.tls import CertificateError, server_context
-from tests.server.wire import member, seated_pair
+from tests.server.wire import Member, member, paired_pair
 from tests.timing import seconds
 
 
@@ -52,14 +53,15 @@ def trusting(ca: trustme.CA) -> ssl.SSLContext:
 async def test_a_round_works_over_wss_with_a_trusted_ca(
     tls_server: RunningServer, ca: trustme.CA
 ) -> None:
-    """Two members who trust the CA play ask, say, done, reflect, confirm over wss:// to round 2."""
-    async with seated_pair(tls_server.port, tls=trusting(ca)) as pair:
+    """Two members who trust the CA pair, then play ask, say, done, reflect, confirm over wss://
+    to round 2."""
+    async with paired_pair(tls_server.port, tls=trusting(ca)) as pair:
         a, b = pair.a, pair.b
-        script = [
-            (a, {"t": "ask", "text": "What made you smile?"}),
-            (b, {"t": "say", "text": "The rain."}),
+        script: list[tuple[Member, dict[str, Any]]] = [
+            (a, {"t": "ask", "box": b"\x00sealed question"}),
+            (b, {"t": "say", "box": b"\x01sealed answer"}),
             (b, {"t": "done"}),
-            (a, {"t": "reflect", "text": "The rain made you smile."}),
+            (a, {"t": "reflect", "box": b"\x02sealed reflection"}),
             (b, {"t": "confirm"}),
         ]
         for sender, message in script:

@@ -7,12 +7,13 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
 from server.app import RunningServer, start_server
 from server.config import Limits, ServerConfig
 from server.net import forwarded_for
 from tests.server.http import http_get
-from tests.server.wire import Member, member, seated_pair, url
+from tests.server.wire import Member, member, paired_pair, url
 from tests.timing import seconds
 
 
@@ -26,8 +27,8 @@ async def test_a_text_frame_is_closed_with_1003(server: RunningServer) -> None:
 async def test_a_message_over_64_kib_is_closed_with_1009(server: RunningServer) -> None:
     """A binary message of 65,537 bytes gets close code 1009; one of 65,536 does not."""
     async with member(server.port) as someone:
-        overhead = len(msgpack.packb({"t": "create", "name": "x" * 300})) - 300
-        at_limit = msgpack.packb({"t": "create", "name": "x" * (65_536 - overhead)})
+        overhead = len(msgpack.packb({"t": "join", "code": "x" * 300})) - 300
+        at_limit = msgpack.packb({"t": "join", "code": "x" * (65_536 - overhead)})
         assert len(at_limit) == 65_536
         reply = await someone.request_raw(at_limit)
         assert reply["code"] == "bad_field"
@@ -35,16 +36,28 @@ async def test_a_message_over_64_kib_is_closed_with_1009(server: RunningServer) 
         assert await someone.closed_with() == 1009
 
 
+OUTDATED = "This server speaks fireside.2 (end-to-end encrypted); update Fireside."
+"""docs/e2e-design.md, What changes on the wire: the one line a fireside.1 client is shown."""
+
+
 async def test_a_handshake_without_the_subprotocol_gets_400_naming_it(
     server: RunningServer,
 ) -> None:
-    """A client that does not offer `fireside.1` is refused with HTTP 400 naming it."""
+    """A client that offers no subprotocol is refused with HTTP 400 naming `fireside.2`."""
     with pytest.raises(InvalidStatus) as refused:
         async with connect(url(server.port), open_timeout=seconds(2), proxy=None):
             pass
     response = refused.value.response
     assert response.status_code == 400
-    assert b"fireside.1" in (response.body or b"")
+    assert (response.body or b"").decode().strip() == OUTDATED
+
+
+@pytest.mark.parametrize("offered", ["fireside.1", "chat, fireside.1", "fireside.3, fireside.10"])
+async def test_a_fireside_1_client_gets_400_saying_to_update(
+    server: RunningServer, offered: str
+) -> None:
+    """A handshake offering only `fireside.1` (or anything but `fireside.2`) gets HTTP 400 with
+    the design's one line, which names `fireside.2`."""
     status, body = await http_get(
         server.port,
         "/",
@@ -53,12 +66,26 @@ async def test_a_handshake_without_the_subprotocol_gets_400_naming_it(
             "Connection": "Upgrade",
             "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
             "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Protocol": "chat, fireside.2",
+            "Sec-WebSocket-Protocol": offered,
         },
     )
     assert status == 400
-    assert "fireside.1" in body
+    assert body.strip() == OUTDATED
+    assert "fireside.2" in body
     assert "\n" not in body.strip()
+
+
+async def test_a_client_offering_both_versions_is_spoken_to_in_fireside_2(
+    server: RunningServer,
+) -> None:
+    """A client offering `fireside.1` and `fireside.2` is accepted with `fireside.2`."""
+    async with connect(
+        url(server.port),
+        subprotocols=[Subprotocol("fireside.1"), Subprotocol("fireside.2")],
+        open_timeout=seconds(2),
+        proxy=None,
+    ) as connection:
+        assert connection.subprotocol == "fireside.2"
 
 
 async def test_healthz_counts_rooms_and_connections(server: RunningServer) -> None:
@@ -67,7 +94,7 @@ async def test_healthz_counts_rooms_and_connections(server: RunningServer) -> No
         200,
         json.dumps({"ok": True, "rooms": 0, "connections": 0, "db": "memory"}) + "\n",
     )
-    async with seated_pair(server.port), member(server.port):
+    async with paired_pair(server.port), member(server.port):
         status, body = await http_get(server.port, "/healthz")
         assert status == 200
         assert json.loads(body) == {"ok": True, "rooms": 1, "connections": 3, "db": "memory"}
@@ -77,7 +104,7 @@ async def test_a_burst_of_30_is_taken_then_flooding_is_limited_and_closed(
     server: RunningServer,
 ) -> None:
     """30 nods at once are all accepted; a flood then gets `rate_limited` and close 1008."""
-    async with seated_pair(server.port) as pair:
+    async with paired_pair(server.port) as pair:
         for _ in range(30):
             await pair.b.send({"t": "nod", "kind": "heart"})
         replies = [await pair.b.recv() for _ in range(30)]
@@ -120,22 +147,20 @@ async def replies_until_closed(someone: Member) -> list[str]:
 async def test_failed_joins_are_limited_per_address(server: RunningServer) -> None:
     """After 10 joins to unknown codes, even a right code is `rate_limited`, on any connection."""
     async with member(server.port) as host, member(server.port) as guesser:
-        created = await host.request({"t": "create", "name": "Ann"})
+        created = await host.request({"t": "create"})
         for guess in range(10):
-            reply = await guesser.request({"t": "join", "code": f"{guess:010d}", "name": "Eve"})
+            reply = await guesser.request({"t": "join", "code": f"{guess:010d}"})
             assert reply["code"] == "no_room"
-        limited = await guesser.request(
-            {"t": "join", "code": created["code"], "name": "Eve", "id": 4}
-        )
+        limited = await guesser.request({"t": "join", "code": created["code"], "id": 4})
         assert (limited["code"], limited["re"]) == ("rate_limited", 4)
         async with member(server.port) as fresh:
-            retry = await fresh.request({"t": "join", "code": created["code"], "name": "Eve"})
+            retry = await fresh.request({"t": "join", "code": created["code"]})
             assert retry["code"] == "rate_limited"
 
 
 async def test_wrong_tokens_count_toward_the_same_limit(server: RunningServer) -> None:
     """10 resumes with a wrong token make the next right one `rate_limited`."""
-    async with seated_pair(server.port) as pair, member(server.port) as guesser:
+    async with paired_pair(server.port) as pair, member(server.port) as guesser:
         for guess in range(10):
             wrong = {"t": "resume", "code": pair.code, "token": f"{guess:022d}", "after": 0}
             assert (await guesser.request(wrong))["code"] == "bad_token"
@@ -153,7 +178,7 @@ async def test_connections_per_address_are_capped_with_429() -> None:
                     pass
             assert refused.value.response.status_code == 429
         async with member(running.port) as later:
-            assert (await later.request({"t": "create", "name": "Ann"}))["t"] == "joined"
+            assert (await later.request({"t": "create"}))["t"] == "joined"
     finally:
         await running.close()
 

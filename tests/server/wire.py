@@ -75,18 +75,51 @@ def url(port: int, tls: ssl.SSLContext | None = None) -> str:
 async def member(
     port: int, headers: dict[str, str] | None = None, tls: ssl.SSLContext | None = None
 ) -> AsyncIterator[Member]:
-    """A connection offering `fireside.1`, over `wss://` when given `tls`, closed on the way out."""
+    """A connection offering `fireside.2`, over `wss://` when given `tls`, closed on the way out."""
     async with connect(
         url(port, tls),
         additional_headers=headers,
         ssl=tls,
-        subprotocols=[Subprotocol("fireside.1")],
+        subprotocols=[Subprotocol("fireside.2")],
         max_size=MAX_REPLY,
         open_timeout=seconds(5),
         close_timeout=seconds(2),
         proxy=None,
     ) as connection:
         yield Member(connection)
+
+
+PAKE_MSG = b"\x01" + bytes(range(32))
+"""Dummy pairing bytes: the server cannot tell them from a real SPAKE2 exchange, and never
+needs to; the clients' crypto is tested in tests/shared/test_crypto*."""
+MAC = bytes(range(32))
+
+
+def hello_box(seat: str) -> bytes:
+    """A stand-in for `seat`'s sealed name: bytes the server stores and relays unread."""
+    return b"\x00sealed name of " + seat.encode() + b"\xff"
+
+
+def pairing(seat: str) -> list[dict[str, Any]]:
+    """`seat`'s three pairing messages, in order: docs/e2e-design.md, Pairing."""
+    return [
+        {"t": "pake", "msg": PAKE_MSG},
+        {"t": "verify", "mac": MAC},
+        {"t": "hello", "box": hello_box(seat)},
+    ]
+
+
+async def pair_up(a: "Member", b: "Member") -> dict[str, Any]:
+    """Both seated members pair, step by step, each reading every step's event; the last one."""
+    last: dict[str, Any] = {}
+    for step_a, step_b in zip(pairing("a"), pairing("b"), strict=True):
+        for sender, step in ((a, step_a), (b, step_b)):
+            await sender.send(step)
+            last = await a.recv()
+            assert last["kind"] == step["t"], last
+            assert await b.recv() == last
+    assert last["state"]["phase"] == "asking"
+    return last
 
 
 class Pair:
@@ -101,10 +134,22 @@ class Pair:
 
 
 @asynccontextmanager
-async def seated_pair(port: int, tls: ssl.SSLContext | None = None) -> AsyncIterator[Pair]:
-    """`a` creates a room and `b` joins it; the `joined` event by b is already read by `a`."""
+async def joined_pair(port: int, tls: ssl.SSLContext | None = None) -> AsyncIterator[Pair]:
+    """`a` creates a room and `b` joins it; the `joined` event by b is already read by `a`.
+
+    The room is still `waiting`: nothing of the pairing has been sent.
+    """
     async with member(port, tls=tls) as a, member(port, tls=tls) as b:
-        created = await a.request({"t": "create", "name": "Ann"})
-        joined = await b.request({"t": "join", "code": created["code"], "name": "Bo"})
+        created = await a.request({"t": "create"})
+        joined = await b.request({"t": "join", "code": created["code"]})
         assert (await a.recv())["kind"] == "joined"
         yield Pair(a, b, created["code"], created["token"], joined["token"])
+
+
+@asynccontextmanager
+async def paired_pair(port: int, tls: ssl.SSLContext | None = None) -> AsyncIterator[Pair]:
+    """create, join, then pake, verify and hello from each seat with fixed bytes: round 1,
+    `a` asks. Every event so far is already read by both."""
+    async with joined_pair(port, tls=tls) as pair:
+        await pair_up(pair.a, pair.b)
+        yield pair

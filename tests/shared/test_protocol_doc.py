@@ -5,30 +5,55 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import pytest
 
+from shared.crypto.boxes import NONCE_BYTES, TAG_BYTES
 from shared.events import Event, EventKind, Joined, parse_reply
 from shared.messages import ClientMessage, message_type, parse_fields
 from shared.session import Session
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 HEADER = re.compile(r"^(a|b|server) → (.+?)(?:  \(.*\))?$")
+BINARY = re.compile(r"<(?:box )?(\d+) bytes>")
+"""How the example shows binary values: `<33 bytes>`, `<box 38 bytes>`."""
+STAND_IN = "\x00binary of "
+SEALED = re.compile(
+    r'^\{"t": "(\w+)", "box": <box (\d+) bytes>.*\n'
+    r"\(the box holds (\{.*\}), sealed by ([ab]) as (\w+) number (\d+)(; refused.*)?\)$",
+    flags=re.MULTILINE,
+)
+"""A client message with a box, and the note under it that says what the box holds."""
+
+
+def example_text() -> str:
+    return DOC.read_text(encoding="utf-8").split("## A worked example", 1)[1]
+
+
+def binary(value: Any) -> Any:
+    """`value` with each stand-in for `<N bytes>` made N bytes, the same N bytes for each N."""
+    if isinstance(value, str) and value.startswith(STAND_IN):
+        return bytes(int(value.removeprefix(STAND_IN)))
+    if isinstance(value, dict):
+        return {key: binary(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [binary(item) for item in value]
+    return value
 
 
 def example() -> list[tuple[str, dict[str, Any]]]:
     """Each message of the worked example as (who sent it to whom, the map)."""
-    text = DOC.read_text(encoding="utf-8").split("## A worked example", 1)[1]
     messages: list[tuple[str, dict[str, Any]]] = []
     decoder = json.JSONDecoder()
-    for block in re.findall(r"```\n(.*?)```", text, flags=re.DOTALL):
-        rest = block
+    for block in re.findall(r"```\n(.*?)```", example_text(), flags=re.DOTALL):
+        rest = BINARY.sub(lambda size: json.dumps(STAND_IN + size[1]), block)
         while rest.strip():
             line, _, rest = rest.lstrip().partition("\n")
             if not HEADER.match(line):
                 continue  # a note in parentheses, such as a connection closing
             value, end = decoder.raw_decode(rest.lstrip())
             rest = rest.lstrip()[end:]
-            messages.append((line, value))
+            messages.append((line, binary(value)))
     return messages
 
 
@@ -46,10 +71,29 @@ def test_the_example_is_there() -> None:
 
 EXAMPLE = example()
 
-if not any(raw.get("t") == "pake" for _, raw in EXAMPLE):
-    # docs/protocol.md still tells fireside.1; its rewrite for fireside.2 is on its way, and
-    # until then its example cannot follow the fireside.2 rules (docs/e2e-design.md).
-    pytest.skip("docs/protocol.md's worked example is still fireside.1", allow_module_level=True)
+
+def test_the_example_pairs_before_round_one() -> None:
+    """Each seat sends pake, verify and hello, in that order, before the first ask."""
+    sent = [(header[0], raw["t"]) for header, raw in EXAMPLE if not header.startswith("server")]
+    first_ask = sent.index(("a", "ask"))
+    for seat in "ab":
+        steps = [t for who, t in sent[:first_ask] if who == seat]
+        assert [t for t in steps if t in ("pake", "verify", "hello")] == ["pake", "verify", "hello"]
+
+
+def test_every_box_in_the_example_is_as_large_as_what_it_holds() -> None:
+    """Each box is its nonce, MessagePack plaintext and tag, at its seat's next counter."""
+    counters = {"a": 0, "b": 0}
+    notes = SEALED.findall(example_text())
+    assert len(notes) == sum(1 for _, raw in EXAMPLE if "box" in raw and raw["t"] != "event")
+    for kind, size, plaintext, seat, sealed_as, counter, refused in notes:
+        assert kind == sealed_as
+        assert int(counter) == counters[seat], (seat, kind, counter)
+        packed = msgpack.packb(json.loads(plaintext))
+        assert int(size) == NONCE_BYTES + len(packed) + TAG_BYTES, plaintext
+        if not refused:
+            counters[seat] += 1
+    assert counters == {"a": 4, "b": 4}
 
 
 @pytest.mark.parametrize(

@@ -80,16 +80,6 @@ class Partner:
         self._reader = asyncio.create_task(self._read())
         await self.send({"t": "join", "code": parsed.nameplate})
 
-    async def resume(self, code: str, token: str, key: RoomKey) -> None:
-        """Take a seat back on a new connection with `after` 0, and open the whole log again."""
-        self.key = key
-        self._opener = Opener(key)
-        self._paked = set(Seat)
-        self._verified = set(Seat)
-        self._sent = {MessageType.PAKE, MessageType.VERIFY, MessageType.HELLO}
-        self._reader = asyncio.create_task(self._read())
-        await self.send({"t": "resume", "code": code, "token": token, "after": 0})
-
     async def _send_pake(self) -> None:
         assert self._pairing is not None
         self._sent.add(MessageType.PAKE)

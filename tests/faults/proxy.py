@@ -166,9 +166,11 @@ class FaultProxy:
     def open_connections(self) -> list[ProxiedConnection]:
         return [c for c in self.connections if not c.cut and not c.client.is_closing()]
 
-    def arm(self, planner: Planner) -> None:
-        """Faults from now on: on new connections, and on open ones from where they are."""
-        self.planner = planner
+    def arm(self, planner: Planner, *, fresh: bool = True) -> None:
+        """Faults from now on: on open connections from where they are, and on new ones too
+        unless `fresh` is False (a connection still entering has no resume to fall back on)."""
+        if fresh:
+            self.planner = planner
         for connection in self.open_connections:
             connection.plan = planner().after(connection.passed)
 

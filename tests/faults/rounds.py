@@ -1,23 +1,30 @@
 """Scripted rounds played by two real `RoomLink`s, with each move confirmed from the room's log.
 
-The script is a list of moves, checked against `Session` as it is written. A
-move is sent, then confirmed when its event comes back. A connection that is
-cut after the send leaves the client unable to know whether the server got
-it, so the client waits to be seated again: the `joined` of that resume holds
-the whole log up to then, and a move from the dead connection can no longer
-be accepted after it (docs/protocol.md, Drops, resume and leave). Only a
-move that log lacks is sent again. Every text is unique, so a double shows.
+fireside.2: each link pairs by itself (SPAKE2 `pake`, `verify`, then a sealed
+`hello`) as soon as it is seated, and seals and opens every box itself. The
+script is a list of moves, checked against `Session` as it is written. A
+move is sent, then confirmed when its event comes back, opened. A connection
+that is cut after the send leaves the client unable to know whether the
+server got it, so the client waits to be seated again: the `joined` of that
+resume holds the whole log up to then, and a move from the dead connection
+can no longer be accepted after it (docs/protocol.md, Drops, resume and
+leave). Only a move that log lacks is sent again, sealed afresh. Every text
+is unique, so a double shows in the opened plaintexts; every box is recorded
+as sent, so a double shows in the boxes too.
 """
 
 import asyncio
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
 from client.connection import RoomLink
 from client.messages import CouldNotEnter, LinkClosed, Refused, RoomEventArrived, Seated
+from client.sealed_room import Opened
+from shared.crypto.invite import WORD_COUNT, WORDS
 from shared.events import Event, EventKind
 from shared.messages import (
     Ask,
@@ -27,39 +34,87 @@ from shared.messages import (
     Decline,
     Done,
     Handover,
+    Hello,
     Join,
     Leave,
+    MessageType,
+    Mismatch,
     More,
     Nod,
+    Pake,
     Reflect,
     Say,
+    Verify,
 )
-from shared.seats import NodKind, Seat
-from shared.session import Change, Session
+from shared.seats import NodKind, Phase, Seat
+from shared.session import Session
 from tests.timing import seconds
 
 PRESENCE = frozenset({EventKind.JOINED, EventKind.AWAY, EventKind.BACK})
 """Events the connections cause rather than the script."""
+STEPS = (EventKind.PAKE, EventKind.VERIFY, EventKind.HELLO)
+"""Each seat's pairing steps, in order: docs/e2e-design.md, Pairing."""
+PAIRING = frozenset({*STEPS, EventKind.MISMATCH})
+"""Events the links cause by themselves when seated: docs/e2e-design.md, Pairing."""
+NAMES = {Seat.A: "Ana", Seat.B: "Ben"}
+
+SEALED = {
+    MessageType.HELLO: EventKind.HELLO,
+    MessageType.ASK: EventKind.ASK,
+    MessageType.SAY: EventKind.SAY,
+    MessageType.REFLECT: EventKind.REFLECT,
+}
+_PLACEHOLDER = {
+    MessageType.ASK: Ask,
+    MessageType.SAY: Say,
+    MessageType.REFLECT: Reflect,
+}
 
 
 @dataclass(frozen=True)
 class Move:
-    """One scripted message from one seat, and the change the rules say it makes."""
+    """One scripted message from one seat: a sealed one's words, or the bare message."""
 
     seat: Seat
-    message: ClientMessage
-    change: Change
+    kind: EventKind
+    words: Mapping[str, str] = field(default_factory=dict)
+    """The plaintext of a sealed move (`text`, and `card` for some asks)."""
+    message: ClientMessage | None = None
+    """The message of a move that is not sealed; None for a sealed one (the link seals it)."""
+    nod: NodKind | None = None
+
+    @property
+    def sealed(self) -> MessageType | None:
+        for kind, event_kind in SEALED.items():
+            if event_kind is self.kind:
+                return kind
+        return None
 
 
-def matches(event: Event, change: Change) -> bool:
-    """Whether `event` records `change`: kind, seat, text, card and nod alike."""
-    return (event.kind, event.by, event.text, event.card, event.nod) == (
-        change.kind,
-        change.by,
-        change.text,
-        change.card,
-        change.nod,
+def matches(opened: Opened, move: Move) -> bool:
+    """Whether `opened` records `move`: kind, seat, opened text and card, and nod alike."""
+    return (opened.kind, opened.by, opened.text, opened.card, opened.event.nod) == (
+        move.kind,
+        move.seat,
+        move.words.get("text"),
+        move.words.get("card"),
+        move.nod,
     )
+
+
+def paired_session() -> Session:
+    """A session both seats joined and paired, as the rules see it (they never read the bytes)."""
+    session = Session()
+    session.seat_member(Seat.A)
+    session.seat_member(Seat.B)
+    for seat in Seat:
+        session.apply(seat, Pake(msg=b"S"))
+    for seat in Seat:
+        session.apply(seat, Verify(mac=bytes(32)))
+    for seat in Seat:
+        session.apply(seat, Hello(box=b"sealed"))
+    assert session.phase is Phase.ASKING
+    return session
 
 
 class Script:
@@ -68,15 +123,26 @@ class Script:
     def __init__(self, rng: random.Random, label: str) -> None:
         self.rng = rng
         self.label = label
-        self.session = Session()
-        self.session.seat_member(Seat.A, "Ana")
-        self.session.seat_member(Seat.B, "Ben")
+        self.session = paired_session()
         self.moves: list[Move] = []
 
-    def _add(self, seat: Seat, message: ClientMessage) -> None:
+    def _add(self, seat: Seat, message: ClientMessage, words: Mapping[str, str] = {}) -> None:
         change = self.session.apply(seat, message)
         assert change is not None
-        self.moves.append(Move(seat, message, change))
+        sealed = message.TYPE in _PLACEHOLDER
+        self.moves.append(
+            Move(
+                seat,
+                change.kind,
+                dict(words),
+                None if sealed else message,
+                change.nod,
+            )
+        )
+
+    def _sealed(self, seat: Seat, kind: MessageType, words: Mapping[str, str]) -> None:
+        # The rules never look inside a box: a placeholder stands in for the link's sealing.
+        self._add(seat, _PLACEHOLDER[kind](box=b"sealed by the link"), words)
 
     def _text(self, what: str) -> str:
         """A text no other move in any room has: a double of it cannot hide."""
@@ -90,7 +156,7 @@ class Script:
 
     def _share(self, speaker: Seat) -> None:
         for _ in range(self.rng.randint(1, 3)):
-            self._add(speaker, Say(text=self._text("say")))
+            self._sealed(speaker, MessageType.SAY, {"text": self._text("say")})
             self._maybe_nod()
         self._add(speaker, Done())
 
@@ -101,18 +167,20 @@ class Script:
             self._add(self.session.asker, Handover())
         asker = self.session.asker
         speaker = asker.partner
-        card = f"card-{rng.randrange(100)}" if rng.random() < 0.5 else None
-        self._add(asker, Ask(text=self._text("ask"), card=card))
+        words = {"text": self._text("ask")}
+        if rng.random() < 0.5:
+            words["card"] = f"card-{rng.randrange(100)}"
+        self._sealed(asker, MessageType.ASK, words)
         if rng.random() < 0.15:
             self._add(speaker, Decline())
-            self._add(asker, Ask(text=self._text("ask again")))
+            self._sealed(asker, MessageType.ASK, {"text": self._text("ask again")})
         self._maybe_nod()
         self._share(speaker)
-        self._add(asker, Reflect(text=self._text("reflect")))
+        self._sealed(asker, MessageType.REFLECT, {"text": self._text("reflect")})
         while rng.random() < 0.3:
             self._add(speaker, More())
             self._share(speaker)
-            self._add(asker, Reflect(text=self._text("reflect again")))
+            self._sealed(asker, MessageType.REFLECT, {"text": self._text("reflect again")})
         self._add(speaker, Confirm())
 
     def leave(self) -> Move:
@@ -121,34 +189,80 @@ class Script:
         return self.moves[-1]
 
 
-class Member:
-    """One seat's real `RoomLink`, and everything it posted, in order."""
+class RecordingLink(RoomLink):
+    """The real link, noting every message it puts on a connection: pairing steps and boxes."""
 
-    def __init__(self, url: str, entry: Create | Join, delays: Sequence[float]) -> None:
-        self.link = RoomLink(url, entry, self.post, delays=delays)
-        self.events: list[Event] = []
-        self.moves: list[Event] = []
-        """The events the script caused, as this member has seen them."""
+    def __init__(self, *args: object, sent: list[ClientMessage], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.sent = sent
+
+    async def send(self, message: ClientMessage) -> bool:
+        sent = await super().send(message)
+        if sent:
+            self.sent.append(message)
+        return sent
+
+
+def words_for(rng: random.Random) -> tuple[str, ...]:
+    """Three invite words drawn from `rng`: a seed replays the same pairing password."""
+    return tuple(rng.choice(WORDS) for _ in range(WORD_COUNT))
+
+
+class Member:
+    """One seat's real `RoomLink`, pairing with `words`, and everything it posted, in order."""
+
+    def __init__(
+        self,
+        url: str,
+        entry: Create | Join,
+        delays: Sequence[float],
+        *,
+        name: str,
+        words: Sequence[str],
+        on_seated: Callable[["Member"], object] | None = None,
+    ) -> None:
+        self.sent: list[ClientMessage] = []
+        """Every message the link put on a connection, pairing steps included, in order."""
+        self.link = RecordingLink(
+            url, entry, self.post, name=name, words=words, delays=delays, sent=self.sent
+        )
+        self.events: list[Opened] = []
+        self.moves: list[Opened] = []
+        """The events the script caused, as this member has opened them."""
+        self.pairing: list[Opened] = []
+        """The pairing events, as this member has seen them."""
         self.seated = 0
         """How many times the link was given a seat: once, then once per resume."""
         self.refused: list[Refused] = []
         self.closed: str | None = None
         """Why the link stopped for good (`LinkClosed`, `CouldNotEnter`), if it did."""
         self.changed = asyncio.Event()
+        self._on_seated = on_seated
         self.task = asyncio.create_task(self.link.run())
 
     def post(self, message: Message) -> None:
         if isinstance(message, RoomEventArrived):
-            self.events.append(message.event)
-            if message.event.kind not in PRESENCE:
-                self.moves.append(message.event)
+            opened = message.opened
+            self.events.append(opened)
+            if opened.kind in PAIRING:
+                self.pairing.append(opened)
+            elif opened.kind not in PRESENCE:
+                self.moves.append(opened)
         elif isinstance(message, Seated):
             self.seated += 1
+            if self._on_seated is not None:
+                # Called before the link sends its pairing steps: a test can arm faults for them.
+                self._on_seated(self)
         elif isinstance(message, Refused):
             self.refused.append(message)
         elif isinstance(message, LinkClosed | CouldNotEnter):
             self.closed = message.sentence
         self.changed.set()
+
+    @property
+    def paired(self) -> bool:
+        """Both hellos are in the log: round 1 has begun."""
+        return bool(self.events) and self.events[-1].state.phase is not Phase.WAITING
 
     @property
     def stopped(self) -> str | None:
@@ -179,25 +293,59 @@ async def play(member: Member, index: int, move: Move, within: float) -> int:
 
     After a send, either its event comes back, or the link is seated again; the
     `joined` of that seat carries the log, so the move is sent again only when
-    the log still lacks it.
+    the log still lacks it. A sealed move is sealed again for each send, with
+    the counter after the boxes the log holds.
     """
     sends = 0
     while len(member.moves) <= index:
         seated_before = member.seated
-        if await member.link.send(move.message):
+        sealed = move.sealed
+        if sealed is not None:
+            went = await member.link.send_sealed(sealed, move.words)
+        else:
+            assert move.message is not None
+            went = await member.link.send(move.message)
+        if went:
             sends += 1
 
         def settled(before: int = seated_before) -> bool:
             return len(member.moves) > index or member.seated > before
 
-        await member.until(
-            settled,
-            f"move {index} ({move.message.TYPE} from {move.seat})",
-            within,
-        )
-    event = member.moves[index]
-    assert matches(event, move.change), f"move {index}: {move.change} became {event}"
+        await member.until(settled, f"move {index} ({move.kind} from {move.seat})", within)
+    opened = member.moves[index]
+    assert matches(opened, move), f"move {index}: {move} became {opened}"
     return sends
+
+
+def sent_boxes(member: Member) -> list[bytes]:
+    """Every box the member's link put on a connection, in order."""
+    return [
+        message.box for message in member.sent if isinstance(message, Hello | Ask | Say | Reflect)
+    ]
+
+
+def check_pairing(member: Member) -> None:
+    """Each seat's `pake`, `verify` and `hello` is in the member's log exactly once; the
+    `verify` macs are the ones the room key gives, and both hellos opened to the names."""
+    counts = Counter((opened.kind, opened.by) for opened in member.pairing)
+    assert counts == {(kind, seat): 1 for kind in STEPS for seat in Seat}, counts
+    key = member.link.key
+    assert key is not None, "paired without a key"
+    for opened in member.pairing:
+        if opened.kind is EventKind.VERIFY:
+            assert key.verifies(opened.by, opened.event.mac or b""), opened.by
+    assert member.events[-1].names == NAMES
+
+
+def check_boxes(events: Sequence[Event], members: Mapping[Seat, Member]) -> None:
+    """Every box in the log is one its seat's link sent, and none is there twice."""
+    logged = [event for event in events if event.box is not None]
+    assert len({event.box for event in logged}) == len(logged), "a box is in the log twice"
+    for seat, member in members.items():
+        sent = set(sent_boxes(member))
+        for event in logged:
+            if event.by is seat and event.kind is not EventKind.HELLO:
+                assert event.box in sent, f"seq {event.seq}: a box {seat} never sent"
 
 
 def replay(events: Sequence[Event]) -> None:
@@ -205,9 +353,7 @@ def replay(events: Sequence[Event]) -> None:
     session = Session()
     for event in events:
         if event.kind is EventKind.JOINED:
-            name = event.state.names[event.by]
-            assert name is not None
-            session.seat_member(event.by, name)
+            session.seat_member(event.by)
         elif event.kind in (EventKind.AWAY, EventKind.BACK):
             session.presence(event.by, online=event.kind is EventKind.BACK)
         else:
@@ -216,14 +362,23 @@ def replay(events: Sequence[Event]) -> None:
 
 
 def message_of(event: Event) -> ClientMessage:
-    """The message that made a scripted event."""
+    """The message that made an event of the pairing or of the script."""
     kind = event.kind
-    if kind is EventKind.ASK:
-        assert event.text is not None
-        return Ask(text=event.text, card=event.card)
-    if kind in (EventKind.SAY, EventKind.REFLECT):
-        assert event.text is not None
-        return Say(text=event.text) if kind is EventKind.SAY else Reflect(text=event.text)
+    if kind is EventKind.PAKE:
+        assert event.msg is not None
+        return Pake(msg=event.msg)
+    if kind is EventKind.VERIFY:
+        assert event.mac is not None
+        return Verify(mac=event.mac)
+    boxed: dict[EventKind, type[Hello] | type[Ask] | type[Say] | type[Reflect]] = {
+        EventKind.HELLO: Hello,
+        EventKind.ASK: Ask,
+        EventKind.SAY: Say,
+        EventKind.REFLECT: Reflect,
+    }
+    if kind in boxed:
+        assert event.box is not None
+        return boxed[kind](box=event.box)
     if kind is EventKind.NOD:
         assert event.nod is not None
         return Nod(kind=event.nod)
@@ -234,5 +389,6 @@ def message_of(event: Event) -> ClientMessage:
         EventKind.CONFIRM: Confirm,
         EventKind.MORE: More,
         EventKind.LEFT: Leave,
+        EventKind.MISMATCH: Mismatch,
     }
     return bare[kind]()

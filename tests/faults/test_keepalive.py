@@ -1,5 +1,6 @@
 """Keepalive: a link that goes silent without a FIN is found out, and its member shown away."""
 
+import random
 import time
 from collections.abc import AsyncIterator
 
@@ -13,7 +14,8 @@ from shared.seats import NodKind, Seat
 from tests.faults.conftest import SCRIPT_LIMITS
 from tests.faults.figures import FIGURES
 from tests.faults.proxy import FaultProxy
-from tests.faults.rounds import Member
+from tests.faults.rounds import Member, words_for
+from tests.soak import SEED
 from tests.timing import seconds
 
 PING_INTERVAL = 0.2
@@ -45,19 +47,21 @@ async def quick_keepalive() -> AsyncIterator[RunningServer]:
 async def test_a_half_open_link_is_away_within_the_stated_bound(
     quick_keepalive: RunningServer,
 ) -> None:
-    """A blackholed connection (no FIN, no RST) becomes `away` within the bound; Ben goes on."""
+    """Once paired, a blackholed connection (no FIN, no RST) becomes `away` within the bound;
+    Ben goes on."""
     proxy = await FaultProxy(quick_keepalive.port).start()
     members: list[Member] = []
     try:
-        ana = Member(proxy.url, Create(name="Ana"), DELAYS)
+        words = words_for(random.Random(f"{SEED}-keepalive"))
+        ana = Member(proxy.url, Create(), DELAYS, name="Ana", words=words)
         members.append(ana)
         await ana.until(lambda: ana.seated, "Ana seated", 5)
         assert ana.link.ticket is not None
         direct = f"ws://127.0.0.1:{quick_keepalive.port}"
-        ben = Member(direct, Join(code=ana.link.ticket.code, name="Ben"), DELAYS)
+        ben = Member(direct, Join(code=ana.link.ticket.code), DELAYS, name="Ben", words=words)
         members.append(ben)
-        await ben.until(lambda: ben.seated, "Ben seated", 5)
-        await ana.until(lambda: len(ana.events) == 2, "Ana sees Ben", 5)
+        await ben.until(lambda: ben.paired, "Ben paired", 5)
+        await ana.until(lambda: ana.paired, "Ana paired", 5)
 
         # Ana's link goes silent both ways and stays open: a laptop lid shut, a dead NAT entry.
         proxy.blackhole()

@@ -1,5 +1,6 @@
 """The server process dies mid-round (SIGKILL) or is stopped (SIGTERM) and comes back on the
-same data: both windows say they are reconnecting, resume, and finish the round whole."""
+same data: both windows, paired, say they are reconnecting, resume, open the whole transcript
+again and finish the round whole."""
 
 import asyncio
 import re
@@ -17,14 +18,17 @@ from textual.message import Message
 from client.app import FiresideApp
 from client.entry import Entry
 from client.messages import LinkDown, Seated
+from client.saved_seats import SeatShelf
 from client.screens.session import SessionScreen
 from client.widgets.composer import Composer
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript
+from shared.crypto.boxes import Opener
 from shared.events import EventKind
 from shared.seats import Phase, Seat
-from tests.client.drive import in_room, session_of, until
-from tests.faults.rounds import replay
+from tests.client.drive import invite_of, session_of, until
+from tests.faults.rounds import PAIRING, STEPS, replay
+from tests.faults.test_slow_reader import opened_texts
 from tests.timing import seconds
 
 SIZE = (100, 30)
@@ -85,6 +89,23 @@ def transcript(room: SessionScreen) -> list[int]:
     return room.query_one(Transcript).seqs
 
 
+def logged(room: SessionScreen) -> list[int]:
+    """The seqs the window opened, in order."""
+    return [opened.seq for opened in room.room_log]
+
+
+def shown_alike(one: SessionScreen, other: SessionScreen) -> bool:
+    """Whether both windows show the same entries after the pairing."""
+    return after_pairing(one) == after_pairing(other)
+
+
+def after_pairing(room: SessionScreen) -> list[int]:
+    """The seqs the window shows after the pairing: each window tells of its partner's
+    `hello` alone, and both show the rest alike."""
+    paired = max((o.seq for o in room.room_log if o.kind in PAIRING), default=0)
+    return [seq for seq in transcript(room) if seq > paired]
+
+
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 async def test_both_windows_resume_after_the_server_restarts_mid_round(
     tmp_path: Path, stop: signal.Signals
@@ -98,12 +119,14 @@ async def test_both_windows_resume_after_the_server_restarts_mid_round(
         url = f"ws://127.0.0.1:{port}"
         ana = FiresideApp(Entry(url, "Ana"), enter_now=True)
         async with ana.run_test(size=SIZE, message_hook=ana_seen.append) as ana_pilot:
-            await until(ana_pilot, lambda: in_room(ana))
-            ben = FiresideApp(Entry(url, "Ben", session_of(ana).code), enter_now=True)
+            invite = await invite_of(ana_pilot, ana)
+            ben = FiresideApp(Entry.joining(url, "Ben", invite), enter_now=True)
             async with ben.run_test(size=SIZE, message_hook=ben_seen.append) as ben_pilot:
                 ana_room, ben_room = session_of(ana), session_of(ben)
+                # The real apps pair by themselves: pake, verify, hello from each, then round 1.
                 await until(ben_pilot, lambda: ben_room.room.phase is Phase.ASKING)
                 await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
+                assert ana_room.names == ben_room.names == {Seat.A: "Ana", Seat.B: "Ben"}
 
                 # Mid-round: Ana asks, Ben starts answering.
                 await ana_pilot.press("enter")
@@ -111,7 +134,9 @@ async def test_both_windows_resume_after_the_server_restarts_mid_round(
                 await ben_pilot.press(*"before the crash", "ctrl+s")
                 await until(ana_pilot, lambda: ana_room.room_log[-1].text == "before the crash")
                 before = list(ana_room.room_log)
-                assert [e.seq for e in before] == [1, 2, 3, 4]
+                assert [e.seq for e in before] == list(range(1, len(before) + 1))
+                pairing = [(e.kind, e.by) for e in before if e.kind in PAIRING]
+                assert sorted(pairing) == sorted((k, s) for k in STEPS for s in Seat)
 
                 first.send_signal(stop)
                 await asyncio.wait_for(first.wait(), seconds(10))
@@ -129,9 +154,13 @@ async def test_both_windows_resume_after_the_server_restarts_mid_round(
                         assert room.query_one(StatusLine).sentence == "Connected again."
 
                     # Same transcript on both sides, numbered 1..N: nothing lost, nothing twice.
-                    await until(ana_pilot, lambda: transcript(ana_room) == transcript(ben_room))
-                    seqs = transcript(ana_room)
+                    await until(ana_pilot, lambda: logged(ana_room) == logged(ben_room))
+                    await until(
+                        ana_pilot, lambda: after_pairing(ana_room) == after_pairing(ben_room)
+                    )
+                    seqs = logged(ana_room)
                     assert seqs == list(range(1, len(seqs) + 1))
+                    assert set(transcript(ana_room)) <= set(seqs)
                     assert ana_room.room_log[: len(before)] == before
                     assert ana_room.room_log == ben_room.room_log
                     presence = [(e.kind, e.by) for e in ana_room.room_log[len(before) :]]
@@ -159,8 +188,18 @@ async def test_both_windows_resume_after_the_server_restarts_mid_round(
                     await until(ben_pilot, lambda: ben_room.room.round == 2)
 
                     assert ana_room.room_log == ben_room.room_log
-                    assert transcript(ana_room) == transcript(ben_room)
-                    assert transcript(ana_room) == list(range(1, len(ana_room.room_log) + 1))
-                    replay(ana_room.room_log)
+                    assert after_pairing(ana_room) == after_pairing(ben_room)
+                    assert logged(ana_room) == list(range(1, len(ana_room.room_log) + 1))
+                    events = [opened.event for opened in ana_room.room_log]
+                    replay(events)
                     says = [e.text for e in ana_room.room_log if e.kind is EventKind.SAY]
                     assert says == ["before the crash", "after the restart"]
+
+                    # The room key each window keeps opens the whole transcript again, as shown.
+                    key = ana_room.link.key
+                    assert key is not None
+                    assert key == ben_room.link.key
+                    assert {seat.key for seat in SeatShelf.default().all()} == {key.saved()}
+                    assert opened_texts(events, Opener(key)) == [
+                        e.text for e in ana_room.room_log if e.text is not None
+                    ]

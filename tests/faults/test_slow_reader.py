@@ -3,6 +3,7 @@ time, and its partner goes on unaffected."""
 
 import asyncio
 import contextlib
+import random
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -17,20 +18,24 @@ from websockets.exceptions import ConnectionClosed
 from client.connection import SUBPROTOCOL
 from server.app import WRITE_LIMIT, RunningServer, start_server
 from server.config import ServerConfig
-from shared.codec import MAX_REPLY, decode_reply, encode
+from shared.codec import MAX_REPLY, decode_reply
+from shared.crypto.boxes import Opener
+from shared.crypto.invite import Invite
 from shared.events import Event, EventKind
-from shared.messages import Ask, Create, Nod, Reflect
+from shared.messages import Create, MessageType, Nod
 from shared.seats import NodKind, Seat
+from tests.client.drive import WirePartner
 from tests.faults.conftest import SCRIPT_LIMITS
 from tests.faults.figures import FIGURES
-from tests.faults.rounds import Member, replay
+from tests.faults.rounds import Member, replay, words_for
+from tests.soak import SEED
 from tests.timing import seconds
 
 WRITE_TIMEOUT = 1.0
 CLOSE_TIMEOUT = 0.3
 OUTBOX_BYTES = 256 * 1024
 BIG = "🔥" * 3990
-"""Nearly the longest `say` there is (4,000 code points): 16 KB on the wire."""
+"""Nearly the longest `say` there is (4,000 code points): a 16 KB box on the wire."""
 RECEIVE_BUFFER = 4096
 """The non-reader's socket takes this little; the server's kernel still takes megabytes."""
 FRAME = 17 * 1024
@@ -83,16 +88,28 @@ async def _reply(websocket: ClientConnection, t: str) -> dict[str, Any]:
                 return reply
 
 
+def opened_texts(log: list[Event], opener: Opener) -> list[str]:
+    """The text of every box in `log` but the hellos, opened in order."""
+    texts = []
+    for event in log:
+        if event.box is not None:
+            kind = MessageType(str(event.kind))
+            words = opener.open(event.by, kind, event.box)
+            if kind is not MessageType.HELLO:
+                texts.append(words["text"])
+    return texts
+
+
 def _more_than(member: Member, seen: int) -> bool:
     return len(member.events) > seen
 
 
-async def _say_until_refused(ben: ClientConnection) -> int:
-    """Ben goes on saying until his connection is gone; how many says he got out."""
+async def _say_until_refused(ben: WirePartner) -> int:
+    """Ben goes on saying, sealed, until his connection is gone; how many says he got out."""
     said = 0
     with contextlib.suppress(ConnectionClosed, OSError):
         while True:
-            await ben.send(encode({"t": "say", "text": f"more {said} {BIG}"}))
+            await ben.say(f"more {said} {BIG}")
             said += 1
             await asyncio.sleep(0.001)
     return said
@@ -106,8 +123,9 @@ async def test_a_reader_that_stops_is_dropped_with_bounded_memory(
     in time (by the clock, or sooner by the byte limit), while Ana's every nod comes straight back;
     then Ben resumes on a new connection and the round finishes whole."""
     port = impatient.port
-    ana = Member(f"ws://127.0.0.1:{port}", Create(name="Ana"), (0.05,))
-    ben = await _open(port, receive_buffer=RECEIVE_BUFFER)
+    words = words_for(random.Random(f"{SEED}-slow-reader"))
+    ana = Member(f"ws://127.0.0.1:{port}", Create(), (0.05,), name="Ana", words=words)
+    raw = await _open(port, receive_buffer=RECEIVE_BUFFER)
     peak = 0
 
     async def sample() -> None:
@@ -121,16 +139,20 @@ async def test_a_reader_that_stops_is_dropped_with_bounded_memory(
     try:
         await ana.until(lambda: ana.seated, "Ana seated", 5)
         assert ana.link.ticket is not None
-        await ben.send(encode({"t": "join", "code": ana.link.ticket.code, "name": "Ben"}))
-        ticket = await _reply(ben, "joined")
-        assert await ana.link.send(Ask(text="What was today like?"))
-        await _reply(ben, "event")
+        # Ben is a real second client on a raw socket: he pairs, seals and opens with the key.
+        ben = WirePartner(raw, Invite(ana.link.ticket.code, words), "Ben")
+        await ben.send(t="join", code=ana.link.ticket.code)
+        ticket = await ben.seated()
+        await ben.pair()
+        await ana.until(lambda: ana.paired, "Ana paired", 5)
+        assert await ana.link.send_sealed(MessageType.ASK, {"text": "What was today like?"})
+        assert (await ben.until_kind(EventKind.ASK)).text == "What was today like?"
 
-        # Ben stops reading and answers at length: every say comes back to him as well.
-        ben.transport.pause_reading()
+        # Ben stops reading and answers at length: every sealed say comes back to him as well.
+        raw.transport.pause_reading()
         said = 0
         while impatient.buffered_bytes < WRITE_LIMIT:
-            await ben.send(encode({"t": "say", "text": f"{said} {BIG}"}))
+            await ben.say(f"{said} {BIG}")
             said += 1
             await asyncio.sleep(0.001)
             assert said < 2000, "the server never had to wait for Ben"
@@ -169,31 +191,36 @@ async def test_a_reader_that_stops_is_dropped_with_bounded_memory(
         assert ana.seated == 1, "Ana's own connection never dropped"
 
         # Ben's seat was kept: he resumes on a connection he reads, and the round goes on.
-        ben.transport.abort()
-        ben = await _open(port)
-        await ben.send(
-            encode({"t": "resume", "code": ticket["code"], "token": ticket["token"], "after": 0})
-        )
-        log = [Event.from_wire(e) for e in (await _reply(ben, "joined"))["events"]]
-        await ben.send(encode({"t": "done"}))
+        raw.transport.abort()
+        raw = ben.websocket = await _open(port)
+        await ben.send(t="resume", code=ticket.code, token=ticket.token, after=0)
+        log = [Event.from_wire(e) for e in (await _reply(raw, "joined"))["events"]]
+        await ben.send(t="done")
         await ana.until(lambda: ana.events[-1].kind is EventKind.DONE, "Ben's done", 5)
-        assert await ana.link.send(Reflect(text="a long day, told at length"))
+        reflected = "a long day, told at length"
+        assert await ana.link.send_sealed(MessageType.REFLECT, {"text": reflected})
         await ana.until(lambda: ana.events[-1].kind is EventKind.REFLECT, "the reflect", 5)
-        await ben.send(encode({"t": "confirm"}))
+        await ben.send(t="confirm")
         await ana.until(lambda: ana.events[-1].kind is EventKind.CONFIRM, "the confirm", 5)
         while log[-1].kind is not EventKind.CONFIRM:
-            log.append(Event.from_wire(await _reply(ben, "event")))
+            log.append(Event.from_wire(await _reply(raw, "event")))
 
-        assert log == ana.events
+        assert log == [opened.event for opened in ana.events]
         assert [event.seq for event in log] == list(range(1, len(log) + 1))
         replay(log)
         assert log[-1].state.round == 2
-        says = [e.text for e in log if e.kind is EventKind.SAY]
-        assert len(says) == len(set(says))
+        # The whole log opens again with the key alone, and Ana opened every box as it is.
+        assert ben.key is not None
+        texts = opened_texts(log, Opener(ben.key))
+        assert texts == [opened.text for opened in ana.events if opened.text is not None]
+        says = texts[1:-1]
+        assert len(says) == len(set(says)) >= said
+        assert texts[-1] == reflected
+        assert ana.stopped is None
         assert not ana.refused
     finally:
         sampler.cancel()
         if flood is not None:
             flood.cancel()
-        ben.transport.abort()
+        raw.transport.abort()
         await ana.stop()

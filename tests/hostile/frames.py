@@ -12,7 +12,9 @@ from tests.shared.rooms import VALID
 from tests.soak import SEED
 
 TYPES = [str(kind) for kind in MessageType] + ["", "dance", "CREATE", "event", "joined", "error"]
-KEYS = ["t", "id", "name", "code", "token", "after", "text", "card", "kind", "on", "re", "seq"]
+KEYS = ["t", "id", "code", "token", "after", "msg", "mac", "box", "kind", "on", "re", "seq"]
+"""fireside.2 keys, and `re` and `seq` a client has no business sending; `name`, `text` and
+`card` of fireside.1 are now ignored keys (they travel sealed), and come in among random keys."""
 
 NASTY_TEXT = [
     "\x1b[31mred",
@@ -32,7 +34,29 @@ NASTY_TEXT = [
     "\n" * 200,
     "\ud7ff\ue000\uffff\U0010ffff",
 ]
-"""Strings a hostile partner would try: escapes, markup, bidi, and the edges of the length rules."""
+"""Strings a hostile partner would try: escapes, markup, bidi, and the edges of the length rules.
+In fireside.2 they go where bytes belong (a fireside.1 client's `text` as a `box`), and sealed
+(tests/hostile/test_sealed_text.py)."""
+
+NASTY_BYTES = [
+    b"",
+    b"S",
+    b"S" + bytes(32),
+    b"S" + bytes(255),
+    b"S" + bytes(256),
+    bytes(31),
+    bytes(33),
+    bytes(28),
+    bytes(256),
+    bytes(257),
+    bytes(4_400),
+    bytes(4_401),
+    bytes(8_401),
+    bytes(16_400),
+    bytes(16_401),
+]
+"""Bytes at the edges of docs/e2e-design.md's limits: `pake.msg` 1 to 256, `verify.mac` exactly
+32, boxes up to 256 (`hello`), 4,400 (`ask`), 8,400 (`reflect`) and 16,400 (`say`)."""
 
 FORGED = [
     b"\xdf\xff\xff\xff\xff",  # a map of 4 Gi entries
@@ -42,7 +66,7 @@ FORGED = [
     b"\xc9\xff\xff\xff\xff\x01",  # an ext of 4 GiB
     b"\xde\xff\xff",  # a map of 65,535 entries
     b"\x81\xa1t\xdb\xff\xff\xff\xff",  # {"t": <a string of 4 GiB>}
-    b"\x82\xa1t\xa3say\xa4text\xdb\x7f\xff\xff\xff",  # a say whose text claims 2 GiB
+    b"\x82\xa1t\xa3say\xa3box\xc6\x7f\xff\xff\xff",  # a say whose box claims 2 GiB
     b"\x91" * 60_000 + b"\xc0",  # arrays nested 60,000 deep
     b"\x81\xa1t" * 20_000 + b"\xc0",  # maps nested 20,000 deep
     b"\x81\xa1t\xa3say\xc1",  # the one byte MessagePack never uses
@@ -61,6 +85,7 @@ scalars = st.one_of(
     st.binary(max_size=40),
     st.sampled_from(TYPES),
     st.sampled_from(NASTY_TEXT),
+    st.sampled_from(NASTY_BYTES),
     st.builds(msgpack.ExtType, st.integers(min_value=0, max_value=127), st.binary(max_size=16)),
     st.builds(msgpack.Timestamp, st.integers(min_value=0, max_value=2**34 - 1)),
 )
@@ -90,7 +115,9 @@ def near_valid(draw: st.DrawFn) -> dict[Any, Any]:
     # `t` rarely, or nearly every frame would stop at `bad_frame`.
     for key in [k for k in message if k != "t"] + ["id"] + ["t"] * draw(st.booleans()):
         if draw(st.booleans()):
-            message[key] = draw(st.one_of(structures, st.sampled_from(NASTY_TEXT)))
+            message[key] = draw(
+                st.one_of(structures, st.sampled_from(NASTY_TEXT), st.sampled_from(NASTY_BYTES))
+            )
     if draw(st.booleans()):
         message["id"] = draw(st.integers(min_value=-1, max_value=2**64 - 1))
     for _ in range(draw(st.integers(min_value=0, max_value=2))):

@@ -21,11 +21,12 @@ ROOT = HARNESS.parents[2]
 def seed_corpus(corpus: Path) -> None:
     """Every valid message and every forged header, each behind every first byte the harness reads.
 
-    The first byte chooses the seat and phase; see `member_in` in fuzz_atheris.py.
+    The first byte chooses the seat and the phase or pairing step, and the connection;
+    see `member_in` and `seated_connections` in fuzz_atheris.py.
     """
     frames = [msgpack.packb(message) for message in VALID.values()] + FORGED[:-3]
     for number, frame in enumerate(frames):
-        for head in (0, 1, 2, 3, 6, 0x81, 0x83, 0x85):
+        for head in (0, 1, 2, 3, 4, 6, 8, 9, 11, 13, 0x81, 0x83, 0x85, 0x88, 0x8C):
             (corpus / f"seed-{number}-{head}").write_bytes(bytes([head]) + frame)
 
 

@@ -10,19 +10,41 @@ from hypothesis import strategies as st
 from shared.codec import decode_request, encode
 from shared.errors import ErrorCode, Rejected
 from shared.intake import admit
-from shared.messages import LOBBY_TYPES, ClientMessage
+from shared.messages import LOBBY_TYPES, ClientMessage, MessageType
 from shared.seats import Phase, Seat
 from shared.session import Session
 from tests.hostile.frames import FORGED, frames
-from tests.shared.rooms import in_phase
+from tests.shared.rooms import PAIRING, in_phase, pairing_at, wire
 from tests.soak import SEED, rounds
 
 CASES = rounds(ci=1_200, soak=50_000)
 
-MEMBERS: list[tuple[Session, Seat] | None] = [None] + [
-    (in_phase(phase), seat) for phase in Phase for seat in Seat
+MEMBERS: list[tuple[Session, Seat] | None] = [
+    None,
+    *((in_phase(phase), seat) for phase in Phase for seat in Seat),
+    *((pairing_at(steps), seat) for steps in range(len(PAIRING)) for seat in Seat),
 ]
-"""A connection not in a room, and each seat in each phase of round 1."""
+"""A connection not in a room, each seat in each phase of round 1, and each seat at each step
+of the pairing (docs/e2e-design.md: `pake`, `verify`, `hello` from each, in order)."""
+
+WRONG_BYTES: dict[MessageType, tuple[str, list[object]]] = {
+    MessageType.PAKE: ("msg", [b"", bytes(257), "S" * 33, 33, None, [1], {"x": b"S"}]),
+    MessageType.VERIFY: ("mac", [b"", bytes(31), bytes(33), "m" * 32, 32, True, [bytes(32)]]),
+    MessageType.HELLO: ("box", [b"", bytes(257), "Ana", 0, None, {"name": "Ana"}]),
+    MessageType.ASK: ("box", [b"", bytes(4_401), "What?", 1.5, [b"x"]]),
+    MessageType.SAY: ("box", [b"", bytes(16_401), "Yes.", False, {"text": "Yes."}]),
+    MessageType.REFLECT: ("box", [b"", bytes(8_401), "You said yes.", -1, [None]]),
+}
+"""For each message that carries bytes: values of the wrong type or size (a fireside.1 client's
+text where a box belongs among them), each `bad_field` naming the field."""
+LARGEST = {
+    MessageType.PAKE: 256,
+    MessageType.VERIFY: 32,
+    MessageType.HELLO: 256,
+    MessageType.ASK: 4_400,
+    MessageType.SAY: 16_400,
+    MessageType.REFLECT: 8_400,
+}
 
 
 def refusal_of(session: Session, seat: Seat, message: ClientMessage) -> ErrorCode | None:
@@ -40,6 +62,27 @@ def test_the_forged_headers_are_bad_frames_at_once() -> None:
         with pytest.raises(Rejected) as refused:
             decode_request(frame)
         assert refused.value.code is ErrorCode.BAD_FRAME, frame[:16]
+
+
+@pytest.mark.parametrize("kind", list(WRONG_BYTES), ids=str)
+def test_bytes_of_the_wrong_type_or_size_are_bad_field(kind: MessageType) -> None:
+    """`pake.msg`, `verify.mac` and every box: wrong type or size is `bad_field` naming the
+    field, from a seat in any phase it is not refused before the fields in; the largest
+    accepted size passes."""
+    name, wrongs = WRONG_BYTES[kind]
+    member = (pairing_at(0), Seat.A)
+    for wrong in wrongs:
+        with pytest.raises(Rejected) as refused:
+            admit(encode(wire(kind, **{name: wrong}, id=9)), member)
+        assert (refused.value.code, refused.value.re) == (ErrorCode.BAD_FIELD, 9), wrong
+        assert name in refused.value.message, refused.value.message
+    message = admit(encode(wire(kind, **{name: bytes(LARGEST[kind])})), member)
+    assert getattr(message, name) == bytes(LARGEST[kind])
+    without = {k: v for k, v in wire(kind, id=3).items() if k != name}
+    with pytest.raises(Rejected) as missing:
+        admit(encode(without), member)
+    assert missing.value.code is ErrorCode.BAD_FIELD
+    assert f"{name} is missing" in missing.value.message
 
 
 def test_admit_refuses_any_frame_only_with_rejected() -> None:

@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from server.app import RunningServer, start_server
 from server.config import Limits, ServerConfig
 from tests.hostile.honest import honest_member, honest_pair, play_round
-from tests.server.wire import Member, member
+from tests.server.wire import Member, member, pair_up
 from tests.soak import SEED, rounds
 from tests.timing import seconds
 
@@ -27,16 +27,19 @@ FLOOD_SECONDS = rounds(ci=2, soak=30)
 
 
 async def during(flood: Callable[[asyncio.Event], Coroutine[None, None, None]], port: int) -> float:
-    """Run `flood` for FLOOD_SECONDS; halfway through, an honest pair plays a whole round.
+    """Run `flood` for FLOOD_SECONDS; halfway through, an honest pair pairs and plays a round.
 
-    The round must finish while the flood is still going. Returns the round's seconds.
+    The pairing (real SPAKE2) and the sealed round must finish while the flood is still going.
+    Returns the seconds of both.
     """
     stop = asyncio.Event()
     attack = asyncio.create_task(flood(stop))
     await asyncio.sleep(seconds(FLOOD_SECONDS) / 2)
     assert not attack.done(), attack
+    started = time.monotonic()
     async with honest_pair(port) as pair:
-        took = await play_round(pair)
+        await play_round(pair)
+    took = time.monotonic() - started
     assert not attack.done(), "the flood ended before the honest round did"
     await asyncio.sleep(max(0.0, seconds(FLOOD_SECONDS) / 2 - took))
     stop.set()
@@ -75,7 +78,7 @@ async def test_connections_past_the_per_address_limit_get_429(server: RunningSer
     print(
         f"\nconnection flood: {attempts} handshakes in {elapsed:.1f} s"
         f" ({attempts / elapsed:.0f}/s); {opened} opened, {refused[429]} refused with 429"
-        f" ({refused[429] / elapsed:.0f}/s); the honest round took {took:.2f} s"
+        f" ({refused[429] / elapsed:.0f}/s); the honest pair took {took:.2f} s"
     )
     assert opened == LIMITS.connections_per_address
     assert set(refused) == {429}
@@ -122,10 +125,13 @@ async def test_a_frame_flood_is_limited_then_closed_with_1008(server: RunningSer
 
     async def flooder(stop: asyncio.Event) -> None:
         async with member(server.port) as a:
-            created = await a.request({"t": "create", "name": "Eve"})
-            hearing = asyncio.create_task(swallow(a))
+            created = await a.request({"t": "create"})
             async with member(server.port) as b:
-                joined = await b.request({"t": "join", "code": created["code"], "name": "Mal"})
+                joined = await b.request({"t": "join", "code": created["code"]})
+                await a.recv()
+                # Paired (with bytes the server cannot tell from SPAKE2): round 1, b listens.
+                await pair_up(a, b)
+                hearing = asyncio.create_task(swallow(a))
                 await flood_once(b)
             while not stop.is_set():
                 async with member(server.port) as b:
@@ -146,7 +152,7 @@ async def test_a_frame_flood_is_limited_then_closed_with_1008(server: RunningSer
         f"\nframe flood: {offered} nods offered in {elapsed:.1f} s ({offered / elapsed:.0f}/s);"
         f" {accepted} accepted ({accepted / elapsed:.0f}/s), {refused} refused"
         f" ({refused / elapsed:.0f}/s), {limited} of them answered rate_limited and the rest"
-        f" unread after a close; closes {dict(closes)}; the honest round took {took:.2f} s"
+        f" unread after a close; closes {dict(closes)}; the honest pair took {took:.2f} s"
     )
     assert set(closes) == {1008}
     assert closes[1008] > 6
@@ -160,7 +166,7 @@ async def test_join_code_guessing_is_refused_after_the_failed_attempt_limit(
     answers: Counter[str] = Counter()
     started = time.monotonic()
     async with honest_member(server.port) as host:
-        waiting = await host.request({"t": "create", "name": "Ann"})
+        waiting = await host.request({"t": "create"})
 
         async def guesser(stop: asyncio.Event) -> None:
             while not stop.is_set():
@@ -168,9 +174,7 @@ async def test_join_code_guessing_is_refused_after_the_failed_attempt_limit(
                     try:
                         while not stop.is_set():
                             code = "".join(rng.choices(string.ascii_uppercase, k=10))
-                            reply = await someone.request(
-                                {"t": "join", "code": code, "name": "Eve"}
-                            )
+                            reply = await someone.request({"t": "join", "code": code})
                             answers[reply.get("code", reply["t"])] += 1
                     except ConnectionClosed:
                         answers["closed"] += 1
@@ -180,10 +184,10 @@ async def test_join_code_guessing_is_refused_after_the_failed_attempt_limit(
 
         took = await during(flood, server.port)
         async with member(server.port) as late:
-            right = await late.request({"t": "join", "code": waiting["code"], "name": "Eve"})
+            right = await late.request({"t": "join", "code": waiting["code"]})
         assert right["code"] == "rate_limited"
         async with honest_member(server.port) as partner:
-            joined = await partner.request({"t": "join", "code": waiting["code"], "name": "Bo"})
+            joined = await partner.request({"t": "join", "code": waiting["code"]})
         assert joined["t"] == "joined"
     elapsed = time.monotonic() - started
     guesses = answers["no_room"] + answers["rate_limited"]
@@ -193,7 +197,7 @@ async def test_join_code_guessing_is_refused_after_the_failed_attempt_limit(
         f" ({guesses / elapsed:.0f}/s); {answers['no_room']} reached the rooms,"
         f" {limited} refused rate_limited ({limited / elapsed:.0f}/s);"
         f" {answers['closed']} guessing connections closed with 1008;"
-        f" the honest round took {took:.2f} s"
+        f" the honest pair took {took:.2f} s"
     )
     allowed = LIMITS.failed_attempts + LIMITS.failed_attempts_per_second * elapsed
     assert LIMITS.failed_attempts <= answers["no_room"] <= allowed
@@ -212,7 +216,7 @@ async def test_one_address_cannot_fill_the_server_with_rooms() -> None:
         async def flood(stop: asyncio.Event) -> None:
             while not stop.is_set():
                 async with member(running.port) as someone:
-                    reply = await someone.request({"t": "create", "name": "Eve"})
+                    reply = await someone.request({"t": "create"})
                     answers[reply["code"] if reply["t"] == "error" else reply["t"]] += 1
 
         took = await during(flood, running.port)
@@ -223,7 +227,7 @@ async def test_one_address_cannot_fill_the_server_with_rooms() -> None:
         f"\nroom flood: {answers.total()} creates in {elapsed:.1f} s"
         f" ({answers.total() / elapsed:.0f}/s); {answers['joined']} rooms made,"
         f" {answers['rate_limited']} refused rate_limited"
-        f" ({answers['rate_limited'] / elapsed:.0f}/s); the honest round took {took:.2f} s"
+        f" ({answers['rate_limited'] / elapsed:.0f}/s); the honest pair took {took:.2f} s"
     )
     allowed = limits.rooms_per_address + limits.rooms_per_address_per_second * elapsed
     assert limits.rooms_per_address <= answers["joined"] <= allowed

@@ -14,13 +14,15 @@ from server.app import RunningServer, start_server
 from server.config import Limits, ServerConfig
 from tests.hostile.frames import hostile_frames
 from tests.hostile.honest import honest_pair, play_round
-from tests.server.wire import Member, member
+from tests.server.wire import Member, member, pair_up
 from tests.soak import SEED, rounds
 from tests.timing import seconds
 
 DRAWN = rounds(ci=700, soak=20_000)
 """Frames drawn by hypothesis; each also goes out cut short and with a byte changed."""
 FUZZERS = 4
+SEATED = ("paired", None, "waiting", None)
+"""Where each fuzzer sends from: a paired room of its own, the lobby, a room still pairing."""
 
 GENEROUS = Limits(
     message_burst=10**9,
@@ -78,21 +80,24 @@ async def swallow(someone: Member) -> None:
 
 
 async def fuzz(
-    port: int, frames: list[bytes], seated: bool, honest_code: str, tally: Counter[str]
+    port: int, frames: list[bytes], seated: str | None, honest_code: str, tally: Counter[str]
 ) -> None:
-    """Send `frames` in batches, from a room of its own if `seated`, on a new connection after
+    """Send `frames` in batches, from a room of its own if `seated` (`waiting` to pair, or
+    `paired` and in round 1), on a new connection after
     the server closes one; `tally` counts replies, closes and frames left unread by a close."""
     sent = 0
     while sent < len(frames):
         async with member(port) as someone, member(port) as partner:
             tally["connections"] += 1
-            if seated:
-                created = await someone.request({"t": "create", "name": "Eve"})
-                await partner.request({"t": "join", "code": created["code"], "name": "Mal"})
+            if seated is not None:
+                created = await someone.request({"t": "create"})
+                await partner.request({"t": "join", "code": created["code"]})
                 await someone.recv()
+                if seated == "paired":
+                    await pair_up(someone, partner)
             hearing = asyncio.create_task(swallow(partner))
             # The honest room's code, so joins and resumes aimed at it are fuzzed too.
-            await someone.send({"t": "join", "code": honest_code, "name": "Mallory"})
+            await someone.send({"t": "join", "code": honest_code})
             await someone.send({"t": "resume", "code": honest_code, "token": "x" * 22, "after": 0})
             try:
                 while sent < len(frames):
@@ -118,15 +123,17 @@ async def fuzz(
 async def test_hostile_frames_leave_no_error_and_an_honest_round_finishes(
     roomy_server: RunningServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """No hostile frame puts an ERROR in the server log, and honest rounds finish meanwhile."""
+    """No hostile frame puts an ERROR in the server log, and an honest pair pairs and finishes
+    sealed rounds meanwhile."""
     caplog.set_level(logging.INFO)
     frames = variants(hostile_frames(DRAWN))
     tally: Counter[str] = Counter()
     port = roomy_server.port
     async with honest_pair(port) as pair:
-        # Half the fuzzers send from a room of their own, so in-room handling is fuzzed too.
+        # Half the fuzzers send from a room of their own, one still pairing and one paired, so
+        # the pairing and the rounds are fuzzed too.
         fuzzers = [
-            asyncio.create_task(fuzz(port, frames[i::FUZZERS], i % 2 == 0, pair.code, tally))
+            asyncio.create_task(fuzz(port, frames[i::FUZZERS], SEATED[i], pair.code, tally))
             for i in range(FUZZERS)
         ]
         rounds_played = 0

@@ -84,6 +84,9 @@ HELLO_BOX_MAX = 256
 ASK_BOX_MAX = 4_400
 SAY_BOX_MAX = 16_400
 REFLECT_BOX_MAX = 8_400
+MOVE_BOX_MAX = 256
+"""The box of `handover`, `done`, `decline`, `confirm`, `more`, `nod` and `leave`: `{}`
+or a nod's kind, 29 to 40 bytes sealed."""
 
 
 def check_bytes(field: str, value: object, low: int, high: int) -> bytes:

@@ -123,6 +123,8 @@ class Ask(ClientMessage):
 @dataclass(frozen=True, kw_only=True)
 class Handover(ClientMessage):
     TYPE = MessageType.HANDOVER
+    box: bytes | None = None
+    """`{}` sealed, after the pairing: docs/protocol.md, Sealing."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,11 +136,15 @@ class Say(ClientMessage):
 @dataclass(frozen=True, kw_only=True)
 class Done(ClientMessage):
     TYPE = MessageType.DONE
+    box: bytes | None = None
+    """`{}` sealed, after the pairing: docs/protocol.md, Sealing."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Decline(ClientMessage):
     TYPE = MessageType.DECLINE
+    box: bytes | None = None
+    """`{}` sealed, after the pairing: docs/protocol.md, Sealing."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,17 +156,23 @@ class Reflect(ClientMessage):
 @dataclass(frozen=True, kw_only=True)
 class Confirm(ClientMessage):
     TYPE = MessageType.CONFIRM
+    box: bytes | None = None
+    """`{}` sealed, after the pairing: docs/protocol.md, Sealing."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class More(ClientMessage):
     TYPE = MessageType.MORE
+    box: bytes | None = None
+    """`{}` sealed, after the pairing: docs/protocol.md, Sealing."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Nod(ClientMessage):
     TYPE = MessageType.NOD
     kind: NodKind
+    box: bytes | None = None
+    """`{"kind": kind}` sealed: docs/protocol.md, Sealing."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +184,8 @@ class Typing(ClientMessage):
 @dataclass(frozen=True, kw_only=True)
 class Leave(ClientMessage):
     TYPE = MessageType.LEAVE
+    box: bytes | None = None
+    """`{}` sealed, after the pairing; none while `waiting`: docs/protocol.md, Sealing."""
 
 
 FieldRule = Callable[[object], object]
@@ -219,6 +233,11 @@ def _nod_kind(value: object) -> NodKind:
     raise Rejected(ErrorCode.BAD_FIELD, "kind must be heart, hear or time")
 
 
+_MOVE_BOX = (_box(rules.MOVE_BOX_MAX), False)
+"""docs/protocol.md, Sealing: a move's box, optional on the wire (a `leave` while `waiting`
+has none); the receiving client, not the server, insists on it after the pairing."""
+_MOVE_BOX_FIELD = {"box": _MOVE_BOX}
+
 # Each type's fields: name → (rule, required). docs/protocol.md, Field rules, and
 # docs/e2e-design.md for the bytes. Keys a type does not name are ignored, as in fireside.1.
 _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule, bool]]]] = {
@@ -240,16 +259,16 @@ _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule,
     MessageType.HELLO: (Hello, {"box": (_box(rules.HELLO_BOX_MAX), True)}),
     MessageType.MISMATCH: (Mismatch, {}),
     MessageType.ASK: (Ask, {"box": (_box(rules.ASK_BOX_MAX), True)}),
-    MessageType.HANDOVER: (Handover, {}),
+    MessageType.HANDOVER: (Handover, _MOVE_BOX_FIELD),
     MessageType.SAY: (Say, {"box": (_box(rules.SAY_BOX_MAX), True)}),
-    MessageType.DONE: (Done, {}),
-    MessageType.DECLINE: (Decline, {}),
+    MessageType.DONE: (Done, _MOVE_BOX_FIELD),
+    MessageType.DECLINE: (Decline, _MOVE_BOX_FIELD),
     MessageType.REFLECT: (Reflect, {"box": (_box(rules.REFLECT_BOX_MAX), True)}),
-    MessageType.CONFIRM: (Confirm, {}),
-    MessageType.MORE: (More, {}),
-    MessageType.NOD: (Nod, {"kind": (_nod_kind, True)}),
+    MessageType.CONFIRM: (Confirm, _MOVE_BOX_FIELD),
+    MessageType.MORE: (More, _MOVE_BOX_FIELD),
+    MessageType.NOD: (Nod, {"kind": (_nod_kind, True), **_MOVE_BOX_FIELD}),
     MessageType.TYPING: (Typing, {"on": (_bool("on"), True)}),
-    MessageType.LEAVE: (Leave, {}),
+    MessageType.LEAVE: (Leave, _MOVE_BOX_FIELD),
 }
 
 

@@ -16,8 +16,14 @@ from shared.messages import (
     LOBBY_TYPES,
     Ask,
     ClientMessage,
+    Confirm,
+    Decline,
+    Done,
+    Handover,
     Hello,
+    Leave,
     MessageType,
+    More,
     Nod,
     Pake,
     Reflect,
@@ -261,6 +267,10 @@ class Session:
             self.asker = self.asker.partner
 
 
+_BOXED = (Hello, Ask, Say, Reflect, Handover, Done, Decline, Confirm, More, Nod, Leave)
+"""The messages that carry a sealed `box`: docs/protocol.md, Sealing."""
+
+
 def _change(seat: Seat, message: ClientMessage) -> Change:
     kind = EventKind(str(message.TYPE)) if message.TYPE is not MessageType.LEAVE else EventKind.LEFT
     return Change(
@@ -268,6 +278,6 @@ def _change(seat: Seat, message: ClientMessage) -> Change:
         seat,
         msg=message.msg if isinstance(message, Pake) else None,
         mac=message.mac if isinstance(message, Verify) else None,
-        box=message.box if isinstance(message, Hello | Ask | Say | Reflect) else None,
+        box=message.box if isinstance(message, _BOXED) else None,
         nod=message.kind if isinstance(message, Nod) else None,
     )

@@ -1,9 +1,11 @@
 """Sealed boxes: what a seat says, readable by the two seats of the room and nobody else.
 
-docs/e2e-design.md, Keys: `box = nonce || ChaCha20Poly1305(seal key of the
-sender)`, with the room, the seat, the type and the sender's count of boxes
+docs/protocol.md, Sealing, A box: `box = nonce || ChaCha20Poly1305(seal key of
+the sender)`, with the room, the seat, the type and the sender's count of boxes
 as associated data, so a box cannot be changed, replayed, reordered, dropped,
 relabelled, moved to the other seat or to another room without failing to open.
+Every move a seat makes after the pairing carries one, its words or an empty
+map, so a move without a box is the server's forgery.
 """
 
 import secrets
@@ -17,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from shared import fields as rules
 from shared.crypto.pairing import RoomKey, nameplate_key
 from shared.messages import MessageType
-from shared.seats import Seat
+from shared.seats import NodKind, Seat
 
 NONCE_BYTES = 12
 """A random nonce per box: a resent or re-typed message never reuses one."""
@@ -35,7 +37,11 @@ def _within(limit: int) -> FieldRule:
     return lambda value: rules.text_problem(value, limit)
 
 
-# docs/e2e-design.md, Keys: each type's plaintext map, field -> (rule, required).
+def _nod_kind(value: str) -> str | None:
+    return None if value in {kind.value for kind in NodKind} else "must be heart, hear or time"
+
+
+# docs/protocol.md, Sealing, A box: each type's plaintext map, field -> (rule, required).
 _PLAINTEXTS: dict[MessageType, dict[str, tuple[FieldRule, bool]]] = {
     MessageType.HELLO: {"name": (rules.name_problem, True)},
     MessageType.ASK: {
@@ -44,10 +50,23 @@ _PLAINTEXTS: dict[MessageType, dict[str, tuple[FieldRule, bool]]] = {
     },
     MessageType.SAY: {"text": (_within(rules.SAY_MAX), True)},
     MessageType.REFLECT: {"text": (_within(rules.REFLECT_MAX), True)},
+    MessageType.HANDOVER: {},
+    MessageType.DONE: {},
+    MessageType.DECLINE: {},
+    MessageType.CONFIRM: {},
+    MessageType.MORE: {},
+    MessageType.NOD: {"kind": (_nod_kind, True)},
+    MessageType.LEAVE: {},
 }
 
 SEALED_TYPES = frozenset(_PLAINTEXTS)
-"""The message types whose content travels sealed."""
+"""The message types that carry a box: every move a seat makes after the pairing, and hello."""
+
+WORDED_TYPES = frozenset({MessageType.HELLO, MessageType.ASK, MessageType.SAY, MessageType.REFLECT})
+"""The sealed types whose box holds what a person typed; the others hold `{}` or a nod's kind."""
+
+MOVE_TYPES = SEALED_TYPES - WORDED_TYPES
+"""The moves sealed only so the server cannot forge, drop or relabel them."""
 
 
 class Tampered(Exception):
@@ -136,7 +155,7 @@ class Opener:
 
 
 def _associated(room: bytes, seat: Seat, kind: MessageType, counter: int) -> bytes:
-    """docs/e2e-design.md, Keys: `["fireside.2", nameplate_key, seat, type, counter]`."""
+    """docs/protocol.md, Sealing, A box: `["fireside.2", nameplate_key, seat, type, counter]`."""
     return msgpack.packb([_PROTOCOL, room, str(seat), str(kind), counter])
 
 
@@ -175,6 +194,8 @@ def _plaintext_problem(kind: MessageType, fields: Mapping[str, object]) -> str |
     ):
         optional = sorted(shape.keys() - required)
         may = f", and may hold {' and '.join(optional)}" if optional else ""
+        if not shape:
+            return f"{kind} holds an empty map"
         return f"{kind} holds {' and '.join(sorted(required))}{may}, and nothing else"
     for name, value in fields.items():
         if not isinstance(value, str):

@@ -6,14 +6,29 @@ import msgpack
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from shared.crypto.boxes import SEALED_TYPES, Opener, Sealer, Tampered
+from shared.crypto.boxes import (
+    MOVE_TYPES,
+    NONCE_BYTES,
+    SEALED_TYPES,
+    TAG_BYTES,
+    Opener,
+    Sealer,
+    Tampered,
+)
 from shared.crypto.invite import draw_words
 from shared.crypto.pairing import Pairing, RoomKey
+from shared.fields import MOVE_BOX_MAX
 from shared.messages import MessageType
 from shared.seats import Seat
 
 NAMEPLATE = "K7M2Q-X9P4R"
 HELLO, ASK, SAY, REFLECT = MessageType.HELLO, MessageType.ASK, MessageType.SAY, MessageType.REFLECT
+DONE, CONFIRM, NOD, LEAVE = (
+    MessageType.DONE,
+    MessageType.CONFIRM,
+    MessageType.NOD,
+    MessageType.LEAVE,
+)
 SECRET = "the words nobody else may read"
 
 
@@ -280,7 +295,7 @@ def test_the_rules_allow_the_longest_valid_plaintexts(key: RoomKey) -> None:
     opener = Opener(key)
     for seat, kind, box, limit in boxes:
         assert opener.open(seat, kind, box)
-        # docs/e2e-design.md, Keys: the box sizes the server checks.
+        # docs/protocol.md, Field rules, On the wire: the box sizes the server checks.
         assert len(box) <= limit
 
 
@@ -324,12 +339,92 @@ def test_the_sealer_keeps_hello_first(key: RoomKey) -> None:
 
 
 def test_only_the_sealed_types_are_sealed(key: RoomKey) -> None:
-    """hello, ask, say and reflect are sealed; a `done` is a bug in the caller."""
-    assert {HELLO, ASK, SAY, REFLECT} == SEALED_TYPES
-    with pytest.raises(ValueError, match="not a sealed type"):
-        Sealer(key, Seat.A, sealed=1).seal(MessageType.DONE, {})
-    with pytest.raises(ValueError, match="not a sealed type"):
-        Opener(key).open(Seat.A, MessageType.DONE, bytes(40))
+    """Every move after the pairing is sealed; the pairing steps and `typing` are not."""
+    moves = {DONE, CONFIRM, NOD, LEAVE, MessageType.HANDOVER, MessageType.DECLINE, MessageType.MORE}
+    assert {HELLO, ASK, SAY, REFLECT} | moves == SEALED_TYPES
+    assert moves == MOVE_TYPES
+    for kind in (MessageType.TYPING, MessageType.PAKE, MessageType.VERIFY, MessageType.MISMATCH):
+        with pytest.raises(ValueError, match="not a sealed type"):
+            Sealer(key, Seat.A, sealed=1).seal(kind, {})
+        with pytest.raises(ValueError, match="not a sealed type"):
+            Opener(key).open(Seat.A, kind, bytes(40))
+
+
+def moves_log(key: RoomKey) -> list[tuple[Seat, MessageType, bytes]]:
+    """The round of `sealed_log` with its moves sealed too: a nod, done, confirm and a leave."""
+    a, b = Sealer(key, Seat.A), Sealer(key, Seat.B)
+    return [
+        (Seat.A, HELLO, a.seal(HELLO, {"name": "Ann"})),
+        (Seat.B, HELLO, b.seal(HELLO, {"name": "Bo"})),
+        (Seat.A, ASK, a.seal(ASK, {"text": "What was hard this week?"})),
+        (Seat.B, SAY, b.seal(SAY, {"text": SECRET})),
+        (Seat.A, NOD, a.seal(NOD, {"kind": "heart"})),
+        (Seat.B, DONE, b.seal(DONE, {})),
+        (Seat.A, REFLECT, a.seal(REFLECT, {"text": "You heard me."})),
+        (Seat.B, CONFIRM, b.seal(CONFIRM, {})),
+        (Seat.A, LEAVE, a.seal(LEAVE, {})),
+    ]
+
+
+def test_every_move_round_trips_in_the_same_count(key: RoomKey) -> None:
+    """Moves open as `{}` (a nod as its kind), and count in their seat's one sequence of boxes."""
+    log = moves_log(key)
+    opener = Opener(key)
+    opened = [opener.open(seat, kind, box) for seat, kind, box in log]
+    assert opened[4:6] == [{"kind": "heart"}, {}]
+    assert opened[7:] == [{}, {}]
+    assert (opener.opened(Seat.A), opener.opened(Seat.B)) == (5, 4)
+    for kind in MOVE_TYPES - {NOD}:
+        box = Sealer(key, Seat.B, sealed=1).seal(kind, {})
+        assert len(box) == NONCE_BYTES + 1 + TAG_BYTES
+        assert opener_after(key, log[:2]).open(Seat.B, kind, box) == {}
+
+
+def test_a_done_relabelled_as_confirm_is_tampering(key: RoomKey) -> None:
+    """The speaker's `done` shown as a `confirm` does not open: the type is in the AD."""
+    log = moves_log(key)
+    opener = opener_after(key, log[:5])
+    seat, _, done = log[5]
+    with pytest.raises(Tampered, match="as confirm does not open"):
+        opener.open(seat, CONFIRM, done)
+
+
+def test_a_dropped_say_before_done_is_tampering(key: RoomKey) -> None:
+    """The last say before `done` left out: the `done` comes with a count that skips."""
+    log = moves_log(key)
+    opener = opener_after(key, log[:3])
+    seat, kind, done = log[5]
+    with pytest.raises(Tampered, match="box 1 of seat b as done does not open"):
+        opener.open(seat, kind, done)
+
+
+@pytest.mark.parametrize("plaintext", [{"kind": "wave"}, {}, {"kind": "heart", "x": "y"}])
+def test_a_nod_holds_one_of_the_three_kinds(key: RoomKey, plaintext: dict[str, str]) -> None:
+    """A nod box holds exactly `kind`, one of heart, hear and time; anything else is Tampered."""
+    box = raw_box(key, Seat.A, "nod", 2, msgpack.packb(plaintext))
+    opener = opener_after(key, moves_log(key)[:4])
+    with pytest.raises(Tampered, match="breaks the field rules"):
+        opener.open(Seat.A, NOD, box)
+    with pytest.raises(ValueError, match="nod"):
+        Sealer(key, Seat.A, sealed=2).seal(NOD, plaintext)
+
+
+@pytest.mark.parametrize("plaintext", [{"text": SECRET}, {"kind": "heart"}, {"": ""}])
+def test_a_move_holds_an_empty_map(key: RoomKey, plaintext: dict[str, str]) -> None:
+    """`{}` and nothing else: a `done` that carries words is Tampered, and never sealed."""
+    box = raw_box(key, Seat.B, "done", 2, msgpack.packb(plaintext))
+    opener = opener_after(key, moves_log(key)[:4])
+    with pytest.raises(Tampered, match="done holds an empty map"):
+        opener.open(Seat.B, DONE, box)
+    with pytest.raises(ValueError, match="done holds an empty map"):
+        Sealer(key, Seat.B, sealed=2).seal(DONE, plaintext)
+
+
+def test_a_move_box_fits_the_wire_limit(key: RoomKey) -> None:
+    """The largest move box, a `heart` nod, is well within the 256 bytes the server allows."""
+    box = Sealer(key, Seat.A, sealed=1).seal(NOD, {"kind": "heart"})
+    assert len(box) == NONCE_BYTES + len(msgpack.packb({"kind": "heart"})) + TAG_BYTES == 40
+    assert len(box) <= MOVE_BOX_MAX
 
 
 def test_tampering_never_carries_the_plaintext(key: RoomKey) -> None:

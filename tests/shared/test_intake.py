@@ -25,6 +25,7 @@ from tests.shared.rooms import (
     B,
     in_phase,
     pairing_at,
+    play,
     refused,
     snapshot,
     wire,
@@ -60,6 +61,9 @@ def sender(kind: MessageType) -> Member:
     if kind is M.NOD:
         return in_phase(Phase.SHARING), FLOOR[Phase.SHARING].partner
     phase = SENDER_PHASE[kind]
+    if kind is M.DONE:
+        # `done` needs a say first.
+        return play(in_phase(phase), (FLOOR[phase], M.SAY)), FLOOR[phase]
     return in_phase(phase), FLOOR[phase]
 
 
@@ -256,7 +260,10 @@ def test_a_nod_from_the_floor_holder_passes_intake_then_is_wrong_phase() -> None
     assert refused(session, seat, msg).code is ErrorCode.WRONG_PHASE
 
 
-# Field rules: docs/protocol.md, Field rules, and the bytes of docs/e2e-design.md.
+# Field rules: docs/protocol.md, Field rules, On the wire.
+
+MOVES = (M.HANDOVER, M.DONE, M.DECLINE, M.CONFIRM, M.MORE, M.NOD, M.LEAVE)
+"""The moves whose box is optional on the wire: docs/protocol.md, Sealing."""
 
 BINARY_FIELDS = [
     pytest.param(M.PAKE, "msg", 256, id="pake.msg"),
@@ -264,6 +271,7 @@ BINARY_FIELDS = [
     pytest.param(M.ASK, "box", 4_400, id="ask.box"),
     pytest.param(M.SAY, "box", 16_400, id="say.box"),
     pytest.param(M.REFLECT, "box", 8_400, id="reflect.box"),
+    *(pytest.param(kind, "box", 256, id=f"{kind}.box") for kind in MOVES),
 ]
 
 EMOJI = "\U0001f525"  # one code point, four UTF-8 bytes, two UTF-16 units
@@ -353,6 +361,7 @@ BINARY_WRONG_TYPES = [7, 1.5, True, None, "a string", "", ["list"], {"a": "map"}
         (M.ASK, "box"),
         (M.SAY, "box"),
         (M.REFLECT, "box"),
+        *((kind, "box") for kind in MOVES),
     ],
 )
 @pytest.mark.parametrize("value", BINARY_WRONG_TYPES, ids=repr)
@@ -362,6 +371,20 @@ def test_a_binary_field_of_another_type_is_bad_field(
     """Where the contract wants binary, a string (a fireside.1 text) or anything else is
     `bad_field`: nothing unsealed is stored as if it were a box."""
     field_rejection(wire(kind, **{field: value}), kind, field)
+
+
+@pytest.mark.parametrize("kind", MOVES)
+def test_a_move_box_is_optional_on_the_wire_and_kept_on_its_change(kind: MessageType) -> None:
+    """A move without a box is admitted (a `leave` while waiting has none); one with a box
+    keeps it, byte for byte, on the change the session records."""
+    assert admitted(wire(kind), kind).to_wire().get("box") is None
+    box = bytes(range(40))
+    member = sender(kind)
+    assert member is not None
+    session, seat = member
+    change = session.apply(seat, admit(encode(wire(kind, box=box)), member))
+    assert change is not None
+    assert change.box == box
 
 
 def test_a_string_of_32_bytes_is_not_a_mac() -> None:

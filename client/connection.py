@@ -21,7 +21,7 @@ from client.messages import (
     RoomEventArrived,
     Seated,
 )
-from client.sealed_room import MISMATCHED, TAMPERED, CannotPair, SealedRoom
+from client.sealed_room import MISMATCHED, TAMPERED, CannotPair, SealedMove, SealedRoom
 from shared.codec import MAX_REPLY, decode_reply, encode
 from shared.crypto.boxes import Tampered
 from shared.crypto.pairing import RoomKey
@@ -53,7 +53,7 @@ _ENTRY_REFUSALS = {
     ErrorCode.NO_ROOM: "No room has that code. Check it with your partner and try again.",
     ErrorCode.ROOM_FULL: "That room already has two people in it.",
     ErrorCode.RATE_LIMITED: "Too many attempts from here; wait a minute and try again.",
-    # docs/e2e-design.md, Pairing: a room whose pairing did not match is burned for good.
+    # docs/protocol.md, Mismatch and burning: a room whose pairing did not match is burned.
     ErrorCode.ENDED: MISMATCHED,
 }
 
@@ -183,20 +183,29 @@ class RoomLink:
         return secrets.key
 
     async def send(self, message: ClientMessage) -> bool:
-        """Send one message; False when there is no open connection to send it on."""
+        """Send one message; False when there is no open connection to send it on.
+
+        A move made after the pairing (a nod and `leave` too) is sealed on its way:
+        docs/protocol.md, Sealing.
+        """
         websocket = self.websocket
         if websocket is None or self.ticket is None:
             return False
+        secrets = self.secrets
+        if secrets is not None and isinstance(message, SealedMove):
+            message = secrets.seal_move(message)
         try:
             await websocket.send(encode(message.to_wire()))
         except ConnectionClosed:
+            if secrets is not None:
+                secrets.refused(message.id)
             return False
         return True
 
     async def send_sealed(self, kind: MessageType, fields: Mapping[str, str]) -> bool:
         """Seal `fields` as `kind` and send them; False when not paired or not connected.
 
-        The caller checks the field rules first (docs/e2e-design.md, Keys).
+        The caller checks the field rules first (docs/protocol.md, Field rules, Inside a box).
         """
         secrets = self.secrets
         if secrets is None or not secrets.can_seal or self.websocket is None:
@@ -276,8 +285,9 @@ class RoomLink:
     def _pass_on(self, events: Iterable[Event]) -> bool:
         """Open and post each new event; True to stop, having said why.
 
-        A box that does not open stops everything at once: docs/e2e-design.md,
-        Keys, "nothing of it is displayed", nor anything after it.
+        A box that does not open, or a move after the pairing that has none, stops
+        everything at once: docs/protocol.md, Sealing, What a receiver must check;
+        nothing of it is shown, nor anything after it.
         """
         assert self.ticket is not None
         assert self.secrets is not None

@@ -1,22 +1,30 @@
 """One seat's secrets in a room: the pairing, then opening the log's boxes and sealing new ones.
 
 Pure, like the session rules: events go in, the words they hold and the
-pairing steps owed come out (docs/e2e-design.md). The room link feeds it on
+pairing steps owed come out (docs/protocol.md, Pairing and Sealing). The room link feeds it on
 the network worker; the screen only ever sees opened text.
 """
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from shared.crypto.boxes import Opener, Sealer, Tampered
+from shared.crypto.boxes import MOVE_TYPES, Opener, Sealer, Tampered
 from shared.crypto.pairing import Pairing, PairingError, RoomKey
 from shared.events import Event, EventKind, RoomState
 from shared.messages import (
     Ask,
     ClientMessage,
+    Confirm,
+    Decline,
+    Done,
+    Handover,
     Hello,
+    Leave,
     MessageType,
     Mismatch,
+    More,
+    Nod,
     Pake,
     Reflect,
     Say,
@@ -47,6 +55,18 @@ _BOXED: dict[EventKind, MessageType] = {
     EventKind.SAY: MessageType.SAY,
     EventKind.REFLECT: MessageType.REFLECT,
 }
+_MOVES: dict[EventKind, MessageType] = {
+    EventKind.HANDOVER: MessageType.HANDOVER,
+    EventKind.DONE: MessageType.DONE,
+    EventKind.DECLINE: MessageType.DECLINE,
+    EventKind.CONFIRM: MessageType.CONFIRM,
+    EventKind.MORE: MessageType.MORE,
+    EventKind.NOD: MessageType.NOD,
+    EventKind.LEFT: MessageType.LEAVE,
+}
+"""docs/protocol.md, Sealing: the moves that carry a box once both hellos are in the log."""
+assert frozenset(_MOVES.values()) == MOVE_TYPES
+SealedMove = Handover | Done | Decline | Confirm | More | Nod | Leave
 _SEALED_MESSAGES: dict[MessageType, type[Hello] | type[Ask] | type[Say] | type[Reflect]] = {
     MessageType.HELLO: Hello,
     MessageType.ASK: Ask,
@@ -148,12 +168,23 @@ class SealedRoom:
         elif kind is EventKind.MISMATCH:
             self.mismatched = True
         elif kind in _BOXED:
-            opened = self._open(event)
+            opened = self._open(event, _BOXED[kind])
             if kind is EventKind.HELLO:
                 self.names[event.by] = opened["name"]
             else:
                 text, card = opened["text"], opened.get("card")
+        elif kind in _MOVES and self.paired:
+            # Before both hellos a `leave` has no key to seal with; after them every move
+            # has a box, or the server made it up (docs/protocol.md, Sealing).
+            opened = self._open(event, _MOVES[kind])
+            if kind is EventKind.NOD and opened.get("kind") != event.nod:
+                raise Tampered(f"the nod at seq {event.seq} is not the nod that was sealed")
         return Opened(event, dict(self.names), text, card)
+
+    @property
+    def paired(self) -> bool:
+        """Both hellos opened: from here on every move of either seat carries a box."""
+        return all(name is not None for name in self.names.values())
 
     def due(self) -> list[ClientMessage]:
         """The pairing steps owed now and not yet sent on this connection, in order."""
@@ -186,6 +217,23 @@ class SealedRoom:
         self._next_id += 1
         return message
 
+    def seal_move(self, move: SealedMove) -> SealedMove:
+        """`move` with its box, `{}` or the nod's kind, once paired; as it is before.
+
+        Numbered like every box (see `seal`), with an `id` so a refusal frees its counter.
+        """
+        if not self.paired or not self.can_seal:
+            return move
+        assert self.key is not None, "sealing before pairing"
+        assert self._opener is not None, "sealing before pairing"
+        fields = {"kind": str(move.kind)} if isinstance(move, Nod) else {}
+        counter = self._opener.opened(self.me) + len(self._pending)
+        box = Sealer(self.key, self.me, sealed=counter).seal(move.TYPE, fields)
+        sealed = dataclasses.replace(move, box=box, id=self._next_id)
+        self._pending.append(self._next_id)
+        self._next_id += 1
+        return sealed
+
     def refused(self, re: int | None) -> None:
         """The server refused (or never got) the message numbered `re`: its counter is free."""
         if re in self._pending:
@@ -216,16 +264,17 @@ class SealedRoom:
         if self.key is None:
             self.mismatched = True
             return
-        # docs/e2e-design.md, Keys: a difference means another code, or someone in between.
+        # docs/protocol.md, Pairing, The steps: a difference means another code, or someone
+        # in between.
         if self.key.verifies(self.me.partner, mac):
             self.verified = True
         else:
             self.mismatched = True
 
-    def _open(self, event: Event) -> dict[str, str]:
+    def _open(self, event: Event, kind: MessageType) -> dict[str, str]:
         if self._opener is None or event.box is None:
-            raise Tampered(f"a {event.kind} box before a key, at seq {event.seq}")
-        opened = self._opener.open(event.by, _BOXED[event.kind], event.box)
+            raise Tampered(f"a {event.kind} without a box or before a key, at seq {event.seq}")
+        opened = self._opener.open(event.by, kind, event.box)
         if event.by is self.me and self._pending:
             self._pending.pop(0)
         return opened

@@ -364,7 +364,7 @@ class SessionScreen(Screen[str | None]):
     async def _send_sealed(
         self, kind: MessageType, words: dict[str, str], *, then_clear: Composer | None = None
     ) -> None:
-        """Seal `words` as `kind` and send them: docs/e2e-design.md, Keys."""
+        """Seal `words` as `kind` and send them: docs/protocol.md, Sealing."""
         await self._stop_typing()
         if await self.link.send_sealed(kind, words):
             if then_clear is not None:

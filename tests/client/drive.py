@@ -16,7 +16,7 @@ from client.app import FiresideApp
 from client.connection import SUBPROTOCOL
 from client.screens.session import SessionScreen
 from shared.codec import MAX_REPLY, decode_reply, decode_request, encode
-from shared.crypto.boxes import Opener, Sealer
+from shared.crypto.boxes import MOVE_TYPES, Opener, Sealer
 from shared.crypto.invite import Invite, parse_invite
 from shared.crypto.pairing import Pairing, RoomKey
 from shared.events import Event, EventKind, Joined, parse_reply
@@ -112,6 +112,11 @@ _SEALED_KINDS = {
     EventKind.SAY: MessageType.SAY,
     EventKind.REFLECT: MessageType.REFLECT,
 }
+_MOVE_KINDS = {
+    EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind)): kind
+    for kind in MOVE_TYPES
+}
+"""The moves, sealed once both hellos are in: docs/protocol.md, Sealing."""
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,9 @@ class Heard:
 class WirePartner(WireMember):
     """A real second client on the wire: it pairs with shared.crypto, seals and opens every box.
 
-    Not a mock: it does what the app does (docs/e2e-design.md), and fails the
-    test on any box of the app's that does not open.
+    Not a mock: it does what the app does (docs/protocol.md, Pairing and
+    Sealing), seals its moves once paired, and fails the test on any box of
+    the app's that does not open, or any move of the app's without one.
     """
 
     def __init__(self, websocket: ClientConnection, invite: Invite, name: str) -> None:
@@ -190,6 +196,20 @@ class WirePartner(WireMember):
             elif event.kind is EventKind.MISMATCH or event.state.phase is not Phase.WAITING:
                 return
 
+    @property
+    def paired(self) -> bool:
+        """Both hellos opened: every move now carries a box."""
+        return all(name is not None for name in self.names.values())
+
+    async def send(self, **message: Any) -> None:
+        """Send `message`; a move after the pairing gets its box (`{}` or the nod's kind)."""
+        kind = message.get("t")
+        if self.paired and kind in MOVE_TYPES and "box" not in message:
+            fields = {"kind": str(message.get("kind"))} if kind == MessageType.NOD else {}
+            with contextlib.suppress(ValueError):  # a nod of no kind, sent to be refused
+                message["box"] = self.seal(MessageType(kind), fields)
+        await super().send(**message)
+
     def seal(self, kind: MessageType, fields: Mapping[str, str]) -> bytes:
         """`fields` sealed as this seat's next box."""
         assert self.key is not None
@@ -219,6 +239,8 @@ class WirePartner(WireMember):
             event = reply
         words: dict[str, str] = {}
         sealed = _SEALED_KINDS.get(event.kind)
+        if sealed is None and self.paired:
+            sealed = _MOVE_KINDS.get(event.kind)
         if sealed is not None:
             assert self.opener is not None
             assert event.box is not None

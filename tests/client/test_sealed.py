@@ -18,9 +18,10 @@ from shared.crypto.boxes import Sealer
 from shared.crypto.invite import invite_code, parse_invite
 from shared.events import EventKind
 from shared.messages import MessageType
-from shared.seats import Phase
+from shared.seats import Phase, Seat
 from tests.client.drive import (
     FrameRecorder,
+    WireMember,
     in_room,
     invite_of,
     paired_partner,
@@ -132,3 +133,77 @@ async def test_a_tampered_box_stops_the_session_unseen(server_url: str, tamperin
         assert room.check_action("nod", ("heart",)) is False
         assert room.link.websocket is None
         await ben.close()
+
+
+async def test_every_move_of_the_app_carries_a_box_that_opens(server_url: str) -> None:
+    """The app's nod, handover and leave are sealed in its one count; the partner opens each."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("f2")
+        handover = await ben.until_kind(EventKind.HANDOVER)
+        assert handover.event.box is not None
+        assert handover.words == {}
+        await ben.ask("And you?")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        await ben.send(t="nod", kind="time")  # Ben is listening: his nod is sealed too
+        await until(pilot, lambda: room.room_log[-1].kind is EventKind.NOD)
+        await room.link.leave()
+        left = await ben.until_kind(EventKind.LEFT)
+        assert left.event.box is not None
+        assert left.words == {}
+        assert ben.opener is not None
+        assert ben.opener.opened(Seat.A) == 3  # hello, handover, leave
+        assert not room.stopped
+    await ben.close()
+
+
+@pytest.mark.parametrize("forgery", ["no box", "the say's box", "relabelled"])
+async def test_a_forged_move_stops_the_session(server_url: str, forgery: str) -> None:
+    """A `done` with no box, with another event's box, or with a `confirm`'s box stops the app
+    as a tampered box does: the server could have made it up."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("enter")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        await ben.until_kind(EventKind.ASK)
+        await ben.say("One thing.")
+        said = await ben.until_kind(EventKind.SAY)
+        await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
+        if forgery == "no box":
+            await WireMember.send(ben, t="done")
+            kind = EventKind.DONE
+        elif forgery == "the say's box":
+            await WireMember.send(ben, t="done", box=said.event.box)
+            kind = EventKind.DONE
+        else:
+            await WireMember.send(ben, t="done", box=ben.seal(MessageType.CONFIRM, {}))
+            kind = EventKind.DONE
+        await until(pilot, lambda: room.stopped)
+
+        assert room.query_one(StatusLine).sentence == TAMPERED
+        assert room.room_log[-1].kind is not kind
+        assert room.link.websocket is None
+    await ben.close()
+
+
+async def test_a_nod_whose_box_holds_another_kind_stops_the_session(server_url: str) -> None:
+    """A nod shown as `time` whose box says `heart` is a relabelled nod: the session stops."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("f2")
+        await ben.until_kind(EventKind.HANDOVER)
+        await ben.ask("And you?")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        box = ben.seal(MessageType.NOD, {"kind": "heart"})
+        await WireMember.send(ben, t="nod", kind="time", box=box)
+        await until(pilot, lambda: room.stopped)
+
+        assert room.query_one(StatusLine).sentence == TAMPERED
+        assert room.room_log[-1].kind is EventKind.ASK
+    await ben.close()

@@ -79,6 +79,11 @@ class Holder:
         return self.hold(await self.connection.recv())
 
 
+NOD_BOX = bytes(12) + b"\x81\xa4kind\xa5heart" + bytes(16)
+DONE_BOX = bytes(range(12)) + b"\x80" + bytes(range(16))
+"""Shaped like the boxes of docs/protocol.md, Sealing: the server only keeps the bytes."""
+
+
 async def move(by: Holder, other: Holder, message: dict[str, Any]) -> None:
     """`by` sends an in-room message; both hold the event it becomes."""
     await by.connection.send(message)
@@ -103,9 +108,12 @@ async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_p
             await move(b, a, step_b)
         await move(a, b, {"t": "ask", "box": b"\x00sealed: what made you smile today?"})
         await move(b, a, {"t": "say", "box": b"\x01sealed: the tram driver waved."})
-        await move(a, b, {"t": "nod", "kind": "heart"})
+        await move(a, b, {"t": "nod", "kind": "heart", "box": NOD_BOX})
         await move(b, a, {"t": "say", "box": b"\x02" * 16_400})
-        await move(b, a, {"t": "done"})
+        await move(b, a, {"t": "done", "box": DONE_BOX})
+        assert (a.events[11]["box"], a.events[11]["nod"]) == (NOD_BOX, "heart")
+        assert a.events[13]["kind"] == "done"
+        assert a.events[13]["box"] == DONE_BOX
         before = dict(a.events)
         assert before == b.events
         assert seqs_of(a) == list(range(1, 14))
@@ -118,7 +126,8 @@ async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_p
         async with member(port) as a_wire, member(port) as b_wire:
             a.connection, b.connection = a_wire, b_wire
             resume = {"t": "resume", "code": created["code"]}
-            back_a = await a.request({**resume, "token": created["token"], "after": a.last_seq})
+            # a reads the whole log again: every event, each box byte for byte, as before.
+            back_a = await a.request({**resume, "token": created["token"], "after": 0})
             back_b = await b.request({**resume, "token": joined["token"], "after": b.last_seq})
             await a.next()
             assert a.events == b.events

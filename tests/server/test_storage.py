@@ -31,7 +31,7 @@ from tests.server.fakes import (
 )
 
 PAIRED = ["joined", "joined", "pake", "pake", "verify", "verify", "hello", "hello"]
-"""The log of a room `seat_pair` made: docs/e2e-design.md, Pairing."""
+"""The log of a room `seat_pair` made: docs/protocol.md, Pairing."""
 
 
 @contextmanager
@@ -69,9 +69,9 @@ def half_a_round(rooms: RoomRegistry) -> Room:
     pair = seat_pair(rooms)
     rooms.act(pair.a, Ask(box=b"\x00sealed: what made you smile today?"), 2_000)
     rooms.act(pair.b, Say(box=b"\x01sealed: the tram driver waved."), 2_100)
-    rooms.act(pair.a, Nod(kind=NodKind.HEART), 2_200)
+    rooms.act(pair.a, Nod(kind=NodKind.HEART, box=b"\x02sealed: heart"), 2_200)
     rooms.act(pair.b, Say(box=bytes(range(256)) * 64), 2_300)
-    rooms.act(pair.b, Done(), 2_400)
+    rooms.act(pair.b, Done(box=b"\x03sealed: {}"), 2_400)
     return pair.a.room
 
 
@@ -105,6 +105,8 @@ def test_a_room_and_its_log_come_back_the_same_from_the_file(data: Path) -> None
         assert back.log[8].box == b"\x00sealed: what made you smile today?"
         assert back.log[11].box == bytes(range(256)) * 64
         assert back.log[10].nod is NodKind.HEART
+        assert back.log[10].box == b"\x02sealed: heart"
+        assert back.log[12].box == b"\x03sealed: {}"
         assert back.session.names == {Seat.A: hello_box(Seat.A), Seat.B: hello_box(Seat.B)}
         assert back.session.paked == back.session.verified == {Seat.A, Seat.B}
         assert again.get(room.key) is back

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from shared.codec import MAX_REPLY, decode_reply, encode
-from shared.crypto.boxes import SEALED_TYPES, Opener, Sealer, Tampered
+from shared.crypto.boxes import MOVE_TYPES, WORDED_TYPES, Opener, Sealer, Tampered
 from shared.crypto.invite import draw_words, invite_code, parse_invite
 from shared.crypto.pairing import Pairing, PairingError, RoomKey
 from shared.events import ErrorReply, Event, EventKind, Joined, parse_reply
@@ -24,6 +24,12 @@ from shared.seats import Seat
 from tests.timing import seconds
 
 SUBPROTOCOL = Subprotocol("fireside.2")
+
+SEALED_KINDS: dict[EventKind, MessageType] = {
+    EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind)): kind
+    for kind in WORDED_TYPES | MOVE_TYPES
+}
+"""The event kinds that carry a box, and the type each is sealed as: docs/protocol.md, Sealing."""
 
 
 class Partner:
@@ -125,17 +131,19 @@ class Partner:
 
     # -- sealing and opening -------------------------------------------------------------
 
-    def seal(self, kind: MessageType, **fields: str) -> bytes:
+    def seal(self, kind: MessageType, /, **fields: str) -> bytes:
         assert self._sealer is not None, "no key yet"
         return self._sealer.seal(kind, fields)
 
     async def act(self, kind: MessageType, /, **fields: str) -> Event:
-        """Send `kind` (its fields sealed if it is a sealed type) and wait for its event."""
+        """Send `kind` and wait for its event: words sealed, a move once paired with its box."""
         message: dict[str, Any] = {"t": str(kind)}
-        if kind in SEALED_TYPES:
+        if kind in WORDED_TYPES:
             message["box"] = self.seal(kind, **fields)
         else:
             message |= fields
+            if kind in MOVE_TYPES and self.paired:
+                message["box"] = self.seal(kind, **fields)
         after = self.last_seq
         request = await self.send(message)
         expected = EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind))
@@ -150,8 +158,13 @@ class Partner:
         assert not refused, f"{kind} was refused: {refused[0]}"
         return next(e for e in self.events if e.seq > after and e.kind is expected)
 
+    @property
+    def paired(self) -> bool:
+        """Both hellos opened: every move from here on carries a box."""
+        return len(self.names) == len(Seat)
+
     def _open(self, event: Event) -> None:
-        kind = MessageType(str(event.kind))
+        kind = SEALED_KINDS[event.kind]
         if self._opener is None or event.box is None:
             self.tampered = f"{kind} at seq {event.seq} came before a key or without a box"
             return
@@ -159,6 +172,9 @@ class Partner:
             fields = self._opener.open(event.by, kind, event.box)
         except Tampered as tampered:
             self.tampered = str(tampered)
+            return
+        if kind is MessageType.NOD and fields.get("kind") != event.nod:
+            self.tampered = f"the nod at seq {event.seq} is not the nod that was sealed"
             return
         self.opened.append((event.seq, event.by, kind, fields))
         if kind is MessageType.HELLO:
@@ -172,7 +188,12 @@ class Partner:
 
     def texts(self) -> list[str]:
         """Every text, card and name this seat opened, in the order of the log."""
-        return [value for *_, fields in self.opened for value in fields.values()]
+        return [
+            value
+            for _, _, kind, fields in self.opened
+            if kind in WORDED_TYPES
+            for value in fields.values()
+        ]
 
     async def send(self, message: dict[str, Any]) -> int:
         """Send `message` with a fresh `id`; that id."""
@@ -220,7 +241,9 @@ class Partner:
             self.mismatched = True
         if event.kind in (EventKind.PAKE, EventKind.VERIFY):
             await self._pair(event)
-        elif event.kind in {EventKind(str(kind)) for kind in SEALED_TYPES}:
+        elif event.kind in SEALED_KINDS and (
+            SEALED_KINDS[event.kind] in WORDED_TYPES or self.paired
+        ):
             self._open(event)
 
     async def close(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import msgpack
 import pytest
 
-from shared.crypto.boxes import NONCE_BYTES, TAG_BYTES
+from shared.crypto.boxes import MOVE_TYPES, NONCE_BYTES, TAG_BYTES
 from shared.events import Event, EventKind, Joined, parse_reply
 from shared.messages import ClientMessage, message_type, parse_fields
 from shared.session import Session
@@ -93,7 +93,20 @@ def test_every_box_in_the_example_is_as_large_as_what_it_holds() -> None:
         assert int(size) == NONCE_BYTES + len(packed) + TAG_BYTES, plaintext
         if not refused:
             counters[seat] += 1
-    assert counters == {"a": 4, "b": 4}
+    assert counters == {"a": 5, "b": 9}
+
+
+def test_every_move_in_the_example_carries_a_box() -> None:
+    """After the pairing, every move a seat makes is sealed: docs/protocol.md, Sealing."""
+    moves = {str(kind) for kind in MOVE_TYPES}
+    sent = [raw for header, raw in EXAMPLE if not header.startswith("server")]
+    assert {raw["t"] for raw in sent} >= moves - {"handover", "decline"}
+    for raw in sent:
+        if raw["t"] in moves:
+            assert isinstance(raw.get("box"), bytes), raw
+    for header, raw in EXAMPLE:
+        if header.startswith("server") and raw["t"] == "event" and raw["kind"] in moves | {"left"}:
+            assert isinstance(raw.get("box"), bytes), raw
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,10 @@ from server.rooms import RoomRegistry
 log = logging.getLogger("server.net")
 
 SUBPROTOCOL = "fireside.2"
-"""docs/e2e-design.md: the only subprotocol the server speaks; fireside.1 is refused."""
+"""docs/protocol.md, Transport: the only subprotocol the server speaks; fireside.1 is refused."""
 
 OUTDATED = "This server speaks fireside.2 (end-to-end encrypted); update Fireside.\n"
-"""docs/e2e-design.md, What changes on the wire: the 400 to a handshake without fireside.2."""
+"""docs/protocol.md, Transport: the 400 to a handshake without fireside.2."""
 
 
 def now_ms() -> int:
@@ -68,7 +68,7 @@ class Gateway:
         return sum(outbox.buffered for outbox in self._open.values())
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """`/healthz`; a 400 to a handshake without `fireside.2` (docs/e2e-design.md)."""
+        """`/healthz`; a 400 to a handshake without `fireside.2` (docs/protocol.md, Transport)."""
         if request.path.split("?", 1)[0] == "/healthz":
             body = {
                 "ok": True,

@@ -83,8 +83,8 @@ class Room:
 
     @property
     def burned(self) -> bool:
-        """Ended by a `mismatch`: docs/e2e-design.md, Pairing. Nothing is recorded after an end,
-        so the last event says how the room ended."""
+        """Ended by a `mismatch`: docs/protocol.md, Mismatch and burning. Nothing is recorded
+        after an end, so the last event says how the room ended."""
         return bool(self.log) and self.log[-1].kind is EventKind.MISMATCH
 
     def mark(self) -> "RoomMark":
@@ -220,7 +220,8 @@ def _not_kept() -> Rejected:
 _TAKEN_WHEN_LOG_FULL = frozenset({MessageType.LEAVE})
 
 BURNED = "this room was closed after a pairing that did not match; start a new room"
-"""docs/e2e-design.md, Pairing: what `join` of a burned room is answered with (`ended`)."""
+"""What `join` of a burned room is answered with (`ended`): docs/protocol.md, Mismatch and
+burning."""
 
 
 class RoomRegistry:
@@ -301,7 +302,7 @@ class RoomRegistry:
 
         A burned room says so before `room_full`: its seat `b` is taken, perhaps by
         whoever guessed wrong, and the partner who comes next must learn to start
-        again (docs/e2e-design.md, Pairing).
+        again (docs/protocol.md, Mismatch and burning).
         """
         room = self._find(code)
         if room.burned:

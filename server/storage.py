@@ -1,7 +1,8 @@
 """Rooms on disk: one SQLite file in WAL mode, each change committed before anyone hears of it.
 
-Since fireside.2 the file holds only what the members sealed (docs/e2e-design.md):
-the server cannot read it, yet it is still what people wrote to each other, so
+Since fireside.2 the file holds only what the members sealed (docs/security.md, What
+the server still sees): the server cannot read it, yet it is still what people wrote
+to each other, so
 the data directory is made 0700 and the file 0600 (SQLite gives its WAL file
 the same mode), and nothing read from it is ever logged. Every room is
 read into memory at start, as `MemoryRoomStore` keeps them, and each accepted
@@ -86,7 +87,7 @@ def _create_v1(db: sqlite3.Connection) -> None:
 
 
 def _to_v2(db: sqlite3.Connection) -> None:
-    """fireside.2: the server keeps only sealed bytes (docs/e2e-design.md, Server).
+    """fireside.2: the server keeps only sealed bytes (docs/protocol.md, What changed).
 
     A fireside.1 room cannot go on: neither member has a key, and its words
     were never sealed. So every room is deleted first, with `secure_delete`

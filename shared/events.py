@@ -17,7 +17,7 @@ class MalformedReply(ValueError):
 
 
 class EventKind(StrEnum):
-    """docs/protocol.md, Server → client: event kinds, and the pairing of docs/e2e-design.md."""
+    """docs/protocol.md, Server → client, Event kinds: the pairing steps among them."""
 
     JOINED = "joined"
     AWAY = "away"
@@ -43,7 +43,7 @@ class RoomState:
     """The room after a change: who asks, which phase, who is here.
 
     `names` maps each seat to its sealed `hello` box, or None before it: the
-    server never has a name (docs/e2e-design.md); the client opens the box.
+    server never has a name (docs/protocol.md, State); the client opens the box.
     """
 
     phase: Phase

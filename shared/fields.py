@@ -3,7 +3,7 @@
 On the wire (fireside.2) the server sees only bytes: `pake.msg`, `verify.mac`
 and the sealed boxes of `hello`, `ask`, `say` and `reflect`. The text rules
 below still hold for what is inside a box: the sender checks them before
-sealing and the receiver after opening (docs/e2e-design.md, Keys).
+sealing and the receiver after opening (docs/protocol.md, Field rules, Inside a box).
 """
 
 import re
@@ -74,12 +74,13 @@ MAX_OPAQUE = 256
 """Room codes and tokens are short; a longer one cannot match and is refused as a field."""
 
 PAKE_MSG_MAX = 256
-"""docs/e2e-design.md, Pairing: `pake.msg` is 1 to 256 bytes (a SPAKE2 message is 33)."""
+"""docs/protocol.md, Pairing, The steps: `pake.msg` is 1 to 256 bytes (a SPAKE2 message is 33)."""
 VERIFY_MAC_LEN = 32
-"""docs/e2e-design.md, Pairing: `verify.mac` is exactly 32 bytes (HKDF-SHA256)."""
+"""docs/protocol.md, Pairing, The steps: `verify.mac` is exactly 32 bytes (HKDF-SHA256)."""
 
-# docs/e2e-design.md, Keys: the box sizes the server checks, in bytes: 4 bytes per code
-# point of the largest plaintext, plus the nonce, the tag and the MessagePack map around it.
+# docs/protocol.md, Field rules, On the wire: the box sizes the server checks, in bytes: 4
+# bytes per code point of the largest plaintext, plus the nonce, the tag and the MessagePack
+# map around it.
 HELLO_BOX_MAX = 256
 ASK_BOX_MAX = 4_400
 SAY_BOX_MAX = 16_400

@@ -11,7 +11,7 @@ from shared.seats import NodKind
 
 
 class MessageType(StrEnum):
-    """docs/protocol.md, Client → server, and the pairing of docs/e2e-design.md."""
+    """docs/protocol.md, Client → server, and Pairing."""
 
     CREATE = "create"
     JOIN = "join"
@@ -39,7 +39,7 @@ LOBBY_TYPES = frozenset({MessageType.CREATE, MessageType.JOIN, MessageType.RESUM
 PAIRING_TYPES = frozenset(
     {MessageType.PAKE, MessageType.VERIFY, MessageType.HELLO, MessageType.MISMATCH}
 )
-"""docs/e2e-design.md, Pairing: accepted only while the room is `waiting`."""
+"""docs/protocol.md, Pairing: accepted only while the room is `waiting`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,7 +60,7 @@ class ClientMessage:
 
 @dataclass(frozen=True, kw_only=True)
 class Create(ClientMessage):
-    """No name: the server never learns one (docs/e2e-design.md); it arrives sealed in `hello`."""
+    """No name: the server never learns one (docs/protocol.md, Pairing); `hello` seals it."""
 
     TYPE = MessageType.CREATE
 
@@ -239,7 +239,7 @@ has none); the receiving client, not the server, insists on it after the pairing
 _MOVE_BOX_FIELD = {"box": _MOVE_BOX}
 
 # Each type's fields: name → (rule, required). docs/protocol.md, Field rules, and
-# docs/e2e-design.md for the bytes. Keys a type does not name are ignored, as in fireside.1.
+# Sealing for the bytes. Keys a type does not name are ignored, as in fireside.1.
 _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule, bool]]]] = {
     MessageType.CREATE: (Create, {}),
     MessageType.JOIN: (Join, {"code": (_string("code"), True)}),

@@ -3,7 +3,7 @@
 The server enforces with `Session.apply`; the client mirrors the room with
 `Session.observe` and asks `Session.may` what its person may do right now.
 In fireside.2 the room stays `waiting` until the two seats have paired
-(docs/e2e-design.md, Pairing): each sends `pake`, then `verify`, then
+(docs/protocol.md, Pairing): each sends `pake`, then `verify`, then
 `hello`; the second `hello` starts round 1. The rules never look inside the
 bytes: whether a pairing matched is for the clients to find out.
 """
@@ -124,7 +124,7 @@ class Session:
         return self.paked == frozenset(Seat)
 
     def _pairing_moves(self, seat: Seat) -> frozenset[MessageType]:
-        """docs/e2e-design.md, Pairing: each step once per seat, in order."""
+        """docs/protocol.md, Pairing, The steps: each step once per seat, in order."""
         moves: set[MessageType] = set()
         if seat not in self.paked:
             moves.add(MessageType.PAKE)
@@ -163,7 +163,7 @@ class Session:
         return f"{kind} does not fit the {self.phase} phase"
 
     def _why_not_yet(self, kind: MessageType) -> str:
-        """Why a message does not fit the pairing: docs/e2e-design.md, Pairing."""
+        """Why a message does not fit the pairing: docs/protocol.md, Pairing, The steps."""
         if kind is MessageType.PAKE:
             return "you have already sent your pairing message"
         if kind in (MessageType.VERIFY, MessageType.MISMATCH) and not self.both_paked:

@@ -1,6 +1,6 @@
 """Invites people read aloud: the room's nameplate, then words from the BIP39 English list.
 
-docs/e2e-design.md, Pairing: `K7M2Q-X9P4R-orbit-velvet-canyon`. Only the
+docs/protocol.md, Pairing, The invite: `K7M2Q-X9P4R-orbit-velvet-canyon`. Only the
 nameplate goes to the server; the words are the password of the pairing.
 """
 
@@ -79,7 +79,7 @@ def parse_invite(typed: str) -> Invite:
     """The invite in what a person typed, forgiving case, separators and look-alike symbols.
 
     The first ten room-code symbols are the nameplate and the rest are the
-    words (docs/e2e-design.md, Pairing).
+    words (docs/protocol.md, Pairing, The invite).
     """
     parts = [part for part in _SEPARATORS.split(typed) if part]
     if not parts:

@@ -1,6 +1,6 @@
 """The pairing: SPAKE2 over the invite's words, and the keys derived from its shared secret.
 
-docs/e2e-design.md, Keys. The server relays the two `pake` messages and the
+docs/protocol.md, Sealing, Keys. The server relays the two `pake` messages and the
 two `verify` macs; with a wrong guess of the words it learns nothing but
 that the guess was wrong, and the room is burned.
 """
@@ -127,7 +127,7 @@ class RoomKey:
         return cls(nameplate=nameplate, secret=secret)
 
     def _derive(self, purpose: bytes) -> bytes:
-        # docs/e2e-design.md, Keys: salt empty (None: RFC 5869 then uses zeros, the
+        # docs/protocol.md, Sealing, Keys: salt empty (None: RFC 5869 then uses zeros, the
         # same HMAC key as empty), length 32, info "fireside.2 <purpose>".
         hkdf = HKDF(
             algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=_PROTOCOL + b" " + purpose

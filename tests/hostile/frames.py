@@ -55,7 +55,7 @@ NASTY_BYTES = [
     bytes(16_400),
     bytes(16_401),
 ]
-"""Bytes at the edges of docs/e2e-design.md's limits: `pake.msg` 1 to 256, `verify.mac` exactly
+"""Bytes at the edges of docs/protocol.md's Field rules: `pake.msg` 1 to 256, `verify.mac` exactly
 32, boxes up to 256 (`hello`), 4,400 (`ask`), 8,400 (`reflect`) and 16,400 (`say`)."""
 
 FORGED = [

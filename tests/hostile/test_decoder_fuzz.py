@@ -25,7 +25,7 @@ MEMBERS: list[tuple[Session, Seat] | None] = [
     *((pairing_at(steps), seat) for steps in range(len(PAIRING)) for seat in Seat),
 ]
 """A connection not in a room, each seat in each phase of round 1, and each seat at each step
-of the pairing (docs/e2e-design.md: `pake`, `verify`, `hello` from each, in order)."""
+of the pairing (docs/protocol.md, Pairing: `pake`, `verify`, `hello` from each, in order)."""
 
 WRONG_BYTES: dict[MessageType, tuple[str, list[object]]] = {
     MessageType.PAKE: ("msg", [b"", bytes(257), "S" * 33, 33, None, [1], {"x": b"S"}]),

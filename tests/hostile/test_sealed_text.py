@@ -2,8 +2,9 @@
 
 The sender's `Sealer` refuses to seal a name, question, card, answer or reflection with an
 escape sequence, a C0/C1 control or a bidi override; the receiver's `Opener` refuses to hand
-one over when a partner who holds the key sealed it anyway (docs/e2e-design.md, Keys). On the
-wire the server checks only that a box is bytes of the right size, and relays it unread.
+one over when a partner who holds the key sealed it anyway (docs/protocol.md, Field rules,
+Inside a box). On the wire the server checks only that a box is bytes of the right size,
+and relays it unread.
 """
 
 import secrets
@@ -59,7 +60,7 @@ def plaintext(kind: MessageType, field: str, value: str) -> dict[str, str]:
 
 
 def forged(kind: MessageType, content: Any, seat: Seat = Seat.B) -> bytes:
-    """A box sealed the way docs/e2e-design.md says, around any `content`, without the
+    """A box sealed the way docs/protocol.md, Sealing, says, around any `content`, without the
     Sealer's checks: what a partner who holds the key, and a changed client, can send."""
     return forged_for(KEY, seat, kind, content, counter_of(kind))
 

@@ -66,7 +66,7 @@ def join_pair(rooms: RoomRegistry, now: int = 1_000) -> Pair:
 
 
 def seat_pair(rooms: RoomRegistry, now: int = 1_000) -> Pair:
-    """`join_pair`, then both seats pair with fixed bytes (docs/e2e-design.md, Pairing):
+    """`join_pair`, then both seats pair with fixed bytes (docs/protocol.md, Pairing):
     round 1, `a` asks, the log at `seq` 8, every reply so far taken."""
     pair = join_pair(rooms, now)
     for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC)):

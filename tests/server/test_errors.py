@@ -117,7 +117,8 @@ async def test_a_mismatch_ends_the_room_and_burns_it_for_a_later_join(
     server: RunningServer,
 ) -> None:
     """`mismatch` after both pakes is an event for both with phase `ended`; a later `join` gets
-    `ended` with the sentence of docs/e2e-design.md, and the members get `ended` too."""
+    `ended` with the sentence of docs/protocol.md, Mismatch and burning, and the members get
+    `ended` too."""
     async with joined_pair(server.port) as pair, member(server.port) as late:
         for sender in (pair.a, pair.b):
             await sender.send({"t": "pake", "msg": PAKE_MSG})

@@ -18,7 +18,7 @@ from tests.server.fakes import (
 )
 
 PAIRED = ["joined", "joined", "pake", "pake", "verify", "verify", "hello", "hello"]
-"""The log of a room `seat_pair` made: docs/e2e-design.md, Pairing."""
+"""The log of a room `seat_pair` made: docs/protocol.md, Pairing."""
 
 
 def test_create_records_joined_seq_1_and_replies_with_it_last() -> None:

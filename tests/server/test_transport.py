@@ -37,7 +37,7 @@ async def test_a_message_over_64_kib_is_closed_with_1009(server: RunningServer) 
 
 
 OUTDATED = "This server speaks fireside.2 (end-to-end encrypted); update Fireside."
-"""docs/e2e-design.md, What changes on the wire: the one line a fireside.1 client is shown."""
+"""docs/protocol.md, Transport: the one line a fireside.1 client is shown."""
 
 
 async def test_a_handshake_without_the_subprotocol_gets_400_naming_it(

@@ -101,7 +101,7 @@ def hello_box(seat: str) -> bytes:
 
 
 def pairing(seat: str) -> list[dict[str, Any]]:
-    """`seat`'s three pairing messages, in order: docs/e2e-design.md, Pairing."""
+    """`seat`'s three pairing messages, in order: docs/protocol.md, Pairing, The steps."""
     return [
         {"t": "pake", "msg": PAKE_MSG},
         {"t": "verify", "mac": MAC},

@@ -51,7 +51,7 @@ PAIRING: tuple[tuple[Seat, MessageType], ...] = (
     (A, MessageType.HELLO),
     (B, MessageType.HELLO),
 )
-"""docs/e2e-design.md, Pairing: one order of the six steps that start round 1."""
+"""docs/protocol.md, Pairing, The steps: one order of the six steps that start round 1."""
 
 
 def wire(kind: MessageType, /, **overrides: Any) -> dict[str, Any]:

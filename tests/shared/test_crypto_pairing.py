@@ -21,7 +21,7 @@ def paired(
 
 
 def hkdf(secret: bytes, info: bytes) -> bytes:
-    """docs/e2e-design.md, Keys: HKDF-SHA256, salt empty, 32 bytes."""
+    """docs/protocol.md, Sealing, Keys: HKDF-SHA256, salt empty, 32 bytes."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=info).derive(secret)
 
 

@@ -444,7 +444,8 @@ def test_keys_a_type_does_not_name_are_ignored(kind: MessageType, legacy: dict[s
     assert admitted({**VALID[kind], **legacy}, kind).to_wire() == VALID[kind]
 
 
-# The text rules: no longer on the wire, but what a box must hold (docs/e2e-design.md, Keys).
+# The text rules: no longer on the wire, but what a box must hold (docs/protocol.md, Field
+# rules, Inside a box).
 
 TEXT_LIMITS = [
     pytest.param(fields.NAME_MAX, 32, id="name"),

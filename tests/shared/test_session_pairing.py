@@ -1,4 +1,4 @@
-"""The pairing steps of docs/e2e-design.md, Pairing: what `waiting` takes, in which order."""
+"""The steps of docs/protocol.md, Pairing, The steps: what `waiting` takes, in which order."""
 
 import pytest
 
@@ -88,7 +88,7 @@ ALLOWED_AFTER: dict[int, dict[Seat, frozenset[MessageType]]] = {
     4: {A: frozenset({M.HELLO, M.MISMATCH}), B: frozenset({M.HELLO, M.MISMATCH})},
     5: {A: frozenset({M.MISMATCH}), B: frozenset({M.HELLO, M.MISMATCH})},
 }
-"""The table of docs/e2e-design.md, Pairing, written out after each step of PAIRING."""
+"""The table of docs/protocol.md, Pairing, The steps, written out after each step of PAIRING."""
 
 
 @pytest.mark.parametrize("count", list(ALLOWED_AFTER))

@@ -26,7 +26,7 @@ CONTRACT_FLOOR_MOVES: dict[Phase, tuple[MessageType, ...]] = {
 """docs/protocol.md, Client → server, written out here independently of `shared.session`."""
 
 PAIRING_STEPS = (M.PAKE, M.VERIFY, M.HELLO)
-"""docs/e2e-design.md, Pairing: each seat's steps, in order, once each."""
+"""docs/protocol.md, Pairing, The steps: each seat's steps, in order, once each."""
 
 GOOD_BOXES = [b"\x00" * 40, bytes(range(256)), b"sealed \xff\xfe"]
 boxes = st.one_of(

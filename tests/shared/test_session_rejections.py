@@ -123,7 +123,7 @@ def test_a_new_round_forgets_the_last_rounds_says() -> None:
 @pytest.mark.parametrize("kind", [kind for kind in IN_ROOM_TYPES if kind not in (M.LEAVE, M.PAKE)])
 def test_waiting_alone_refuses_all_but_pake_and_leave_with_wrong_phase(kind: MessageType) -> None:
     """While seat `b` is empty, every in-room message from `a` but pake and leave is
-    `wrong_phase` (docs/e2e-design.md, Pairing)."""
+    `wrong_phase` (docs/protocol.md, Pairing, The steps)."""
     session = in_phase(Phase.WAITING)
     assert refused(session, A, message(kind)).code is ErrorCode.WRONG_PHASE
 

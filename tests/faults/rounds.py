@@ -23,7 +23,7 @@ from textual.message import Message
 
 from client.connection import RoomLink
 from client.messages import CouldNotEnter, LinkClosed, Refused, RoomEventArrived, Seated
-from client.sealed_room import Opened
+from client.sealed_room import Opened, SealedMove
 from shared.crypto.invite import WORD_COUNT, WORDS
 from shared.events import Event, EventKind
 from shared.messages import (
@@ -189,20 +189,6 @@ class Script:
         return self.moves[-1]
 
 
-class RecordingLink(RoomLink):
-    """The real link, noting every message it puts on a connection: pairing steps and boxes."""
-
-    def __init__(self, *args: object, sent: list[ClientMessage], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.sent = sent
-
-    async def send(self, message: ClientMessage) -> bool:
-        sent = await super().send(message)
-        if sent:
-            self.sent.append(message)
-        return sent
-
-
 def words_for(rng: random.Random) -> tuple[str, ...]:
     """Three invite words drawn from `rng`: a seed replays the same pairing password."""
     return tuple(rng.choice(WORDS) for _ in range(WORD_COUNT))
@@ -221,11 +207,10 @@ class Member:
         words: Sequence[str],
         on_seated: Callable[["Member"], object] | None = None,
     ) -> None:
-        self.sent: list[ClientMessage] = []
-        """Every message the link put on a connection, pairing steps included, in order."""
-        self.link = RecordingLink(
-            url, entry, self.post, name=name, words=words, delays=delays, sent=self.sent
-        )
+        self.sealed: list[bytes] = []
+        """Every box the link sealed, `hello` and each move's, in order; only these may be
+        in the log as this seat's."""
+        self.link = RoomLink(url, entry, self.post, name=name, words=words, delays=delays)
         self.events: list[Opened] = []
         self.moves: list[Opened] = []
         """The events the script caused, as this member has opened them."""
@@ -250,6 +235,7 @@ class Member:
                 self.moves.append(opened)
         elif isinstance(message, Seated):
             self.seated += 1
+            self._note_sealing()
             if self._on_seated is not None:
                 # Called before the link sends its pairing steps: a test can arm faults for them.
                 self._on_seated(self)
@@ -258,6 +244,27 @@ class Member:
         elif isinstance(message, LinkClosed | CouldNotEnter):
             self.closed = message.sentence
         self.changed.set()
+
+    def _note_sealing(self) -> None:
+        """Wrap the link's sealing (made with its first seat) so every box it seals is noted."""
+        secrets = self.link.secrets
+        if secrets is None or self.seated > 1:
+            return
+        seal, seal_move = secrets.seal, secrets.seal_move
+
+        def noted_seal(kind: MessageType, fields: Mapping[str, str]) -> ClientMessage:
+            message = seal(kind, fields)
+            self.sealed.append(getattr(message, "box"))  # noqa: B009
+            return message
+
+        def noted_move(move: SealedMove) -> SealedMove:
+            sealed = seal_move(move)
+            if sealed.box is not None:
+                self.sealed.append(sealed.box)
+            return sealed
+
+        secrets.seal = noted_seal  # type: ignore[method-assign]
+        secrets.seal_move = noted_move  # type: ignore[method-assign]
 
     @property
     def paired(self) -> bool:
@@ -317,13 +324,6 @@ async def play(member: Member, index: int, move: Move, within: float) -> int:
     return sends
 
 
-def sent_boxes(member: Member) -> list[bytes]:
-    """Every box the member's link put on a connection, in order."""
-    return [
-        message.box for message in member.sent if isinstance(message, Hello | Ask | Say | Reflect)
-    ]
-
-
 def check_pairing(member: Member) -> None:
     """Each seat's `pake`, `verify` and `hello` is in the member's log exactly once; the
     `verify` macs are the ones the room key gives, and both hellos opened to the names."""
@@ -338,14 +338,16 @@ def check_pairing(member: Member) -> None:
 
 
 def check_boxes(events: Sequence[Event], members: Mapping[Seat, Member]) -> None:
-    """Every box in the log is one its seat's link sent, and none is there twice."""
+    """Every move after the pairing carries a box; every box in the log is one its seat's link
+    sealed, and none is there twice."""
+    paired = max(event.seq for event in events if event.kind is EventKind.HELLO)
+    for event in events:
+        if event.seq > paired and event.kind not in PRESENCE:
+            assert event.box is not None, f"seq {event.seq}: a {event.kind} without a box"
     logged = [event for event in events if event.box is not None]
     assert len({event.box for event in logged}) == len(logged), "a box is in the log twice"
-    for seat, member in members.items():
-        sent = set(sent_boxes(member))
-        for event in logged:
-            if event.by is seat and event.kind is not EventKind.HELLO:
-                assert event.box in sent, f"seq {event.seq}: a box {seat} never sent"
+    for event in logged:
+        assert event.box in members[event.by].sealed, f"seq {event.seq}: a box never sealed"
 
 
 def replay(events: Sequence[Event]) -> None:
@@ -362,7 +364,7 @@ def replay(events: Sequence[Event]) -> None:
 
 
 def message_of(event: Event) -> ClientMessage:
-    """The message that made an event of the pairing or of the script."""
+    """The message that made an event of the pairing or of the script, its box included."""
     kind = event.kind
     if kind is EventKind.PAKE:
         assert event.msg is not None
@@ -370,25 +372,29 @@ def message_of(event: Event) -> ClientMessage:
     if kind is EventKind.VERIFY:
         assert event.mac is not None
         return Verify(mac=event.mac)
-    boxed: dict[EventKind, type[Hello] | type[Ask] | type[Say] | type[Reflect]] = {
+    if kind is EventKind.MISMATCH:
+        return Mismatch()
+    if kind is EventKind.NOD:
+        assert event.nod is not None
+        return Nod(kind=event.nod, box=event.box)
+    worded: dict[EventKind, type[Hello] | type[Ask] | type[Say] | type[Reflect]] = {
         EventKind.HELLO: Hello,
         EventKind.ASK: Ask,
         EventKind.SAY: Say,
         EventKind.REFLECT: Reflect,
     }
-    if kind in boxed:
+    if kind in worded:
         assert event.box is not None
-        return boxed[kind](box=event.box)
-    if kind is EventKind.NOD:
-        assert event.nod is not None
-        return Nod(kind=event.nod)
-    bare: dict[EventKind, Callable[[], ClientMessage]] = {
+        return worded[kind](box=event.box)
+    moves: dict[
+        EventKind,
+        type[Handover] | type[Done] | type[Decline] | type[Confirm] | type[More] | type[Leave],
+    ] = {
         EventKind.HANDOVER: Handover,
         EventKind.DONE: Done,
         EventKind.DECLINE: Decline,
         EventKind.CONFIRM: Confirm,
         EventKind.MORE: More,
         EventKind.LEFT: Leave,
-        EventKind.MISMATCH: Mismatch,
     }
-    return bare[kind]()
+    return moves[kind](box=event.box)

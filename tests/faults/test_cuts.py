@@ -201,8 +201,8 @@ ever be seated again once the log outgrew the span."""
 async def _pair_room(index: int, server: RunningServer) -> tuple[int, int]:
     """One room pairs through faults aimed at its pairing, then a sealed question goes across.
 
-    Returns the cuts that landed before both were paired, and the pairing steps that reached
-    a connection more than once (always after a cut, never doubled in the log)."""
+    Returns the cuts that landed before both were paired, and how many times the two links
+    were seated again (each resume re-reads the log and sends only the steps it lacks)."""
     rng = random.Random(f"{SEED}-pairing-{index}")
     words = words_for(rng)
     proxy = await FaultProxy(server.port).start()

@@ -104,27 +104,26 @@ async def honest_pair(port: int) -> AsyncIterator[HonestPair]:
 
 
 async def play_round(pair: HonestPair, number: int = 1) -> float:
-    """Round `number`: ask, say, done, reflect, confirm, sealed; both see each event and open
-    each box to what was sealed. Seconds taken."""
+    """Round `number`: ask, say, done, reflect, confirm, each sealed; both see each event and
+    open each box to what was sealed. Seconds taken."""
     started = time.monotonic()
     state: dict[str, Any] | None = None
     asker = Seat.A if number % 2 == 1 else Seat.B
-    steps: tuple[tuple[Seat, str, dict[str, str] | None, str], ...] = (
+    steps: tuple[tuple[Seat, str, dict[str, str], str], ...] = (
         (asker, "ask", {"text": f"What made you smile? ({number})"}, "sharing"),
         (asker.partner, "say", {"text": "The rain on the window."}, "sharing"),
-        (asker.partner, "done", None, "reflecting"),
+        (asker.partner, "done", {}, "reflecting"),
         (asker, "reflect", {"text": "The rain made you smile."}, "confirming"),
-        (asker.partner, "confirm", None, "asking"),
+        (asker.partner, "confirm", {}, "asking"),
     )
     for seat, t, words, phase in steps:
-        message: dict[str, Any] = {"t": t}
-        if words is not None:
-            message["box"] = pair.sealers[seat].seal(MessageType(t), words)
-        await pair.member(seat).send(message)
+        # Every move after the pairing is sealed, a `done` and a `confirm` as an empty map.
+        box = pair.sealers[seat].seal(MessageType(t), words)
+        await pair.member(seat).send({"t": t, "box": box})
         seen = await _both_see(pair.a, pair.b, t)
-        if words is not None:
-            for opener in pair.openers.values():
-                assert opener.open(seat, MessageType(t), seen["box"]) == words
+        assert seen["box"] == box
+        for opener in pair.openers.values():
+            assert opener.open(seat, MessageType(t), seen["box"]) == words
         state = seen["state"]
         assert state["phase"] == phase, state
     assert state is not None

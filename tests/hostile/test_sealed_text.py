@@ -139,6 +139,32 @@ def test_the_opener_refuses_plaintexts_of_the_wrong_shape(content: Any) -> None:
     refuses(opener_at(MessageType.SAY), MessageType.SAY, forged(MessageType.SAY, content), "\x00")
 
 
+MOVE_PLAINTEXTS: list[tuple[MessageType, Any]] = [
+    (MessageType.DONE, {"text": "a done that talks"}),
+    (MessageType.CONFIRM, {"": ""}),
+    (MessageType.HANDOVER, []),
+    (MessageType.LEAVE, "bye"),
+    (MessageType.NOD, {"kind": "\x1b[31mheart"}),
+    (MessageType.NOD, {"kind": "kiss"}),
+    (MessageType.NOD, {}),
+]
+
+
+@pytest.mark.parametrize(("kind", "content"), MOVE_PLAINTEXTS, ids=repr)
+def test_the_opener_refuses_a_move_box_that_holds_anything_else(
+    kind: MessageType, content: Any
+) -> None:
+    """Every move after the pairing is sealed as `{}` (a nod as its kind): a move box a partner
+    filled with text, another shape or a nod of no kind is Tampered, and says none of it."""
+    refuses(opener_at(kind), kind, forged(kind, content), "\x1b")
+    honest = Sealer(KEY, Seat.B, sealed=1).seal(
+        kind, {"kind": "heart"} if kind is MessageType.NOD else {}
+    )
+    assert opener_at(kind).open(Seat.B, kind, honest) == (
+        {"kind": "heart"} if kind is MessageType.NOD else {}
+    )
+
+
 def test_a_box_moved_relabelled_or_replayed_does_not_open() -> None:
     """The same honest box as another type, from the other seat, at another counter, twice,
     or with a byte changed: Tampered each time (each case on a fresh opener)."""

@@ -1,7 +1,8 @@
 """Scripted rounds played by two real `RoomLink`s, with each move confirmed from the room's log.
 
 fireside.2: each link pairs by itself (SPAKE2 `pake`, `verify`, then a sealed
-`hello`) as soon as it is seated, and seals and opens every box itself. The
+`hello`) as soon as it is seated, and seals and opens every box itself: the
+words, and every move after the pairing (docs/protocol.md, Sealing). The
 script is a list of moves, checked against `Session` as it is written. A
 move is sent, then confirmed when its event comes back, opened. A connection
 that is cut after the send leaves the client unable to know whether the
@@ -9,8 +10,8 @@ server got it, so the client waits to be seated again: the `joined` of that
 resume holds the whole log up to then, and a move from the dead connection
 can no longer be accepted after it (docs/protocol.md, Drops, resume and
 leave). Only a move that log lacks is sent again, sealed afresh. Every text
-is unique, so a double shows in the opened plaintexts; every box is recorded
-as sent, so a double shows in the boxes too.
+is unique, so a double shows in the opened plaintexts; every box the link
+seals is noted, so a double, or a box it never sealed, shows in the boxes too.
 """
 
 import asyncio
@@ -53,9 +54,9 @@ from tests.timing import seconds
 PRESENCE = frozenset({EventKind.JOINED, EventKind.AWAY, EventKind.BACK})
 """Events the connections cause rather than the script."""
 STEPS = (EventKind.PAKE, EventKind.VERIFY, EventKind.HELLO)
-"""Each seat's pairing steps, in order: docs/e2e-design.md, Pairing."""
+"""Each seat's pairing steps, in order: docs/protocol.md, Pairing, The steps."""
 PAIRING = frozenset({*STEPS, EventKind.MISMATCH})
-"""Events the links cause by themselves when seated: docs/e2e-design.md, Pairing."""
+"""Events the links cause by themselves when seated: docs/protocol.md, Pairing."""
 NAMES = {Seat.A: "Ana", Seat.B: "Ben"}
 
 SEALED = {

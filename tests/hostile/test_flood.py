@@ -44,15 +44,6 @@ async def during(flood: Callable[[asyncio.Event], Coroutine[None, None, None]], 
     return took
 
 
-async def swallow(someone: Member) -> None:
-    """Read and forget everything until the connection closes."""
-    try:
-        while True:
-            await someone.connection.recv()
-    except ConnectionClosed:
-        return
-
-
 async def test_connections_past_the_per_address_limit_get_429(server: RunningServer) -> None:
     """One address gets `connections_per_address` connections; every further handshake is 429."""
     opened = 0
@@ -123,7 +114,7 @@ async def test_a_frame_flood_is_limited_then_closed_with_1008(server: RunningSer
     async def flooder(stop: asyncio.Event) -> None:
         async with member(server.port) as a:
             created = await a.request({"t": "create", "name": "Eve"})
-            hearing = asyncio.create_task(swallow(a))
+            hearing = asyncio.create_task(a.drain())
             async with member(server.port) as b:
                 joined = await b.request({"t": "join", "code": created["code"], "name": "Mal"})
                 await flood_once(b)

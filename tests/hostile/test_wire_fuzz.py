@@ -68,15 +68,6 @@ async def replies_until_mark(someone: Member, replies: Counter[str]) -> None:
         replies[reply["t"] if reply["t"] != "error" else reply["code"]] += 1
 
 
-async def swallow(someone: Member) -> None:
-    """Read and forget everything until the connection closes."""
-    try:
-        while True:
-            await someone.connection.recv()
-    except ConnectionClosed:
-        return
-
-
 async def fuzz(
     port: int, frames: list[bytes], seated: bool, honest_code: str, tally: Counter[str]
 ) -> None:
@@ -90,7 +81,7 @@ async def fuzz(
                 created = await someone.request({"t": "create", "name": "Eve"})
                 await partner.request({"t": "join", "code": created["code"], "name": "Mal"})
                 await someone.recv()
-            hearing = asyncio.create_task(swallow(partner))
+            hearing = asyncio.create_task(partner.drain())
             # The honest room's code, so joins and resumes aimed at it are fuzzed too.
             await someone.send({"t": "join", "code": honest_code, "name": "Mallory"})
             await someone.send({"t": "resume", "code": honest_code, "token": "x" * 22, "after": 0})

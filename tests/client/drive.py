@@ -12,6 +12,8 @@ from client.app import FiresideApp
 from client.connection import SUBPROTOCOL
 from client.screens.session import SessionScreen
 from shared.codec import MAX_REPLY, decode_reply, encode
+from shared.events import EventKind
+from shared.seats import Phase
 from tests.timing import seconds
 
 STEP = 0.02
@@ -77,3 +79,19 @@ class WireMember:
 
     async def close(self) -> None:
         await self.websocket.close()
+
+
+async def ben_answers(
+    pilot: Pilot[Any], ana: FiresideApp, url: str, text: str
+) -> tuple[SessionScreen, WireMember]:
+    """Ana's window enters a room, Ben joins it over the wire, Ana asks and Ben says `text`:
+    Ana's session screen, and Ben."""
+    await until(pilot, lambda: in_room(ana))
+    room = session_of(ana)
+    ben = await WireMember.join(url, room.code, "Ben")
+    await until(pilot, lambda: room.room.phase is Phase.ASKING)
+    await pilot.press("enter")
+    await ben.receive_until("event")
+    await ben.send(t="say", text=text)
+    await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
+    return room, ben

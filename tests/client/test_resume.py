@@ -14,8 +14,8 @@ from client.widgets.resume_offers import ResumeOffers
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript
 from shared.events import EventKind
-from shared.seats import Phase, Seat
-from tests.client.drive import WireMember, in_room, session_of, until
+from shared.seats import Seat
+from tests.client.drive import WireMember, ben_answers, in_room, session_of, until
 from tests.client.test_entry import free_port
 
 SIZE = (100, 30)
@@ -37,14 +37,7 @@ async def a_session_left_open(server_url: str) -> tuple[SavedSeat, WireMember]:
     """Ana creates a room, asks, Ben answers, and Ana's window closes without leaving."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: in_room(ana))
-        room = session_of(ana)
-        ben = await WireMember.join(server_url, room.code, "Ben")
-        await until(pilot, lambda: room.room.phase is Phase.ASKING)
-        await pilot.press("enter")
-        await ben.receive_until("event")
-        await ben.send(t="say", text="what I wanted to say")
-        await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
+        _, ben = await ben_answers(pilot, ana, server_url, "what I wanted to say")
     [saved] = SeatShelf.default().all()
     return saved, ben
 

@@ -1,10 +1,14 @@
-"""Fixtures for every test: nothing the client keeps may land in the real home directory."""
+"""Fixtures for every test: nothing the client keeps may land in the real home directory, and
+a real server on 127.0.0.1, port 0, with the default limits, for the tests that ask for one."""
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from client.saved_seats import STATE_DIR_ENV
+from server.app import RunningServer, start_server
+from server.config import ServerConfig
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +19,19 @@ def private_state_dir(
     directory = tmp_path_factory.mktemp("state")
     monkeypatch.setenv(STATE_DIR_ENV, str(directory))
     return directory
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[RunningServer]:
+    """A real Fireside server on 127.0.0.1 and a free port, closed after the test."""
+    running = await start_server(ServerConfig(port=0))
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+@pytest.fixture
+def server_url(server: RunningServer) -> str:
+    """The `ws://` address of the test server, for the client app."""
+    return f"ws://127.0.0.1:{server.port}"

@@ -308,3 +308,17 @@ class FrameRecorder:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                     await task
+
+
+async def ben_answers(
+    pilot: Pilot[Any], ana: FiresideApp, text: str
+) -> tuple[SessionScreen, "WirePartner"]:
+    """Ana's window pairs with Ben over the wire, Ana asks and Ben says `text`:
+    Ana's session screen, and Ben."""
+    ben = await paired_partner(pilot, ana)
+    room = session_of(ana)
+    await pilot.press("enter")
+    await ben.until_kind(EventKind.ASK)
+    await ben.say(text)
+    await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
+    return room, ben

@@ -11,7 +11,7 @@ from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
-from tests.client.drive import WireMember, in_room, paired_partner, session_of, until
+from tests.client.drive import WireMember, ben_answers, in_room, session_of, until
 
 SIZE = (100, 30)
 
@@ -21,12 +21,7 @@ async def test_a_dropped_connection_resumes_with_the_transcript_whole(server_url
     seen: list[Message] = []
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        ben = await paired_partner(pilot, ana)
-        room = session_of(ana)
-        await pilot.press("enter")
-        await ben.until_kind(EventKind.ASK)
-        await ben.say("before the drop")
-        await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
+        room, ben = await ben_answers(pilot, ana, "before the drop")
         seqs_before = room.query_one(Transcript).seqs
 
         # Kill the socket under the client, as a network failure would.

@@ -19,6 +19,7 @@ from shared.seats import Phase, Seat
 from tests.client.drive import (
     WireMember,
     WirePartner,
+    ben_answers,
     in_room,
     invite_of,
     paired_partner,
@@ -47,12 +48,7 @@ async def a_session_left_open(server_url: str) -> tuple[SavedSeat, WirePartner]:
     """Ana creates a room, pairs, asks, Ben answers, and Ana's window closes without leaving."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as pilot:
-        ben = await paired_partner(pilot, ana)
-        room = session_of(ana)
-        await pilot.press("enter")
-        await ben.until_kind(EventKind.ASK)
-        await ben.say("what I wanted to say")
-        await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
+        _, ben = await ben_answers(pilot, ana, "what I wanted to say")
     [saved] = SeatShelf.default().all()
     return saved, ben
 

@@ -21,7 +21,8 @@ a soak run's rooms grow far longer logs than any session."""
 
 @pytest.fixture
 async def server() -> AsyncIterator[RunningServer]:
-    """A real in-process server on a free port, with limits a fast script cannot trip."""
+    """A real in-process server on a free port, with limits a fast script cannot trip (in place
+    of the default-limits `server` in tests/conftest.py)."""
     running = await start_server(ServerConfig(port=0, limits=SCRIPT_LIMITS))
     try:
         yield running

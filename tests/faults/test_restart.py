@@ -3,12 +3,7 @@ same data: both windows, paired, say they are reconnecting, resume, open the who
 again and finish the round whole."""
 
 import asyncio
-import re
 import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
@@ -29,44 +24,11 @@ from shared.seats import Phase, Seat
 from tests.client.drive import invite_of, session_of, until
 from tests.faults.rounds import PAIRING, STEPS, replay
 from tests.faults.test_slow_reader import opened_texts
+from tests.server_process import server_process
 from tests.timing import seconds
 
 SIZE = (100, 30)
 RECONNECTING = "Connection lost — reconnecting…"
-
-
-@asynccontextmanager
-async def server_process(
-    data: Path, port: int = 0
-) -> AsyncIterator[tuple[int, asyncio.subprocess.Process]]:
-    """`python -m server --data DATA --port PORT`, and the port it says it listens on."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        "--data",
-        str(data),
-        "--port",
-        str(port),
-        stderr=subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    seen: list[str] = []
-    listening = None
-    while listening is None:
-        line = (await asyncio.wait_for(process.stderr.readline(), seconds(10))).decode()
-        assert line, "the server exited before it listened:\n" + "".join(seen)
-        seen.append(line)
-        found = re.search(r"listening on \S+ port (\d+)", line)
-        listening = int(found.group(1)) if found else None
-    drain = asyncio.create_task(process.stderr.read())
-    try:
-        yield listening, process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
-        await drain
 
 
 def resumed(seen: list[Message]) -> bool:
@@ -115,7 +77,8 @@ async def test_both_windows_resume_after_the_server_restarts_mid_round(
     data = tmp_path / "data"
     ana_seen: list[Message] = []
     ben_seen: list[Message] = []
-    async with server_process(data) as (port, first):
+    async with server_process("--data", str(data)) as first:
+        port = first.port
         url = f"ws://127.0.0.1:{port}"
         ana = FiresideApp(Entry(url, "Ana"), enter_now=True)
         async with ana.run_test(size=SIZE, message_hook=ana_seen.append) as ana_pilot:
@@ -138,15 +101,15 @@ async def test_both_windows_resume_after_the_server_restarts_mid_round(
                 pairing = [(e.kind, e.by) for e in before if e.kind in PAIRING]
                 assert sorted(pairing) == sorted((k, s) for k in STEPS for s in Seat)
 
-                first.send_signal(stop)
-                await asyncio.wait_for(first.wait(), seconds(10))
+                first.process.send_signal(stop)
+                await asyncio.wait_for(first.process.wait(), seconds(10))
                 for pilot, room in ((ana_pilot, ana_room), (ben_pilot, ben_room)):
                     await until(pilot, partial(status_starts, room, RECONNECTING))
                 assert any(isinstance(m, LinkDown) for m in ana_seen)
                 assert any(isinstance(m, LinkDown) for m in ben_seen)
 
-                async with server_process(data, port) as (again, _):
-                    assert again == port
+                async with server_process("--data", str(data), port=port) as again:
+                    assert again.port == port
                     await until(ana_pilot, lambda: resumed(ana_seen), within=15)
                     await until(ben_pilot, lambda: resumed(ben_seen), within=15)
                     for pilot, room in ((ana_pilot, ana_room), (ben_pilot, ben_room)):

@@ -70,15 +70,6 @@ async def replies_until_mark(someone: Member, replies: Counter[str]) -> None:
         replies[reply["t"] if reply["t"] != "error" else reply["code"]] += 1
 
 
-async def swallow(someone: Member) -> None:
-    """Read and forget everything until the connection closes."""
-    try:
-        while True:
-            await someone.connection.recv()
-    except ConnectionClosed:
-        return
-
-
 async def fuzz(
     port: int, frames: list[bytes], seated: str | None, honest_code: str, tally: Counter[str]
 ) -> None:
@@ -95,7 +86,7 @@ async def fuzz(
                 await someone.recv()
                 if seated == "paired":
                     await pair_up(someone, partner)
-            hearing = asyncio.create_task(swallow(partner))
+            hearing = asyncio.create_task(partner.drain())
             # The honest room's code, so joins and resumes aimed at it are fuzzed too.
             await someone.send({"t": "join", "code": honest_code})
             await someone.send({"t": "resume", "code": honest_code, "token": "x" * 22, "after": 0})

@@ -1,21 +1,8 @@
-"""A real server on 127.0.0.1, port 0, for each test; no server keeps rooms in the real home."""
+"""No `python -m server` started by a test keeps rooms in the real home."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-from server.app import RunningServer, start_server
-from server.config import ServerConfig
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    running = await start_server(ServerConfig(port=0))
-    try:
-        yield running
-    finally:
-        await running.close()
 
 
 @pytest.fixture(autouse=True)

@@ -2,71 +2,22 @@
 
 import asyncio
 import json
-import re
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 from server.cli import parse_args
 from tests.server.wire import Pair, member, paired_pair
+from tests.server_process import ServerProcess, server_process
 from tests.timing import seconds
 
 MARKER = "zebra-marmalade-7731"
 """Put by a member inside every box and pairing message; it must never reach the log."""
 SEALED = MARKER.encode()
 
-
-@dataclass
-class ServerProcess:
-    process: asyncio.subprocess.Process
-    port: int
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def log(self) -> str:
-        return "".join(self.lines)
-
-
-async def _collect(stream: asyncio.StreamReader, lines: list[str]) -> None:
-    async for line in stream:
-        lines.append(line.decode(errors="replace"))
-
-
-@asynccontextmanager
-async def server_process(*args: str) -> AsyncIterator[ServerProcess]:
-    """`python -m server --port 0 …`, with the port read from its start-up log line."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        "--port",
-        "0",
-        "--log-level",
-        "debug",
-        *args,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    lines: list[str] = []
-    port = None
-    while port is None:
-        line = (await asyncio.wait_for(process.stderr.readline(), seconds(10))).decode()
-        assert line, "the server exited before it listened:\n" + "".join(lines)
-        lines.append(line)
-        found = re.search(r"listening on \S+ port (\d+)", line)
-        port = int(found.group(1)) if found else None
-    collector = asyncio.create_task(_collect(process.stderr, lines))
-    try:
-        yield ServerProcess(process, port, lines)
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
-        await collector
+DEBUG = ("--log-level", "debug")
+"""The most the server logs: the words must stay out of every line of it."""
 
 
 async def _speak_then_sigterm(running: ServerProcess, pair: Pair) -> None:
@@ -114,7 +65,7 @@ def _assert_no_secrets(log: str, pair: Pair) -> None:
 async def test_sigterm_closes_clients_with_1001_and_exits_0_without_logging_words() -> None:
     """SIGTERM closes both members with 1001 and exits 0 within 5 s; the log, at debug level,
     holds nothing of what was sealed."""
-    async with server_process() as running, paired_pair(running.port) as pair:
+    async with server_process(*DEBUG) as running, paired_pair(running.port) as pair:
         await _speak_then_sigterm(running, pair)
     log = running.log
     assert "room" in log
@@ -125,7 +76,10 @@ async def test_sigterm_closes_clients_with_1001_and_exits_0_without_logging_word
 async def test_json_logs_are_one_object_per_line_with_fields_and_no_words() -> None:
     """`--log-format json`: every line is an object with time, level, logger, message; nothing
     of what was sealed."""
-    async with server_process("--log-format", "json") as running, paired_pair(running.port) as pair:
+    async with (
+        server_process(*DEBUG, "--log-format", "json") as running,
+        paired_pair(running.port) as pair,
+    ):
         await _speak_then_sigterm(running, pair)
     lines = [json.loads(line) for line in running.lines]
     assert all(isinstance(line, dict) for line in lines)

@@ -2,12 +2,9 @@
 
 import asyncio
 import json
-import re
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,41 +13,8 @@ from server.config import ServerConfig
 from server.storage import SqliteRoomStore
 from tests.server.http import http_get
 from tests.server.wire import Member, hello_box, member, pairing
+from tests.server_process import server_process
 from tests.timing import seconds
-
-
-@asynccontextmanager
-async def server_on(
-    data: Path, port: int = 0
-) -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
-    """`python -m server --data DATA --port PORT`, and the port it says it listens on."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        "--data",
-        str(data),
-        "--port",
-        str(port),
-        stderr=subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    seen: list[str] = []
-    listening = None
-    while listening is None:
-        line = (await asyncio.wait_for(process.stderr.readline(), seconds(10))).decode()
-        assert line, "the server exited before it listened:\n" + "".join(seen)
-        seen.append(line)
-        found = re.search(r"listening on \S+ port (\d+)", line)
-        listening = int(found.group(1)) if found else None
-    drain = asyncio.create_task(process.stderr.read())
-    try:
-        yield process, listening
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
-        await drain
 
 
 class Holder:
@@ -98,7 +62,12 @@ def seqs_of(holder: Holder) -> list[int]:
 async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_path: Path) -> None:
     """SIGKILL mid-round, restart on the same data and port: logs match, complete; seq goes on."""
     data = tmp_path / "data"
-    async with server_on(data) as (first, port), member(port) as a_wire, member(port) as b_wire:
+    async with (
+        server_process("--data", str(data)) as first,
+        member(first.port) as a_wire,
+        member(first.port) as b_wire,
+    ):
+        port = first.port
         a, b = Holder(a_wire), Holder(b_wire)
         created = await a.request({"t": "create"})
         joined = await b.request({"t": "join", "code": created["code"]})
@@ -117,12 +86,12 @@ async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_p
         before = dict(a.events)
         assert before == b.events
         assert seqs_of(a) == list(range(1, 14))
-        first.send_signal(signal.SIGKILL)
-        assert await asyncio.wait_for(first.wait(), seconds(5)) == -signal.SIGKILL
+        first.process.send_signal(signal.SIGKILL)
+        assert await asyncio.wait_for(first.process.wait(), seconds(5)) == -signal.SIGKILL
         await asyncio.gather(a_wire.closed_with(), b_wire.closed_with())
 
-    async with server_on(data, port) as (_, again):
-        assert again == port
+    async with server_process("--data", str(data), port=port) as again:
+        assert again.port == port
         async with member(port) as a_wire, member(port) as b_wire:
             a.connection, b.connection = a_wire, b_wire
             resume = {"t": "resume", "code": created["code"]}
@@ -192,7 +161,7 @@ async def test_data_that_cannot_be_used_is_one_sentence_and_exit_2(tmp_path: Pat
 async def test_a_second_server_on_the_same_data_is_refused(tmp_path: Path) -> None:
     """While one server holds `--data`, a second one on it exits with 2 and says it is in use."""
     data = tmp_path / "data"
-    async with server_on(data):
+    async with server_process("--data", str(data)):
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

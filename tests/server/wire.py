@@ -53,17 +53,17 @@ class Member:
             except TimeoutError:
                 return received
 
+    async def drain(self) -> None:
+        """Read and forget everything until the connection closes."""
+        try:
+            while True:
+                await self.connection.recv()
+        except ConnectionClosed:
+            return
+
     async def closed_with(self, within: float = 3.0) -> int | None:
         """Read until the server closes; the close code it sent."""
-
-        async def drain() -> None:
-            try:
-                while True:
-                    await self.connection.recv()
-            except ConnectionClosed:
-                return
-
-        await asyncio.wait_for(drain(), seconds(within))
+        await asyncio.wait_for(self.drain(), seconds(within))
         return self.connection.close_code
 
 

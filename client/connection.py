@@ -272,12 +272,18 @@ class RoomLink:
         last_seq = self.ticket.last_seq if self.ticket is not None else 0
         self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq)
         if self.secrets is None:
-            key = None
-            if self.saved_key is not None:
-                key = RoomKey.from_saved(joined.code, self.saved_key)
-            self.secrets = SealedRoom(
-                joined.code, joined.seat, self.name, words=self.words, key=key
-            )
+            try:
+                key = None
+                if self.saved_key is not None:
+                    key = RoomKey.from_saved(joined.code, self.saved_key)
+                self.secrets = SealedRoom(
+                    joined.code, joined.seat, self.name, words=self.words, key=key
+                )
+            except ValueError:
+                # Only a server that breaks the contract sends a room code that cannot be
+                # paired with: stop as for a box that does not open.
+                self._post(LinkClosed(TAMPERED, seat_gone=True))
+                return True
         self.secrets.connected()
         self._post(Seated(joined, resumed))
         return self._pass_on(joined.events)

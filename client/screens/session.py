@@ -26,12 +26,14 @@ from client.messages import (
     Seated,
 )
 from client.outlook import Outlook
+from client.reflection import heard_this_turn
 from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
 from client.sealed_room import Opened
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
+from client.widgets.heard_beside import HeardBeside
 from client.widgets.invite_card import InviteCard
 from client.widgets.listening_banner import ListeningBanner
 from client.widgets.reflection_starters import ReflectionStarters
@@ -143,6 +145,7 @@ class SessionScreen(Screen[str | None]):
             with Vertical(id="conversation"):
                 yield InviteCard(id="invite")
                 yield Transcript(id="transcript")
+                yield HeardBeside(id="heard")
             yield DeckPanel(id="deck")
             yield ReflectionStarters(id="starters")
         yield ListeningBanner(id="listening")
@@ -422,6 +425,10 @@ class SessionScreen(Screen[str | None]):
             asked = {opened.card for opened in self.room_log if opened.card is not None}
             deck.offer(self.room.round, asked)
         self.query_one(ReflectionStarters).display = may(MessageType.REFLECT)
+        heard = self.query_one(HeardBeside)
+        heard.display = outlook is not None and may(MessageType.CONFIRM)
+        if outlook is not None and heard.display:
+            heard.show(heard_this_turn(self.room_log, outlook.me), outlook.partner_name)
         self._open_composer(next((kind for kind in _WRITTEN if may(kind)), None))
         self.refresh_bindings()
 

@@ -1,4 +1,4 @@
-"""Openings that help the asker mirror what they heard and validate it."""
+"""The reflection guide: mirror, validate, empathise, as openings the asker may pick or ignore."""
 
 from dataclasses import dataclass
 
@@ -7,11 +7,11 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from client.decks import STARTERS
+from client.reflection import STEPS
 
 
 class ReflectionStarters(OptionList):
-    """Pick a starter to put it into the composer, then finish the sentence."""
+    """Pick a starter to put it into the composer, then finish the sentence; or write freely."""
 
     @dataclass
     class StarterChosen(Message):
@@ -20,9 +20,21 @@ class ReflectionStarters(OptionList):
         words: str
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(*(Option(Text(words.strip())) for words in STARTERS), id=id)
-        self.border_title = "Reflection starters"
+        options: list[Option] = []
+        self._words: dict[str, str] = {}
+        for step_index, step in enumerate(STEPS):
+            # The step names are headings to read, not choices: disabled, so the cursor skips them.
+            heading = Text.assemble((step.name, "bold"), (f" · {step.purpose}", "dim"))
+            options.append(Option(heading, disabled=True))
+            for index, words in enumerate(step.starters):
+                key = f"step-{step_index}-{index}"
+                self._words[key] = words
+                options.append(Option(Text(f"  {words.strip()}"), id=key))
+        super().__init__(*options, id=id)
+        self.border_title = "A guide, if it helps"
+        self.border_subtitle = "or write freely"
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(self.StarterChosen(STARTERS[event.option_index]))
+        if event.option.id is not None:
+            self.post_message(self.StarterChosen(self._words[event.option.id]))

@@ -88,7 +88,7 @@ async def test_two_partners_pair_and_finish_a_round(server_url: str) -> None:
                 (EventKind.ASK, WARM_UP.cards[0].text),
                 (EventKind.SAY, "A long day"),
                 (EventKind.SAY, "but a good one"),
-                (EventKind.REFLECT, "What I heard is… it was long"),
+                (EventKind.REFLECT, "What I heard you say is… it was long"),
                 (EventKind.SAY, "and good"),
                 (EventKind.REFLECT, "it was long but good"),
             ]

@@ -1,0 +1,98 @@
+"""Listening and reflecting: the reflection guide, and the speaker's words beside what was heard."""
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from client.app import FiresideApp
+from client.entry import Entry
+from client.reflection import STEPS
+from client.screens.session import SessionScreen
+from client.widgets.composer import Composer
+from client.widgets.heard_beside import HeardBeside
+from client.widgets.reflection_starters import ReflectionStarters
+from shared.events import EventKind
+from shared.seats import Phase
+from tests.client.drive import WirePartner, ben_answers, paired_partner, session_of, until
+
+SIZE = (100, 30)
+
+
+async def _reflecting(pilot: Pilot[Any], ana: FiresideApp) -> tuple[SessionScreen, WirePartner]:
+    """Ana asks, Ben shares and is done: Ana's turn to reflect."""
+    room, ben = await ben_answers(pilot, ana, "It was a long day; the walk helped.")
+    await ben.send(t="done")
+    await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
+    return room, ben
+
+
+async def test_the_guide_offers_three_steps_and_inserts_the_chosen_words(server_url: str) -> None:
+    """The guide shows mirror, validate, empathise; a picked starter's words go into the box."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        room, ben = await _reflecting(pilot, ana)
+        guide = room.query_one(ReflectionStarters)
+        assert guide.display
+        headings = [str(guide.get_option_at_index(i).prompt) for i in range(guide.option_count)]
+        assert [step.name for step in STEPS] == ["Mirror", "Validate", "Empathise"]
+        for step in STEPS:
+            assert any(heading.startswith(step.name) for heading in headings)
+        guide.focus()
+        # Down past the mirror's three starters to validate's (the headings are skipped).
+        await pilot.press("down", "down", "down", "enter")
+        composer = room.query_one(Composer)
+        assert composer.text == "That makes sense, because… "
+        assert ana.focused is composer
+        await pilot.press(*"the walk helped", "ctrl+s")
+        reflected = await ben.until_kind(EventKind.REFLECT)
+        assert reflected.text == "That makes sense, because… the walk helped"
+        await ben.close()
+
+
+async def test_the_guide_can_be_ignored(server_url: str) -> None:
+    """The asker may write a reflection in their own words: nothing is added to them."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        room, ben = await _reflecting(pilot, ana)
+        assert ana.focused is room.query_one(Composer)
+        await pilot.press(*"A long day, and walking helped", "ctrl+s")
+        reflected = await ben.until_kind(EventKind.REFLECT)
+        assert reflected.text == "A long day, and walking helped"
+        await ben.close()
+
+
+async def test_confirming_shows_the_words_beside_the_reflection(server_url: str) -> None:
+    """While Ana confirms, all she said this turn (across "more") sits beside Ben's reflection."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await until(pilot, lambda: room.room.phase is Phase.ASKING)
+        await pilot.press("f2")
+        await ben.until_kind(EventKind.HANDOVER)
+        await ben.ask("How was your week?")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        await pilot.press(*"Busy, [bold]tiring[/bold]", "ctrl+s", "f3")
+        await ben.until_kind(EventKind.DONE)
+        await ben.reflect("You were busy")
+        await until(pilot, lambda: room.room.phase is Phase.CONFIRMING)
+        beside = room.query_one(HeardBeside)
+        assert beside.display
+        assert beside.said == ("Busy, [bold]tiring[/bold]",)
+        assert beside.reflected == "You were busy"
+        assert "What Ben heard" in str(beside.query_one("#heard-reflected").border_title)
+
+        # There's more: the first words still count, beside the new reflection.
+        await pilot.press("f6")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        assert not beside.display
+        await pilot.press(*"and glad it is over", "ctrl+s", "f3")
+        await ben.until_kind(EventKind.DONE)
+        await ben.reflect("Busy and tiring, and you are glad it is over")
+        await until(pilot, lambda: room.room.phase is Phase.CONFIRMING)
+        assert beside.said == ("Busy, [bold]tiring[/bold]", "and glad it is over")
+        assert beside.reflected == "Busy and tiring, and you are glad it is over"
+        await pilot.press("f5")
+        await until(pilot, lambda: room.room.round == 2)
+        assert not beside.display
+        await ben.close()

@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 from client.connection import RoomLink
 from client.decks import Card
 from client.entry import Entry
+from client.folding import nod_words
 from client.messages import (
     CouldNotEnter,
     LinkClosed,
@@ -36,6 +37,7 @@ from client.widgets.deck_panel import DeckPanel
 from client.widgets.heard_beside import HeardBeside
 from client.widgets.invite_card import InviteCard
 from client.widgets.listening_banner import ListeningBanner
+from client.widgets.nod_echo import NodEcho
 from client.widgets.reflection_starters import ReflectionStarters
 from client.widgets.session_header import SessionHeader
 from client.widgets.status_line import StatusLine
@@ -150,7 +152,9 @@ class SessionScreen(Screen[str | None]):
             yield ReflectionStarters(id="starters")
         yield ListeningBanner(id="listening")
         yield TurnPrompt(id="prompt")
-        yield TypingIndicator(id="typing")
+        with Horizontal(id="whispers"):
+            yield TypingIndicator(id="typing")
+            yield NodEcho(id="nod-echo")
         yield Composer(id="composer")
         yield StatusLine(id="status")
         yield Footer()
@@ -212,6 +216,9 @@ class SessionScreen(Screen[str | None]):
         self.query_one(Transcript).add(opened, self.me)
         if opened.by is not self.me and opened.kind is not EventKind.NOD:
             self.query_one(TypingIndicator).writer = None
+        outlook = self._outlook()
+        if opened.by is not self.me and opened.kind is EventKind.NOD and outlook is not None:
+            self.query_one(NodEcho).show(nod_words(opened), outlook.partner_name)
         self.show_room()
 
     def on_partner_typing(self, message: PartnerTyping) -> None:

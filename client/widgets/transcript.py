@@ -1,8 +1,10 @@
 """The conversation so far: questions, answers, reflections, nods, comings and goings."""
 
+from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from client.folding import PRESENCE, more_nods, presence_line
 from client.narration import Line, narrate
 from client.sealed_room import Opened
 from shared.events import EventKind
@@ -17,6 +19,13 @@ class TranscriptEntry(Static):
         # A Text renderable is shown as-is: partner words are never read as markup.
         super().__init__(line.text, classes=f"{line.tone} {whose}" + (" more" if continues else ""))
         self.seq = seq
+        self.shown = line.text
+        """What the entry shows; nods that follow on are added to it."""
+
+    def run_on(self, text: Text) -> None:
+        """Show `text` instead: the same entry, grown by a nod."""
+        self.shown = text
+        self.update(text)
 
 
 class Transcript(VerticalScroll):
@@ -38,7 +47,17 @@ class Transcript(VerticalScroll):
         continues = (
             last is not None and last.kind is opened.kind is EventKind.SAY and last.by is opened.by
         )
-        line = narrate(opened, me, continues=continues)
+        if opened.kind is EventKind.NOD and last is not None and last.kind is EventKind.NOD:
+            # Nods in a row from one person run on in one dim line, not one line each.
+            entries = self.query(TranscriptEntry)
+            if last.by is opened.by and entries:
+                entries.last().run_on(more_nods(entries.last().shown, opened))
+                self._last = opened
+                return
+        if opened.kind in PRESENCE:
+            line = presence_line(opened, me, last)
+        else:
+            line = narrate(opened, me, continues=continues)
         if line is None:
             return
         self._last = opened

@@ -27,6 +27,7 @@ from client.messages import (
     Seated,
 )
 from client.outlook import Outlook
+from client.pacing import turn_started_at
 from client.reflection import heard_this_turn
 from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
 from client.screens.phrase_dialog import PhraseDialog
@@ -38,6 +39,7 @@ from client.widgets.heard_beside import HeardBeside
 from client.widgets.invite_card import InviteCard
 from client.widgets.listening_banner import ListeningBanner
 from client.widgets.nod_echo import NodEcho
+from client.widgets.pace_note import PaceNote
 from client.widgets.reflection_starters import ReflectionStarters
 from client.widgets.session_header import SessionHeader
 from client.widgets.status_line import StatusLine
@@ -155,6 +157,7 @@ class SessionScreen(Screen[str | None]):
         with Horizontal(id="whispers"):
             yield TypingIndicator(id="typing")
             yield NodEcho(id="nod-echo")
+            yield PaceNote(id="pace")
         yield Composer(id="composer")
         yield StatusLine(id="status")
         yield Footer()
@@ -336,6 +339,10 @@ class SessionScreen(Screen[str | None]):
     def write_own(self) -> None:
         self.query_one(Composer).focus()
 
+    @on(PaceNote.Reminder)
+    def remind_of_pace(self, message: PaceNote.Reminder) -> None:
+        self.query_one(StatusLine).say(message.sentence)
+
     @on(ReflectionStarters.StarterChosen)
     def start_reflection(self, message: ReflectionStarters.StarterChosen) -> None:
         composer = self.query_one(Composer)
@@ -432,6 +439,8 @@ class SessionScreen(Screen[str | None]):
             asked = {opened.card for opened in self.room_log if opened.card is not None}
             deck.offer(self.room.round, asked)
         self.query_one(ReflectionStarters).display = may(MessageType.REFLECT)
+        started = None if self.stopped else turn_started_at(self.room_log, self.room.phase)
+        self.query_one(PaceNote).follow(started, self.room.phase)
         heard = self.query_one(HeardBeside)
         heard.display = outlook is not None and may(MessageType.CONFIRM)
         if outlook is not None and heard.display:

@@ -13,6 +13,9 @@ from shared.fields import name_problem
 HOST_EVERYWHERE = "0.0.0.0"
 """`fireside host` listens on every interface, so the partner can reach it."""
 
+FAST_PACE = 0.1
+"""`fireside demo --fast`: Sam's pauses at a tenth of their length."""
+
 
 def _port(text: str) -> int:
     """A TCP port from 1 to 65535; anything else is one line of usage, not a traceback."""
@@ -60,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument(
         "code", nargs="?", help="the room code, when you have more than one saved session"
     )
+    demo = commands.add_parser(
+        "demo", help="practise alone with Sam, a scripted partner, before inviting anyone"
+    )
+    demo.add_argument("--name", help="your name in the practice room")
+    demo.add_argument(
+        "--fast", action="store_true", help="Sam pauses a tenth as long (for a quick look)"
+    )
     return parser
 
 
@@ -73,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:
         print(f"fireside: your name {problem}.", file=sys.stderr)
         return 2
+    if args.command == "demo":
+        return _demo(name, fast=args.fast)
     if args.command == "host":
         return asyncio.run(_host(args.port, name))
     if args.command == "join":
@@ -91,6 +103,14 @@ def _run(entry: Entry, *, enter_now: bool) -> int:
     from client.app import FiresideApp
 
     FiresideApp(entry, enter_now=enter_now).run()
+    return 0
+
+
+def _demo(name: str, *, fast: bool) -> int:
+    """A practice room on 127.0.0.1 with Sam; nothing is kept (no journal, no saved seat)."""
+    from client.demo.app import run_demo
+
+    asyncio.run(run_demo(name, pace=FAST_PACE if fast else 1.0))
     return 0
 
 

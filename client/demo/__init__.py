@@ -1,0 +1,1 @@
+"""`fireside demo`: practise alone with Sam, a scripted partner on the real protocol."""

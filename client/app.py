@@ -1,16 +1,21 @@
 """The Fireside application: themes, global keys, and the first screen."""
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from client.entry import Entry
+from client.palette import session_commands
 from client.saved_seats import SeatShelf
 from client.screens.help import HelpScreen
 from client.screens.quit_dialog import QuitDialog
 from client.screens.session import SessionScreen
 from client.screens.welcome import WelcomeScreen
+from client.settings import Settings, remember
 
 
 class FiresideApp(App[None]):
@@ -29,14 +34,53 @@ class FiresideApp(App[None]):
         Binding("ctrl+q", "request_quit", "Quit", priority=True),
     ]
 
-    def __init__(self, entry: Entry, *, enter_now: bool = False, keep_seats: bool = True) -> None:
+    def __init__(
+        self,
+        entry: Entry,
+        *,
+        enter_now: bool = False,
+        keep_seats: bool = True,
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__()
+        self.settings = settings if settings is not None else Settings()
+        """The merged settings (client/settings.py); a theme chosen here is written back."""
+        self._theme_problem: str | None = None
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            self._theme_problem = f"There is no theme called {self.settings.theme!r}."
         self.entry = entry
         self.enter_now = enter_now
         self.shelf = SeatShelf.default() if keep_seats else None
 
     def on_mount(self) -> None:
         self.push_screen(WelcomeScreen(self.entry, enter_now=self.enter_now, shelf=self.shelf))
+        for problem in (self.settings.problem, self._theme_problem):
+            if problem is not None:
+                self.notify(problem, title="Settings", severity="warning", timeout=10)
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the command palette is remembered in the config file."""
+        if theme == self.settings.theme or not self.is_running:
+            return
+        self.settings = replace(self.settings, theme=theme)
+        try:
+            remember("theme", theme)
+        except OSError as exc:
+            self.notify(f"The theme could not be saved: {exc}", severity="warning")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands, our quit (which asks first) and help, and the session's moves."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
+        yield SystemCommand("Help", "How a session works, and every key (F1)", self.action_help)
+        yield SystemCommand(
+            "Quit", "Leave the room and close Fireside (ctrl+q)", self.action_request_quit
+        )
+        if isinstance(screen, SessionScreen):
+            yield from session_commands(screen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from client.saved_seats import STATE_DIR_ENV
+from client.settings import CONFIG_DIR_ENV, ENV_VARS
 from server.app import RunningServer, start_server
 from server.config import ServerConfig
 
@@ -18,6 +19,19 @@ def private_state_dir(
     """`$FIRESIDE_STATE_DIR` in a fresh temporary directory, so saved seats stay in the test."""
     directory = tmp_path_factory.mktemp("state")
     monkeypatch.setenv(STATE_DIR_ENV, str(directory))
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def private_config_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """`$FIRESIDE_CONFIG_DIR` in a fresh temporary directory and no FIRESIDE_* settings in the
+    environment, so the person's own config.toml never changes what a test sees."""
+    directory = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(directory))
+    for variable in ENV_VARS.values():
+        monkeypatch.delenv(variable, raising=False)
     return directory
 
 

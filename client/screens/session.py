@@ -33,6 +33,7 @@ from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
 from client.sealed_room import Opened
+from client.turn_bell import TurnBell
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
 from client.widgets.heard_beside import HeardBeside
@@ -142,6 +143,7 @@ class SessionScreen(Screen[str | None]):
         """Words written but not sent when the composer closed, kept for that kind of turn."""
         self.stopped = False
         """The link has stopped for good: nothing can be sent from this window any more."""
+        self.turn_bell = TurnBell()
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -420,6 +422,8 @@ class SessionScreen(Screen[str | None]):
         prompt.outlook = outlook
         prompt.display = prompt.display and not self.stopped
         listening = outlook is not None and outlook.listening and not self.stopped
+        mine = outlook is not None and outlook.holds_floor and not self.stopped
+        self.turn_bell.floor(self.app, mine)
         banner = self.query_one(ListeningBanner)
         banner.speaker = outlook.partner_name if outlook is not None and listening else None
         if not listening:

@@ -14,4 +14,5 @@ class StatusLine(Static):
         """Show `sentence` as plain text: it may hold words the server echoed."""
         self.sentence = sentence
         self.set_class(trouble, "trouble")
-        self.update(Text(sentence))
+        # Trouble is marked in words too, not by colour alone (NO_COLOR, 16 colours).
+        self.update(Text.assemble(("! ", "bold"), sentence) if trouble else Text(sentence))

@@ -4,8 +4,11 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
+from client import journal_command
 from client.entry import DEFAULT_PORT, DEFAULT_SERVER, Entry, default_name
+from client.journal import journal_wanted
 from client.saved_seats import UNSEALED, SeatShelf
 from shared.crypto.invite import InviteError
 from shared.fields import name_problem
@@ -29,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="fireside",
         description="Sit down together from afar: take turns to ask, share, and really listen.",
     )
+    _no_journal(parser, default=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     host = commands.add_parser(
@@ -41,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"port to listen on (default {DEFAULT_PORT})",
     )
     host.add_argument("--name", help="your name as your partner sees it")
+    _no_journal(host)
 
     join = commands.add_parser("join", help="join your partner's room with their invite")
     join.add_argument(
@@ -48,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     join.add_argument("--server", required=True, help="the server URL, e.g. ws://192.168.1.20:8765")
     join.add_argument("--name", help="your name as your partner sees it")
+    _no_journal(join)
 
     create = commands.add_parser(
         "create", help="create a room on a server and get an invite to share"
@@ -56,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         "--server", default=DEFAULT_SERVER, help=f"the server URL (default {DEFAULT_SERVER})"
     )
     create.add_argument("--name", help="your name as your partner sees it")
+    _no_journal(create)
 
     resume = commands.add_parser(
         "resume", help="go back into a session after the window closed (seats are kept on disk)"
@@ -63,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument(
         "code", nargs="?", help="the room code, when you have more than one saved session"
     )
+    _no_journal(resume)
+    journal_command.add_parser(commands)
     demo = commands.add_parser(
         "demo", help="practise alone with Sam, a scripted partner, before inviting anyone"
     )
@@ -73,11 +82,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _no_journal(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """`--no-journal` before or after the command; a subcommand's absent flag leaves it be."""
+    parser.add_argument(
+        "--no-journal",
+        action="store_true",
+        default=default,
+        help="keep no journal of this session on this machine",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the app; problems before the UI are one line on stderr."""
     args = _parser().parse_args(argv)
+    if args.command == "journal":
+        return journal_command.run(args)
+    journal = journal_wanted(args.no_journal)
     if args.command == "resume":
-        return _resume(args.code)
+        return _resume(args.code, journal)
     name = (args.name if getattr(args, "name", None) is not None else default_name()).strip()
     problem = name_problem(name)
     if problem is not None:
@@ -86,17 +108,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return _demo(name, fast=args.fast)
     if args.command == "host":
-        return asyncio.run(_host(args.port, name))
+        return asyncio.run(_host(args.port, name, journal))
     if args.command == "join":
         try:
-            entry = Entry.joining(args.server, name, args.code)
+            entry = replace(Entry.joining(args.server, name, args.code), journal=journal)
         except InviteError as exc:
             print(f"fireside: {exc}", file=sys.stderr)
             return 2
         return _run(entry, enter_now=True)
     if args.command == "create":
-        return _run(Entry(args.server, name), enter_now=True)
-    return _run(Entry(DEFAULT_SERVER, name), enter_now=False)
+        return _run(Entry(args.server, name, journal=journal), enter_now=True)
+    return _run(Entry(DEFAULT_SERVER, name, journal=journal), enter_now=False)
 
 
 def _run(entry: Entry, *, enter_now: bool) -> int:
@@ -114,7 +136,7 @@ def _demo(name: str, *, fast: bool) -> int:
     return 0
 
 
-def _resume(code: str | None) -> int:
+def _resume(code: str | None, journal: bool) -> int:
     """Take back the one saved seat, or the one in room `code`; otherwise say what there is."""
     shelf = SeatShelf.default()
     seats = shelf.matching(code)
@@ -123,7 +145,7 @@ def _resume(code: str | None) -> int:
         print(f"fireside: {UNSEALED.format(code=seats[0].code)}", file=sys.stderr)
         return 1
     if len(seats) == 1:
-        return _run(Entry.resuming(seats[0]), enter_now=True)
+        return _run(replace(Entry.resuming(seats[0]), journal=journal), enter_now=True)
     if not seats:
         where = f" for room {code}" if code is not None else ""
         print(f"fireside: there is no saved session{where} to resume.", file=sys.stderr)
@@ -136,7 +158,7 @@ def _resume(code: str | None) -> int:
     return 2
 
 
-async def _host(port: int, name: str) -> int:
+async def _host(port: int, name: str, journal: bool) -> int:
     """Serve on every interface in this process, then create a room on it."""
     from client.addresses import server_urls
     from client.app import FiresideApp
@@ -150,7 +172,10 @@ async def _host(port: int, name: str) -> int:
         return 1
     try:
         entry = Entry(
-            f"ws://127.0.0.1:{running.port}", name, invite_servers=server_urls(running.port)
+            f"ws://127.0.0.1:{running.port}",
+            name,
+            invite_servers=server_urls(running.port),
+            journal=journal,
         )
         # The room lives in this process's memory and dies with it: nothing worth keeping.
         await FiresideApp(entry, enter_now=True, keep_seats=False).run_async()

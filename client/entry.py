@@ -27,6 +27,8 @@ class Entry:
     saved: SavedSeat | None = None
     drawn: tuple[str, ...] = field(default_factory=draw_words)
     """The words a new room is paired with, drawn for each entry (tests pass fixed ones)."""
+    journal: bool = True
+    """Write the session to the journal on this machine (client/journal.py)."""
 
     @classmethod
     def joining(cls, server: str, name: str, typed: str) -> "Entry":

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from client.journal import DATA_DIR_ENV
 from client.saved_seats import STATE_DIR_ENV
 from client.settings import CONFIG_DIR_ENV, ENV_VARS
 from server.app import RunningServer, start_server
@@ -32,6 +33,16 @@ def private_config_dir(
     monkeypatch.setenv(CONFIG_DIR_ENV, str(directory))
     for variable in ENV_VARS.values():
         monkeypatch.delenv(variable, raising=False)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """`$FIRESIDE_DATA_DIR` in a fresh temporary directory, so journals stay in the test."""
+    directory = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv(DATA_DIR_ENV, str(directory))
     return directory
 
 

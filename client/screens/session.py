@@ -15,6 +15,7 @@ from client.connection import RoomLink
 from client.decks import Card
 from client.entry import Entry
 from client.folding import nod_words
+from client.journal import Journal
 from client.messages import (
     CouldNotEnter,
     LinkClosed,
@@ -143,6 +144,8 @@ class SessionScreen(Screen[str | None]):
         """Words written but not sent when the composer closed, kept for that kind of turn."""
         self.stopped = False
         """The link has stopped for good: nothing can be sent from this window any more."""
+        self.journal: Journal | None = None
+        """The session written down on this machine (client/journal.py), unless turned off."""
         self.turn_bell = TurnBell()
 
     def compose(self) -> ComposeResult:
@@ -196,6 +199,14 @@ class SessionScreen(Screen[str | None]):
         self.show_invite()
         sentence = "Connected again." if message.resumed else "Connected."
         self.query_one(StatusLine).say(sentence)
+        if self.entry.journal and self.journal is None:
+            started = Journal.start(
+                self.entry.server, self.code, self.me, resumed=self.entry.saved is not None
+            )
+            if isinstance(started, str):
+                self.query_one(StatusLine).say(started, trouble=True)
+            else:
+                self.journal = started
         if self.keeper is not None:
             problem = self.keeper.seated(message.joined, self.entry.name)
             if problem is not None:
@@ -215,6 +226,9 @@ class SessionScreen(Screen[str | None]):
         opened = message.opened
         assert self.me is not None
         self._note_for_resume(opened)
+        trouble = self.journal.write(opened) if self.journal is not None else None
+        if trouble is not None:
+            self.query_one(StatusLine).say(trouble, trouble=True)
         self.room.observe(opened.event)
         self.room_log.append(opened)
         self.names = dict(opened.names)

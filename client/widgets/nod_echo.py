@@ -9,7 +9,7 @@ NOD_SHOWN = 5.0
 
 
 class NodEcho(Static):
-    """`♥ from Ana`, quietly: no dialog, no bell; the transcript keeps the nod, dimmed."""
+    """`Ana: ♥`, quietly: no dialog, no bell; the transcript keeps the nod, dimmed."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -23,7 +23,7 @@ class NodEcho(Static):
         """Show `nod` from the partner (plain text), and let it go after `shown_for` seconds."""
         self.nod = nod
         self.display = True
-        self.update(Text.assemble((nod, "bold"), f" from {partner_name}"))
+        self.update(Text.assemble(f"{partner_name}: ", (nod, "bold")))
         if self._fade is not None:
             self._fade.stop()
         # One timer per nod, stopped when it fires: nothing ticks while the room is quiet.

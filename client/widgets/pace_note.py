@@ -10,6 +10,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from client.pacing import minutes_between, pace_words, reminder
+from client.settings import Settings
 from shared.seats import Phase
 
 PACE_EVERY = 30.0
@@ -31,12 +32,18 @@ class PaceNote(Static):
         """Unix seconds now; the turn's start comes from the server's `at`."""
         self.every = PACE_EVERY
         self.remind_after = 0
-        """Minutes into a turn for the gentle reminder; 0 is off."""
+        """Minutes into a turn for the gentle reminder (settings' `pace_minutes`); 0 is off."""
         self.started_at: int | None = None
         self._phase = Phase.WAITING
         self._reminded = False
         self._ticking: Timer | None = None
         self.display = False
+
+    def on_mount(self) -> None:
+        # The pair's choice (`pace_minutes` in client/settings.py); an app without settings: off.
+        settings = getattr(self.app, "settings", None)
+        if isinstance(settings, Settings):
+            self.remind_after = settings.pace_minutes
 
     def follow(self, started_at: int | None, phase: Phase) -> None:
         """Follow the turn that started at `started_at` (Unix ms), or rest when None."""

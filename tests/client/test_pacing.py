@@ -3,6 +3,7 @@
 from client.app import FiresideApp
 from client.entry import Entry
 from client.pacing import minutes_between, pace_words, reminder
+from client.settings import Settings
 from client.widgets.pace_note import PaceNote
 from client.widgets.status_line import StatusLine
 from shared.events import EventKind
@@ -26,16 +27,16 @@ async def test_the_turn_shows_its_minutes_and_reminds_once_at_the_chosen_time(
     server_url: str,
 ) -> None:
     """With a 10-minute pace and a clock moved on, the note counts minutes and reminds just once."""
-    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True, settings=Settings(pace_minutes=10))
     async with ana.run_test(size=SIZE) as pilot:
         room, ben = await ben_answers(pilot, ana, "It was a long day.")
         note = room.query_one(PaceNote)
+        assert note.remind_after == 10
         asked = next(o for o in room.room_log if o.kind is EventKind.ASK).event.at
         assert note.started_at == asked
         assert not note.display
         now = [asked / 1000 + 3 * 60 + 5]
         note.clock = lambda: now[0]
-        note.remind_after = 10
         note.every = seconds(0.05)
         # A new turn start restarts the ticking at the new pace.
         note.follow(None, room.room.phase)

@@ -41,6 +41,7 @@ async def test_a_nod_shows_quietly_fades_and_never_rings(server_url: str) -> Non
         await ben.send(t="nod", kind="heart")
         await until(pilot, lambda: echo.nod == "♥")
         assert echo.display
+        assert str(echo.render()) == "Ben: ♥"
         await ben.send(t="nod", kind="hear")
         await until(pilot, lambda: echo.nod == "I hear you")
         transcript = room.query_one(Transcript)

@@ -22,7 +22,7 @@ from shared.crypto.boxes import Opener
 from shared.events import EventKind
 from shared.seats import Phase, Seat
 from tests.client.drive import invite_of, session_of, until
-from tests.faults.rounds import PAIRING, STEPS, replay
+from tests.faults.rounds import PAIRING, PRESENCE, STEPS, replay
 from tests.faults.test_slow_reader import opened_texts
 from tests.server_process import server_process
 from tests.timing import seconds
@@ -62,10 +62,11 @@ def shown_alike(one: SessionScreen, other: SessionScreen) -> bool:
 
 
 def after_pairing(room: SessionScreen) -> list[int]:
-    """The seqs the window shows after the pairing: each window tells of its partner's
-    `hello` alone, and both show the rest alike."""
+    """The seqs the window shows after the pairing, comings and goings aside: each window
+    tells of its partner's `hello` and return alone, and both show the rest alike."""
     paired = max((o.seq for o in room.room_log if o.kind in PAIRING), default=0)
-    return [seq for seq in transcript(room) if seq > paired]
+    presence = {o.seq for o in room.room_log if o.kind in PRESENCE}
+    return [seq for seq in transcript(room) if seq > paired and seq not in presence]
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
@@ -134,6 +135,10 @@ async def test_both_windows_resume_after_the_server_restarts_mid_round(
                         (EventKind.BACK, Seat.B),
                     ]
                     assert ben_room.room.phase is Phase.SHARING
+                    # Four comings and goings read as one line: the partner was away.
+                    shown = set(transcript(ana_room))
+                    folded = [o.kind for o in ana_room.room_log[len(before) :] if o.seq in shown]
+                    assert folded == [EventKind.BACK]
 
                     # The round goes on where it was: more, done, reflect, confirm.
                     ben_room.query_one(Composer).focus()

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from client import journal_command
-from client.entry import DEFAULT_PORT, DEFAULT_SERVER, Entry, default_name
+from client.entry import DEFAULT_PORT, DEFAULT_SERVER, Entry
 from client.journal import journal_wanted
 from client.saved_seats import UNSEALED, SeatShelf
+from client.settings import Settings, config_path, described, load_settings
 from shared.crypto.invite import InviteError
 from shared.fields import name_problem
 
@@ -33,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Sit down together from afar: take turns to ask, share, and really listen.",
     )
     _no_journal(parser, default=False)
+    parser.add_argument("--theme", help="a Textual theme for this run (default: from the config)")
+    parser.add_argument(
+        "--bell",
+        action=argparse.BooleanOptionalAction,
+        help="ring the terminal bell when it becomes your turn (default: from the config)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     host = commands.add_parser(
@@ -51,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     join.add_argument(
         "code", metavar="INVITE", help="the invite your partner gave you: NAMEPLATE-word-word-word"
     )
-    join.add_argument("--server", required=True, help="the server URL, e.g. ws://192.168.1.20:8765")
+    join.add_argument(
+        "--server", help="the server URL, e.g. ws://192.168.1.20:8765 (default: from the config)"
+    )
     join.add_argument("--name", help="your name as your partner sees it")
     _no_journal(join)
 
@@ -59,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         "create", help="create a room on a server and get an invite to share"
     )
     create.add_argument(
-        "--server", default=DEFAULT_SERVER, help=f"the server URL (default {DEFAULT_SERVER})"
+        "--server", help=f"the server URL (default: from the config, else {DEFAULT_SERVER})"
     )
     create.add_argument("--name", help="your name as your partner sees it")
     _no_journal(create)
@@ -72,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     _no_journal(resume)
     journal_command.add_parser(commands)
+    commands.add_parser(
+        "config", help="show where the config file is, each setting, and where it came from"
+    )
     demo = commands.add_parser(
         "demo", help="practise alone with Sam, a scripted partner, before inviting anyone"
     )
@@ -95,12 +107,20 @@ def _no_journal(parser: argparse.ArgumentParser, default: object = argparse.SUPP
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the app; problems before the UI are one line on stderr."""
     args = _parser().parse_args(argv)
+    flags = {key: getattr(args, key, None) for key in ("server", "name", "theme", "bell")}
+    settings = load_settings(flags)
+    if args.command == "config":
+        print(described(settings, config_path()))
+    if settings.problem is not None:
+        print(f"fireside: {settings.problem}", file=sys.stderr)
+    if args.command == "config":
+        return 0
     if args.command == "journal":
         return journal_command.run(args)
-    journal = journal_wanted(args.no_journal)
+    journal = journal_wanted(args.no_journal) and settings.journal
     if args.command == "resume":
-        return _resume(args.code, journal)
-    name = (args.name if getattr(args, "name", None) is not None else default_name()).strip()
+        return _resume(args.code, journal, settings)
+    name = settings.name.strip()
     problem = name_problem(name)
     if problem is not None:
         print(f"fireside: your name {problem}.", file=sys.stderr)
@@ -108,23 +128,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return _demo(name, fast=args.fast)
     if args.command == "host":
-        return asyncio.run(_host(args.port, name, journal))
+        return asyncio.run(_host(args.port, name, journal, settings))
     if args.command == "join":
         try:
-            entry = replace(Entry.joining(args.server, name, args.code), journal=journal)
+            entry = replace(Entry.joining(settings.server, name, args.code), journal=journal)
         except InviteError as exc:
             print(f"fireside: {exc}", file=sys.stderr)
             return 2
-        return _run(entry, enter_now=True)
+        return _run(entry, settings, enter_now=True)
     if args.command == "create":
-        return _run(Entry(args.server, name, journal=journal), enter_now=True)
-    return _run(Entry(DEFAULT_SERVER, name, journal=journal), enter_now=False)
+        return _run(Entry(settings.server, name, journal=journal), settings, enter_now=True)
+    return _run(Entry(settings.server, name, journal=journal), settings, enter_now=False)
 
 
-def _run(entry: Entry, *, enter_now: bool) -> int:
+def _run(entry: Entry, settings: Settings, *, enter_now: bool) -> int:
     from client.app import FiresideApp
 
-    FiresideApp(entry, enter_now=enter_now).run()
+    FiresideApp(entry, enter_now=enter_now, settings=settings).run()
     return 0
 
 
@@ -136,7 +156,7 @@ def _demo(name: str, *, fast: bool) -> int:
     return 0
 
 
-def _resume(code: str | None, journal: bool) -> int:
+def _resume(code: str | None, journal: bool, settings: Settings) -> int:
     """Take back the one saved seat, or the one in room `code`; otherwise say what there is."""
     shelf = SeatShelf.default()
     seats = shelf.matching(code)
@@ -145,7 +165,7 @@ def _resume(code: str | None, journal: bool) -> int:
         print(f"fireside: {UNSEALED.format(code=seats[0].code)}", file=sys.stderr)
         return 1
     if len(seats) == 1:
-        return _run(replace(Entry.resuming(seats[0]), journal=journal), enter_now=True)
+        return _run(replace(Entry.resuming(seats[0]), journal=journal), settings, enter_now=True)
     if not seats:
         where = f" for room {code}" if code is not None else ""
         print(f"fireside: there is no saved session{where} to resume.", file=sys.stderr)
@@ -158,7 +178,7 @@ def _resume(code: str | None, journal: bool) -> int:
     return 2
 
 
-async def _host(port: int, name: str, journal: bool) -> int:
+async def _host(port: int, name: str, journal: bool, settings: Settings) -> int:
     """Serve on every interface in this process, then create a room on it."""
     from client.addresses import server_urls
     from client.app import FiresideApp
@@ -178,7 +198,7 @@ async def _host(port: int, name: str, journal: bool) -> int:
             journal=journal,
         )
         # The room lives in this process's memory and dies with it: nothing worth keeping.
-        await FiresideApp(entry, enter_now=True, keep_seats=False).run_async()
+        await FiresideApp(entry, enter_now=True, keep_seats=False, settings=settings).run_async()
     finally:
         await running.close()
     return 0

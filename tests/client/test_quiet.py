@@ -2,6 +2,7 @@
 
 from client.app import FiresideApp
 from client.entry import Entry
+from client.settings import Settings
 from client.widgets.nod_echo import NodEcho
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript, TranscriptEntry
@@ -19,8 +20,8 @@ def shown(transcript: Transcript) -> list[str]:
 
 
 async def test_a_nod_shows_quietly_fades_and_never_rings(server_url: str) -> None:
-    """Ben's nods reach Ana as a passing glyph, one dim run-on transcript line, and no bell."""
-    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    """Ben's nods reach Ana as a passing glyph, one dim run-on line, and no bell even if wanted."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True, settings=Settings(bell=True))
     rings: list[None] = []
     async with ana.run_test(size=SIZE) as pilot:
         ana.bell = lambda: rings.append(None)  # type: ignore[method-assign]
@@ -33,7 +34,9 @@ async def test_a_nod_shows_quietly_fades_and_never_rings(server_url: str) -> Non
         await until(pilot, lambda: room.room.phase is Phase.SHARING)
         await pilot.press(*"The dog at the gate", "ctrl+s")
         await ben.until_kind(EventKind.SAY)
+        # The floor coming to Ana rang, as she asked it to: the bell is live. Nods must not ring it.
         rings_before = len(rings)
+        assert rings_before > 0
         echo = room.query_one(NodEcho)
         echo.shown_for = seconds(0.5)
         assert not echo.display

@@ -205,6 +205,8 @@ class Journal:
             parts.append(f"{who} shared:\n\n{plain(opened.text or '')}")
         elif kind is EventKind.REFLECT:
             parts.append(f"{who} reflected back:\n\n{plain(opened.text or '')}")
+        elif kind is EventKind.NOTE:
+            parts.append(f"{who} left a closing note:\n\n{plain(opened.text or '')}")
         elif kind is EventKind.NOD and opened.event.nod is not None:
             parts.append(f"{who} nodded: {_NODS[opened.event.nod]}")
         elif kind in _MOVES:

@@ -50,6 +50,9 @@ def narrate(opened: Opened, me: Seat, *, continues: bool = False) -> Line | None
         return Line("words", said if continues else Text.assemble((by, "bold"), "\n", said))
     if kind is EventKind.REFLECT:
         return Line("reflection", Text.assemble((f"{by} reflected back", "bold"), "\n", said))
+    if kind is EventKind.NOTE:
+        heading = f"{by} left a closing note"
+        return Line("reflection", Text.assemble((heading, "bold"), "\n", said))
     if kind is EventKind.NOD:
         nod = NOD_WORDS[opened.event.nod] if opened.event.nod is not None else "nodded"
         return Line("nod", Text.assemble(f"{by}: ", (nod, "bold")))

@@ -25,6 +25,7 @@ from shared.messages import (
     Mismatch,
     More,
     Nod,
+    Note,
     Pake,
     Reflect,
     Say,
@@ -54,6 +55,7 @@ _BOXED: dict[EventKind, MessageType] = {
     EventKind.ASK: MessageType.ASK,
     EventKind.SAY: MessageType.SAY,
     EventKind.REFLECT: MessageType.REFLECT,
+    EventKind.NOTE: MessageType.NOTE,
 }
 _MOVES: dict[EventKind, MessageType] = {
     EventKind.HANDOVER: MessageType.HANDOVER,
@@ -67,11 +69,14 @@ _MOVES: dict[EventKind, MessageType] = {
 """docs/protocol.md, Sealing: the moves that carry a box once both hellos are in the log."""
 assert frozenset(_MOVES.values()) == MOVE_TYPES
 SealedMove = Handover | Done | Decline | Confirm | More | Nod | Leave
-_SEALED_MESSAGES: dict[MessageType, type[Hello] | type[Ask] | type[Say] | type[Reflect]] = {
+_SEALED_MESSAGES: dict[
+    MessageType, type[Hello] | type[Ask] | type[Say] | type[Reflect] | type[Note]
+] = {
     MessageType.HELLO: Hello,
     MessageType.ASK: Ask,
     MessageType.SAY: Say,
     MessageType.REFLECT: Reflect,
+    MessageType.NOTE: Note,
 }
 
 

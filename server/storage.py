@@ -341,6 +341,9 @@ class SqliteRoomStore:
             if event.seq != len(room.log) + 1:
                 raise StoreError(f"room {room.label}'s log skips from {len(room.log)}")
             room.keep(event)
+            if event.kind is EventKind.NOTE:
+                # Which seats left their closing note is read from the log, not a column.
+                room.session.noted |= {event.by}
         return rooms
 
 

@@ -35,6 +35,7 @@ class EventKind(StrEnum):
     CONFIRM = "confirm"
     MORE = "more"
     NOD = "nod"
+    NOTE = "note"
     LEFT = "left"
 
 

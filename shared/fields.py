@@ -14,6 +14,8 @@ NAME_MAX = 32
 ASK_MAX = 1000
 SAY_MAX = 4000
 REFLECT_MAX = 2000
+NOTE_MAX = 2000
+"""A closing note, written for the partner at the end (docs/protocol.md, Closing notes)."""
 CARD_MAX = 64
 
 # docs/protocol.md, Field rules: C0 controls but tab and newline, DEL and C1,
@@ -85,6 +87,7 @@ HELLO_BOX_MAX = 256
 ASK_BOX_MAX = 4_400
 SAY_BOX_MAX = 16_400
 REFLECT_BOX_MAX = 8_400
+NOTE_BOX_MAX = 8_400
 MOVE_BOX_MAX = 256
 """The box of `handover`, `done`, `decline`, `confirm`, `more`, `nod` and `leave`: `{}`
 or a nod's kind, 29 to 40 bytes sealed."""

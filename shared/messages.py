@@ -30,6 +30,7 @@ class MessageType(StrEnum):
     MORE = "more"
     NOD = "nod"
     TYPING = "typing"
+    NOTE = "note"
     LEAVE = "leave"
 
 
@@ -182,6 +183,14 @@ class Typing(ClientMessage):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Note(ClientMessage):
+    """A closing note for the partner, sealed: once per seat, from either seat, not a turn."""
+
+    TYPE = MessageType.NOTE
+    box: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
 class Leave(ClientMessage):
     TYPE = MessageType.LEAVE
     box: bytes | None = None
@@ -268,6 +277,7 @@ _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule,
     MessageType.MORE: (More, _MOVE_BOX_FIELD),
     MessageType.NOD: (Nod, {"kind": (_nod_kind, True), **_MOVE_BOX_FIELD}),
     MessageType.TYPING: (Typing, {"on": (_bool("on"), True)}),
+    MessageType.NOTE: (Note, {"box": (_box(rules.NOTE_BOX_MAX), True)}),
     MessageType.LEAVE: (Leave, _MOVE_BOX_FIELD),
 }
 

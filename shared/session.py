@@ -25,6 +25,7 @@ from shared.messages import (
     MessageType,
     More,
     Nod,
+    Note,
     Pake,
     Reflect,
     Say,
@@ -54,6 +55,8 @@ _FLOOR_MOVES: dict[Phase, frozenset[MessageType]] = {
 }
 _ANY_ACTIVE_PHASE = frozenset({MessageType.TYPING, MessageType.LEAVE})
 _LISTENER_MOVES = frozenset({MessageType.NOD, MessageType.LEAVE})
+_NOT_INTERRUPTIONS = frozenset({MessageType.LEAVE, MessageType.NOTE})
+"""Taken from either seat in listening mode too: the goodbye is not an interruption."""
 
 
 @dataclass
@@ -74,6 +77,8 @@ class Session:
     """At least one `say` since the phase last became `sharing` (`done` needs one)."""
     said_since_ask: bool = False
     """At least one `say` since the last `ask` (`decline` needs none)."""
+    noted: frozenset[Seat] = frozenset()
+    """The seats whose closing `note` is recorded: one each."""
 
     @property
     def state(self) -> RoomState:
@@ -95,7 +100,11 @@ class Session:
             return
         if self.phase is Phase.ENDED:
             raise Rejected(ErrorCode.ENDED, "the session has ended")
-        if self.phase in ACTIVE_PHASES and self.floor is not seat and kind not in _LISTENER_MOVES:
+        if (
+            self.phase in ACTIVE_PHASES
+            and self.floor is not seat
+            and kind not in _LISTENER_MOVES | _NOT_INTERRUPTIONS
+        ):
             raise Rejected(
                 ErrorCode.LISTENING,
                 "your partner has the floor: you are listening, and may only nod",
@@ -105,6 +114,10 @@ class Session:
         """Refuse with `wrong_phase` a move that does not fit the phase."""
         self.gate(seat, kind)
         if kind is MessageType.LEAVE:
+            return
+        if kind is MessageType.NOTE:
+            if self.phase not in ACTIVE_PHASES or seat in self.noted:
+                raise Rejected(ErrorCode.WRONG_PHASE, self._why_no_note(seat))
             return
         allowed = self._moves(seat)
         if kind not in allowed:
@@ -162,6 +175,11 @@ class Session:
             return "you have already started answering"
         return f"{kind} does not fit the {self.phase} phase"
 
+    def _why_no_note(self, seat: Seat) -> str:
+        if seat in self.noted:
+            return "you have already left a closing note"
+        return "a closing note waits until the session has begun"
+
     def _why_not_yet(self, kind: MessageType) -> str:
         """Why a message does not fit the pairing: docs/protocol.md, Pairing, The steps."""
         if kind is MessageType.PAKE:
@@ -218,7 +236,9 @@ class Session:
         self._track_says(event.kind)
 
     def _track_pairing(self, kind: EventKind, by: Seat) -> None:
-        if kind is EventKind.PAKE:
+        if kind is EventKind.NOTE:
+            self.noted |= {by}
+        elif kind is EventKind.PAKE:
             self.paked |= {by}
         elif kind is EventKind.VERIFY:
             self.verified |= {by}
@@ -267,7 +287,7 @@ class Session:
             self.asker = self.asker.partner
 
 
-_BOXED = (Hello, Ask, Say, Reflect, Handover, Done, Decline, Confirm, More, Nod, Leave)
+_BOXED = (Hello, Ask, Say, Reflect, Note, Handover, Done, Decline, Confirm, More, Nod, Leave)
 """The messages that carry a sealed `box`: docs/protocol.md, Sealing."""
 
 

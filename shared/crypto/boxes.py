@@ -50,6 +50,7 @@ _PLAINTEXTS: dict[MessageType, dict[str, tuple[FieldRule, bool]]] = {
     },
     MessageType.SAY: {"text": (_within(rules.SAY_MAX), True)},
     MessageType.REFLECT: {"text": (_within(rules.REFLECT_MAX), True)},
+    MessageType.NOTE: {"text": (_within(rules.NOTE_MAX), True)},
     MessageType.HANDOVER: {},
     MessageType.DONE: {},
     MessageType.DECLINE: {},
@@ -62,7 +63,9 @@ _PLAINTEXTS: dict[MessageType, dict[str, tuple[FieldRule, bool]]] = {
 SEALED_TYPES = frozenset(_PLAINTEXTS)
 """The message types that carry a box: every move a seat makes after the pairing, and hello."""
 
-WORDED_TYPES = frozenset({MessageType.HELLO, MessageType.ASK, MessageType.SAY, MessageType.REFLECT})
+WORDED_TYPES = frozenset(
+    {MessageType.HELLO, MessageType.ASK, MessageType.SAY, MessageType.REFLECT, MessageType.NOTE}
+)
 """The sealed types whose box holds what a person typed; the others hold `{}` or a nod's kind."""
 
 MOVE_TYPES = SEALED_TYPES - WORDED_TYPES

@@ -14,7 +14,8 @@ from client.entry import Entry
 from client.journal import JOURNAL_ENV, journal_dir, journal_wanted, plain, sessions
 from client.saved_seats import SeatShelf
 from shared.events import EventKind
-from shared.seats import Phase
+from shared.messages import MessageType
+from shared.seats import Phase, Seat
 from tests.client.drive import ben_answers, paired_partner, session_of, until
 
 SIZE = (100, 30)
@@ -201,3 +202,18 @@ def test_indented_and_blank_lines_stay_text_in_the_quote() -> None:
     assert html.count("<blockquote>") == 1
     assert "<p>first</p>" in html
     assert "not code &lt;i&gt;<br />\nlast</p>" in html
+
+
+async def test_a_closing_note_is_opened_shown_and_journalled(server_url: str) -> None:
+    """Ben's sealed note opens in Ana's window, reads in the transcript and lands in the journal."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await ben.send_box("note", ben.seal(MessageType.NOTE, {"text": "Thank you <3 [x](y)"}))
+        await until(pilot, lambda: room.room_log[-1].kind is EventKind.NOTE)
+        assert room.room_log[-1].text == "Thank you <3 [x](y)"
+        assert room.room.noted == {Seat.B}
+    await ben.close()
+    text = only_journal()
+    assert "**Ben** left a closing note:\n\n> Thank you \\<3 \\[x\\]\\(y\\)" in text

@@ -36,6 +36,7 @@ VALID: dict[MessageType, dict[str, Any]] = {
     MessageType.MORE: {"t": "more"},
     MessageType.NOD: {"t": "nod", "kind": "heart"},
     MessageType.TYPING: {"t": "typing", "on": True},
+    MessageType.NOTE: {"t": "note", "box": b"note-" + BOX},
     MessageType.LEAVE: {"t": "leave"},
 }
 """One valid map per client message type: docs/protocol.md, Client → server."""

@@ -202,11 +202,13 @@ def test_after_the_end_in_room_messages_are_ended_before_their_fields(kind: Mess
 
 
 @pytest.mark.parametrize("phase", ACTIVE)
-@pytest.mark.parametrize("kind", [kind for kind in IN_ROOM_TYPES if kind not in (M.NOD, M.LEAVE)])
+@pytest.mark.parametrize(
+    "kind", [kind for kind in IN_ROOM_TYPES if kind not in (M.NOD, M.NOTE, M.LEAVE)]
+)
 def test_a_listener_is_listening_before_its_fields_are_read(
     phase: Phase, kind: MessageType
 ) -> None:
-    """Whatever the listener sends but nod or leave is `listening`, valid fields or not."""
+    """Whatever the listener sends but nod, note or leave is `listening`, valid fields or not."""
     assert code_of(wire(kind), listener(phase)) is ErrorCode.LISTENING
     broken = {"t": str(kind), "box": b"x" * 20_000, "msg": "m", "on": "yes", "id": 1.5}
     assert code_of(broken, listener(phase)) is ErrorCode.LISTENING

@@ -40,6 +40,7 @@ FIELDS: dict[MessageType, dict[str, st.SearchStrategy[Any]]] = {
     M.ASK: {"box": boxes},
     M.SAY: {"box": boxes},
     M.REFLECT: {"box": boxes},
+    M.NOTE: {"box": boxes},
     M.NOD: {"kind": st.sampled_from(["heart", "hear", "time", "wave"])},
     M.TYPING: {"on": st.one_of(st.booleans(), st.just(1))},
 }
@@ -265,10 +266,12 @@ class Room(RuleBasedStateMachine):
 
     @invariant()
     def only_the_floor_holder_may_act(self) -> None:
-        """`may` never offers the seat without the floor anything but nod and leave, and the
+        """`may` never offers the seat without the floor anything but nod, note and leave, and the
         pairing steps while waiting."""
         floor = self.session.floor
-        free = {M.NOD, M.LEAVE} | (PAIRING_TYPES if self.session.phase is Phase.WAITING else set())
+        free = {M.NOD, M.NOTE, M.LEAVE} | (
+            PAIRING_TYPES if self.session.phase is Phase.WAITING else set()
+        )
         for seat in Seat:
             for kind in IN_ROOM_TYPES:
                 if self.session.may(seat, kind) and kind not in free:

@@ -21,14 +21,14 @@ from tests.shared.rooms import (
 
 M = MessageType
 
-LISTENER_MAY = (M.NOD, M.LEAVE)
+LISTENER_MAY = (M.NOD, M.LEAVE, M.NOTE)
 NOT_FOR_LISTENERS = tuple(kind for kind in IN_ROOM_TYPES if kind not in LISTENER_MAY)
 
 FLOOR_MAY: dict[Phase, frozenset[MessageType]] = {
-    Phase.ASKING: frozenset({M.ASK, M.HANDOVER, M.TYPING, M.LEAVE}),
-    Phase.SHARING: frozenset({M.SAY, M.DECLINE, M.TYPING, M.LEAVE}),
-    Phase.REFLECTING: frozenset({M.REFLECT, M.TYPING, M.LEAVE}),
-    Phase.CONFIRMING: frozenset({M.CONFIRM, M.MORE, M.TYPING, M.LEAVE}),
+    Phase.ASKING: frozenset({M.ASK, M.HANDOVER, M.TYPING, M.NOTE, M.LEAVE}),
+    Phase.SHARING: frozenset({M.SAY, M.DECLINE, M.TYPING, M.NOTE, M.LEAVE}),
+    Phase.REFLECTING: frozenset({M.REFLECT, M.TYPING, M.NOTE, M.LEAVE}),
+    Phase.CONFIRMING: frozenset({M.CONFIRM, M.MORE, M.TYPING, M.NOTE, M.LEAVE}),
 }
 """docs/protocol.md, Client → server: what the floor holder may send, sharing before any say."""
 

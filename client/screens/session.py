@@ -37,6 +37,7 @@ from client.sealed_room import Opened
 from client.turn_bell import TurnBell
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
+from client.widgets.follow_ups import FollowUps
 from client.widgets.heard_beside import HeardBeside
 from client.widgets.invite_card import InviteCard
 from client.widgets.listening_banner import ListeningBanner
@@ -154,6 +155,7 @@ class SessionScreen(Screen[str | None]):
             with Vertical(id="conversation"):
                 yield InviteCard(id="invite")
                 yield Transcript(id="transcript")
+                yield FollowUps(id="follow-ups")
                 yield HeardBeside(id="heard")
             yield DeckPanel(id="deck")
             yield ReflectionStarters(id="starters")
@@ -351,6 +353,14 @@ class SessionScreen(Screen[str | None]):
         if self.me is not None and self.room.may(self.me, MessageType.ASK):
             await self._send_sealed(MessageType.ASK, {"text": card.text, "card": card.id})
 
+    @on(DeckPanel.SameQuestionChosen)
+    async def ask_same(self, message: DeckPanel.SameQuestionChosen) -> None:
+        if self.me is not None and self.room.may(self.me, MessageType.ASK):
+            words = {"text": message.text}
+            if message.card is not None:
+                words["card"] = message.card
+            await self._send_sealed(MessageType.ASK, words)
+
     @on(DeckPanel.OwnWordsChosen)
     def write_own(self) -> None:
         self.query_one(Composer).focus()
@@ -454,9 +464,11 @@ class SessionScreen(Screen[str | None]):
         deck.display = may(MessageType.ASK)
         if deck.display and not deck_was_shown:
             # Only when the turn begins: a nod must not move the cursor while the asker browses.
-            asked = {opened.card for opened in self.room_log if opened.card is not None}
-            deck.offer(self.room.round, asked)
+            assert self.me is not None
+            deck.offer(self.room.round, self.room_log, self.me)
         self.query_one(ReflectionStarters).display = may(MessageType.REFLECT)
+        asker_listens = listening or may(MessageType.REFLECT)
+        self.query_one(FollowUps).show(deck.follow_ups(self.room_log) if asker_listens else ())
         started = None if self.stopped else turn_started_at(self.room_log, self.room.phase)
         self.query_one(PaceNote).follow(started, self.room.phase)
         heard = self.query_one(HeardBeside)

@@ -1,0 +1,171 @@
+"""The asker's deck panel in the app: browse by deck and depth, draw at random, ask the same
+question back, follow-ups while listening, and custom decks beside the shipped ones."""
+
+from pathlib import Path
+
+import pytest
+
+from client.app import FiresideApp
+from client.decks import BUILT_IN, Depth
+from client.entry import Entry
+from client.widgets.deck_panel import SAME_QUESTION, DeckPanel
+from client.widgets.follow_ups import FollowUps
+from shared.events import EventKind
+from shared.messages import MessageType
+from shared.seats import Phase
+from tests.client.drive import WirePartner, paired_partner, session_of, until
+
+SIZE = (100, 30)
+
+
+def _card_ids(deck: DeckPanel) -> list[str]:
+    """The ids of the cards the panel shows, in order (not headers, notes or actions)."""
+    options = (deck.get_option_at_index(i) for i in range(deck.option_count))
+    return [o.id for o in options if o.id is not None and BUILT_IN.card(o.id) is not None]
+
+
+async def test_the_panel_opens_on_warm_ups_and_browses_by_deck_and_depth(server_url: str) -> None:
+    """Round 1 shows every deck's warm-ups; d picks a deck, l a depth, enter asks that card."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        deck = session_of(ana).query_one(DeckPanel)
+        warm_ups = [c.id for d in BUILT_IN.decks for c in d.cards if c.depth is Depth.WARM_UP]
+        assert _card_ids(deck) == warm_ups
+        assert deck.border_subtitle == "all decks · warm-up"
+
+        await pilot.press("d", "d")
+        childhood = BUILT_IN.decks[1]
+        assert deck.border_subtitle == f"{childhood.title} · warm-up"
+        await pilot.press("l")
+        deeper = [card.id for card in childhood.cards if card.depth is Depth.DEEPER]
+        assert _card_ids(deck) == deeper
+        assert deck.border_subtitle == f"{childhood.title} · deeper"
+
+        await pilot.press("down", "enter")
+        asked = await ben.until_kind(EventKind.ASK)
+        assert asked.words == {"text": childhood.cards[5].text, "card": deeper[1]}
+        await ben.close()
+
+
+async def test_r_draws_a_card_at_random_from_those_shown(server_url: str) -> None:
+    """Each draw lands on a card of the current view, and the draws are not all the same card."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        deck = session_of(ana).query_one(DeckPanel)
+        await pilot.press("l", "l")
+        shown = set(_card_ids(deck))
+        depths = {card.depth for d in BUILT_IN.decks for card in d.cards if card.id in shown}
+        assert depths == {Depth.DEEPEST}
+        drawn = set()
+        for _ in range(20):
+            await pilot.press("r")
+            assert deck.highlighted is not None
+            drawn.add(deck.get_option_at_index(deck.highlighted).id)
+        assert drawn <= shown
+        assert len(drawn) > 1
+        await ben.close()
+
+
+async def test_the_new_asker_may_ask_the_same_question_and_sees_follow_ups(
+    server_url: str,
+) -> None:
+    """Ben asks w1; after the round Ana is offered w1 back, asks it, and sees its follow-ups."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        deck = room.query_one(DeckPanel)
+        await pilot.press("f2")
+        await ben.until_kind(EventKind.HANDOVER)
+        w1 = BUILT_IN.decks[0].cards[0]
+        await ben.send_box("ask", ben.seal(MessageType.ASK, {"text": w1.text, "card": w1.id}))
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        assert not room.query_one(FollowUps).display
+        await pilot.press(*"A quiet one", "ctrl+s", "f3")
+        await ben.until_kind(EventKind.DONE)
+        await ben.reflect("It was quiet")
+        await until(pilot, lambda: room.room.phase is Phase.CONFIRMING)
+        await pilot.press("f5")
+        await until(pilot, lambda: room.room.round == 2 and room.room.phase is Phase.ASKING)
+        assert room.room.asker is room.me
+        assert deck.display
+
+        offer = deck.get_option(SAME_QUESTION)
+        assert "Ask me the same question" in str(offer.prompt)
+        assert w1.text in str(offer.prompt)
+        await pilot.press("enter")
+        asked = await ben.until_kind(EventKind.ASK)
+        assert asked.words == {"text": w1.text, "card": w1.id}
+
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        follow_ups = room.query_one(FollowUps)
+        assert follow_ups.display
+        assert w1.follow_ups[0] in str(follow_ups.render())
+        await ben.close()
+
+
+async def test_the_same_question_in_own_words_goes_back_without_a_card(server_url: str) -> None:
+    """A question Ben wrote himself is offered back too, and travels without a card id."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("f2")
+        await ben.until_kind(EventKind.HANDOVER)
+        await ben.ask("What made you laugh today?")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        await pilot.press(*"The cat", "ctrl+s", "f3")
+        await ben.until_kind(EventKind.DONE)
+        await ben.reflect("The cat")
+        await until(pilot, lambda: room.room.phase is Phase.CONFIRMING)
+        await pilot.press("f5")
+        await until(pilot, lambda: room.room.round == 2 and room.room.phase is Phase.ASKING)
+        assert not room.query_one(FollowUps).display
+        await pilot.press("enter")
+        asked = await ben.until_kind(EventKind.ASK)
+        assert asked.words == {"text": "What made you laugh today?"}
+        await ben.close()
+
+
+async def test_no_same_question_is_offered_in_the_first_round(server_url: str) -> None:
+    """Nobody has asked yet: the panel offers cards only, no question to ask back."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben: WirePartner = await paired_partner(pilot, ana)
+        deck = session_of(ana).query_one(DeckPanel)
+        assert SAME_QUESTION not in {
+            deck.get_option_at_index(i).id for i in range(deck.option_count)
+        }
+        await ben.close()
+
+
+async def test_a_custom_deck_loads_beside_the_shipped_ones_and_a_broken_one_is_a_calm_note(
+    server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our own deck is browsable and askable; the broken file is one note naming file and line."""
+    monkeypatch.setenv("FIRESIDE_CONFIG_DIR", str(tmp_path))
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "ours.toml").write_text(
+        'title = "Our own"\n\n[[cards]]\nid = "ours-1"\ndepth = "warm-up"\n'
+        'text = "What song is stuck in your head today?"\n',
+        "utf-8",
+    )
+    (decks / "broken.toml").write_text('title = "Broken"\n[[cards]\n', "utf-8")
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        deck = session_of(ana).query_one(DeckPanel)
+        note = str(deck.get_option_at_index(0).prompt)
+        assert note.startswith("Left out decks/broken.toml, line 2: is not valid TOML")
+        assert deck.get_option_at_index(0).disabled
+        assert [d.title for d in deck.library.decks][-1] == "Our own"
+
+        await pilot.press(*"d" * len(deck.library.decks))
+        assert deck.border_subtitle == "Our own · warm-up"
+        await pilot.press("enter")
+        asked = await ben.until_kind(EventKind.ASK)
+        assert asked.words == {"text": "What song is stuck in your head today?", "card": "ours-1"}
+        await ben.close()

@@ -119,7 +119,7 @@ class Room(RuleBasedStateMachine):
             return None
         kind = message.TYPE
         if listening:
-            assert kind in (M.NOD, M.LEAVE), f"{kind} accepted from the listener"
+            assert kind in (M.NOD, M.NOTE, M.LEAVE), f"{kind} accepted from the listener"
         if kind in PAIRING_STEPS or kind is M.MISMATCH:
             self.follow_pairing(seat, kind, before.phase)
         else:

@@ -33,6 +33,7 @@ from client.reflection import heard_this_turn
 from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
+from client.screens.summary import Summary, SummaryScreen
 from client.sealed_room import Opened
 from client.turn_bell import TurnBell
 from client.widgets.composer import Composer
@@ -145,6 +146,10 @@ class SessionScreen(Screen[str | None]):
         """Words written but not sent when the composer closed, kept for that kind of turn."""
         self.stopped = False
         """The link has stopped for good: nothing can be sent from this window any more."""
+        self._summary: SummaryScreen | None = None
+        """The session's end, once it has ended for this seat (client/screens/summary.py)."""
+        self._my_note: str | None = None
+        """The closing note this seat sent, shown before its event comes back."""
         self.journal: Journal | None = None
         """The session written down on this machine (client/journal.py), unless turned off."""
         self.turn_bell = TurnBell()
@@ -241,6 +246,8 @@ class SessionScreen(Screen[str | None]):
         if opened.by is not self.me and opened.kind is EventKind.NOD and outlook is not None:
             self.query_one(NodEcho).show(nod_words(opened), outlook.partner_name)
         self.show_room()
+        if self._summary is not None or opened.kind is EventKind.LEFT:
+            self._sum_up()
 
     def on_partner_typing(self, message: PartnerTyping) -> None:
         outlook = self._outlook()
@@ -389,14 +396,38 @@ class SessionScreen(Screen[str | None]):
         if self.me is None or self.stopped or self.room.phase is Phase.ENDED:
             self.app.exit()
             return
-        self.app.push_screen(QuitDialog(), callback=self._quit_answered)
+        outlook = self._outlook()
+        self.app.push_screen(
+            QuitDialog(
+                outlook.partner_name if outlook is not None else None,
+                may_note=self._may(MessageType.NOTE),
+            ),
+            callback=self._quit_answered,
+        )
 
-    async def _quit_answered(self, leave: bool | None) -> None:
-        if leave:
-            if self.keeper is not None:
-                self.keeper.forget()
-            await self.link.leave()
+    async def _quit_answered(self, note: str | None) -> None:
+        """None stays; otherwise send the note if there is one, then leave and sum up."""
+        if note is None:
+            return
+        sendable = note and self._may(MessageType.NOTE)
+        if sendable and await self.link.send_sealed(MessageType.NOTE, {"text": note}):
+            self._my_note = note
+        if self.keeper is not None:
+            self.keeper.forget()
+        await self.link.leave()
+        self._sum_up()
+
+    def _sum_up(self) -> None:
+        """Show the session's summary, or bring it up to date with what has arrived since."""
+        if self.me is None:
             self.app.exit()
+            return
+        summary = Summary.of(self.room_log, self.me, self.names, self._my_note)
+        if self._summary is None:
+            self._summary = SummaryScreen(summary)
+            self.app.push_screen(self._summary)
+        else:
+            self._summary.show(summary)
 
     async def _send(self, message: ClientMessage) -> None:
         if not isinstance(message, Nod):

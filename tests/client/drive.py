@@ -111,6 +111,7 @@ _SEALED_KINDS = {
     EventKind.ASK: MessageType.ASK,
     EventKind.SAY: MessageType.SAY,
     EventKind.REFLECT: MessageType.REFLECT,
+    EventKind.NOTE: MessageType.NOTE,
 }
 _MOVE_KINDS = {
     EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind)): kind

@@ -4,20 +4,24 @@ import asyncio
 import logging
 
 import pytest
+from textual.widgets import Static, TextArea
 
 from client.app import FiresideApp
 from client.entry import Entry
 from client.screens.help import HelpScreen
 from client.screens.quit_dialog import QuitDialog
+from client.screens.session import SessionScreen
+from client.screens.summary import SummaryScreen
 from client.widgets.turn_prompt import TurnPrompt
 from shared.events import EventKind
+from shared.messages import MessageType
 from shared.seats import Phase, Seat
 from tests.client.drive import paired_partner, session_of, until
 from tests.timing import seconds
 
 
 async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> None:
-    """ctrl+q asks; `n` stays, `y` sends `leave`, the partner sees `left` and the app exits."""
+    """ctrl+q asks; `n` stays, `y` sends `leave`, the partner sees `left`, the summary follows."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(80, 24)) as pilot:
         ben = await paired_partner(pilot, ana)
@@ -30,12 +34,76 @@ async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> 
         await pilot.press("ctrl+q", "y")
         left = await ben.until_kind(EventKind.LEFT)
         assert left.event.by is Seat.A
+        assert [heard.kind for heard in ben.heard].count(EventKind.NOTE) == 0
+        await until(pilot, lambda: isinstance(ana.screen, SummaryScreen))
+        await pilot.press("enter")
+        await until(pilot, lambda: not ana.is_running)
+        await ben.close()
+
+
+async def test_typing_a_note_does_not_answer_the_dialog(server_url: str) -> None:
+    """In the note box `y` and `n` are letters; escape still stays and the room goes on."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        await paired_partner(pilot, ana)
+        await pilot.press("ctrl+q")
+        dialog = ana.screen
+        assert isinstance(dialog, QuitDialog)
+        assert "closing note for Ben" in str(dialog.query_one("#note-label", Static).render())
+        dialog.query_one("#note", TextArea).focus()
+        await pilot.press(*"yes, and no")
+        assert ana.screen is dialog
+        assert dialog.query_one("#note", TextArea).text == "yes, and no"
+        await pilot.press("escape")
+        assert isinstance(ana.screen, SessionScreen)
+        assert session_of(ana).room.phase is Phase.ASKING
+
+
+async def test_both_notes_and_the_round_reach_the_summary(server_url: str) -> None:
+    """After a round Ben leaves a note, Ana writes hers and leaves: her summary shows both."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("enter")
+        await ben.until_kind(EventKind.ASK)
+        await ben.say("The sea")
+        await ben.send(t="done")
+        await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
+        await pilot.press(*"the sea", "ctrl+s")
+        await ben.until_kind(EventKind.REFLECT)
+        await ben.send(t="confirm")
+        await until(pilot, lambda: room.room.round == 2)
+        await ben.send_box("note", ben.seal(MessageType.NOTE, {"text": "[b]Thank you[/b]"}))
+        await until(pilot, lambda: room.room_log[-1].kind is EventKind.NOTE)
+
+        await pilot.press("ctrl+q")
+        assert isinstance(ana.screen, QuitDialog)
+        ana.screen.query_one("#note", TextArea).focus()
+        await pilot.press(*"See you soon", "ctrl+s")
+        assert (await ben.until_kind(EventKind.NOTE)).event.by is Seat.B
+        note = await ben.until_kind(EventKind.NOTE)
+        assert (note.event.by, note.text) == (Seat.A, "See you soon")
+        assert (await ben.until_kind(EventKind.LEFT)).event.by is Seat.A
+
+        await until(pilot, lambda: isinstance(ana.screen, SummaryScreen))
+        summary = ana.screen
+        assert isinstance(summary, SummaryScreen)
+        await until(pilot, lambda: room.room_log[-1].kind is EventKind.LEFT)
+        shown = " ".join(
+            str(summary.query_one(f"#{part}", Static).render())
+            for part in ("counts", "partner-note", "my-note")
+        )
+        assert "1 round completed, 1 question asked" in shown
+        assert "Ben's note for you\n[b]Thank you[/b]" in shown
+        assert "Your note for Ben\nSee you soon" in shown
+        await pilot.press("q")
         await until(pilot, lambda: not ana.is_running)
         await ben.close()
 
 
 async def test_the_partner_leaving_is_said_calmly(server_url: str) -> None:
-    """When the partner leaves, the room shows it has ended and ctrl+q quits without asking."""
+    """When the partner leaves, the room shows it has ended, then the summary; ctrl+q quits."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(80, 24)) as pilot:
         ben = await paired_partner(pilot, ana)
@@ -44,6 +112,8 @@ async def test_the_partner_leaving_is_said_calmly(server_url: str) -> None:
         await until(pilot, lambda: room.room.phase is Phase.ENDED)
         assert room.room_log[-1].kind is EventKind.LEFT
         assert "The session has ended" in str(room.query_one(TurnPrompt).render())
+        await until(pilot, lambda: isinstance(ana.screen, SummaryScreen))
+        assert "No note from them." in str(ana.screen.query_one("#partner-note", Static).render())
         await pilot.press("ctrl+q")
         await until(pilot, lambda: not ana.is_running)
 

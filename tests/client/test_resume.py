@@ -10,6 +10,7 @@ from client.app import FiresideApp
 from client.decks import WARM_UP
 from client.entry import Entry
 from client.saved_seats import UNSEALED, SavedSeat, SeatShelf
+from client.screens.summary import SummaryScreen
 from client.screens.welcome import WelcomeScreen
 from client.widgets.resume_offers import ResumeOffers
 from client.widgets.status_line import StatusLine
@@ -94,6 +95,8 @@ async def test_joining_keeps_a_private_seat_until_leaving(server_url: str) -> No
         assert only_seat()["partner"] == "Ben"
 
         await pilot.press("ctrl+q", "y")
+        await until(pilot, lambda: isinstance(ana.screen, SummaryScreen))
+        await pilot.press("enter")
         await until(pilot, lambda: not ana.is_running)
     assert seat_files() == []
     await ben.close()

@@ -1,0 +1,121 @@
+"""The end of a session: rounds, questions, time together, and the closing notes."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from client.sealed_room import Opened
+from shared.events import EventKind
+from shared.seats import Seat
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the summary shows; built from the opened log so it never reads markup."""
+
+    me: str
+    partner: str
+    rounds: int
+    questions: int
+    minutes: int
+    my_note: str | None = None
+    partner_note: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        log: Sequence[Opened],
+        me: Seat,
+        names: Mapping[Seat, str | None],
+        my_note: str | None = None,
+    ) -> "Summary":
+        """Count rounds and questions and read the notes from `log`; `my_note` until it is back."""
+        partner = me.partner
+        notes = {o.by: o.text for o in log if o.kind is EventKind.NOTE}
+        confirmed = sum(o.kind is EventKind.CONFIRM for o in log)
+        times = [o.event.at for o in log]
+        minutes = round((max(times) - min(times)) / 60_000) if times else 0
+        return cls(
+            me=names.get(me) or "You",
+            partner=names.get(partner) or "your partner",
+            rounds=confirmed,
+            questions=sum(o.kind is EventKind.ASK for o in log),
+            minutes=minutes,
+            my_note=notes.get(me, my_note),
+            partner_note=notes.get(partner),
+        )
+
+
+class SummaryScreen(Screen[None]):
+    """Shown once the session has ended for this seat; enter, q or escape closes the app."""
+
+    CSS_PATH = "summary.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,q,escape", "close", "Close"),
+    ]
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__()
+        self.summary = summary
+        self._parts: tuple[Static, Static, Static] | None = None
+        """The counts and the two notes, once composed."""
+
+    def compose(self) -> ComposeResult:
+        counts, partner_note, my_note = _parts(self.summary)
+        self._parts = (
+            Static(counts, id="counts"),
+            Static(partner_note, id="partner-note"),
+            Static(my_note, id="my-note"),
+        )
+        with Vertical(id="summary"):
+            yield Static("The session has ended", id="title")
+            yield self._parts[0]
+            with VerticalScroll(id="notes"):
+                yield self._parts[1]
+                yield self._parts[2]
+            yield Static("enter, q or escape closes Fireside", id="hint")
+
+    def show(self, summary: Summary) -> None:
+        """Show `summary`; called again as events (a late note, `left`) arrive."""
+        self.summary = summary
+        if self._parts is not None:
+            for part, text in zip(self._parts, _parts(summary), strict=True):
+                part.update(text)
+
+    def action_close(self) -> None:
+        self.app.exit()
+
+
+def _parts(s: Summary) -> tuple[Text, Text, Text]:
+    """The counts, the partner's note and this seat's own, as plain text."""
+    rounds = "round" if s.rounds == 1 else "rounds"
+    questions = "question" if s.questions == 1 else "questions"
+    minutes = "minute" if s.minutes == 1 else "minutes"
+    counts = Text(
+        f"{s.me} and {s.partner}: {s.rounds} {rounds} completed, "
+        f"{s.questions} {questions} asked, {s.minutes} {minutes} together."
+    )
+    return (
+        counts,
+        _note(f"{s.partner}'s note for you", s.partner_note, "No note from them."),
+        _note(f"Your note for {s.partner}", s.my_note, "You left no note."),
+    )
+
+
+def _note(heading: str, text: str | None, missing: str) -> Text:
+    """A heading and a note, the note as plain text whatever it holds."""
+    shown = Text()
+    shown.append(f"{heading}\n", style="bold")
+    if text:
+        shown.append(text)
+    else:
+        shown.append(missing, style="italic")
+    return shown

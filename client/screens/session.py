@@ -311,8 +311,11 @@ class SessionScreen(Screen[str | None]):
             return False
         if self.room.may(self.me, kind):
             return True
-        # Done and pass belong to sharing even before they are possible: show them dimmed.
         speaking = self.room.may(self.me, MessageType.SAY)
+        if kind is MessageType.DONE and speaking and self.query_one(Composer).text.strip():
+            # Words in the box are the answer: F3 sends them, then yields (action_move).
+            return True
+        # Done and pass belong to sharing even before they are possible: show them dimmed.
         if kind in (MessageType.DONE, MessageType.DECLINE) and speaking:
             return None
         return False
@@ -384,6 +387,7 @@ class SessionScreen(Screen[str | None]):
 
     @on(Composer.Writing)
     async def tell_writing(self, message: Composer.Writing) -> None:
+        self.refresh_bindings()  # F3 is live once there are words to share
         # Only the floor holder may send `typing`; a stop is owed for every start we sent.
         if message.on and self.me is not None and self.room.may(self.me, MessageType.TYPING):
             self._typing_sent = await self.link.send(Typing(on=True))

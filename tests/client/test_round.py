@@ -188,3 +188,21 @@ async def test_done_with_unsent_words_sends_them_first(server_url: str) -> None:
                 (EventKind.DONE, None),
             ]
             assert ben_room.query_one(Composer).text == ""
+
+
+async def test_done_with_only_unsent_words_shares_them_and_yields(server_url: str) -> None:
+    """F3 before any `say`, with words in the composer, sends them and then `done`."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as ana_pilot:
+        invite = await invite_of(ana_pilot, ana)
+        ben = FiresideApp(Entry.joining(server_url, "Ben", invite), enter_now=True)
+        async with ben.run_test(size=SIZE) as ben_pilot:
+            ana_room, ben_room = session_of(ana), session_of(ben)
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
+            await ana_pilot.press("enter")
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
+
+            await ben_pilot.press(*"all of it at once", "f3")
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.REFLECTING)
+            kinds = [(opened.kind, opened.text) for opened in ana_room.room_log[-2:]]
+            assert kinds == [(EventKind.SAY, "all of it at once"), (EventKind.DONE, None)]

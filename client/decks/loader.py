@@ -6,7 +6,6 @@ card id travels sealed inside `ask` as `card`, so ids and texts keep the
 field rules of docs/protocol.md (Field rules, Inside a box).
 """
 
-import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -15,12 +14,8 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
-import platformdirs
-
+from client.settings import config_dir
 from shared import fields
-
-CONFIG_DIR_ENV = "FIRESIDE_CONFIG_DIR"
-"""The same config dir as the settings file's (client/settings.py): custom decks live in decks/."""
 
 TITLE_MAX = 64
 _CARD_KEYS = {"id", "text", "depth", "follow_ups"}
@@ -196,10 +191,8 @@ BUILT_IN = _built_in()
 
 
 def custom_decks_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """`$FIRESIDE_CONFIG_DIR/decks`, else decks/ in the platform's config dir for fireside."""
-    environ = os.environ if environ is None else environ
-    chosen = environ.get(CONFIG_DIR_ENV)
-    return (Path(chosen) if chosen else Path(platformdirs.user_config_dir("fireside"))) / "decks"
+    """decks/ beside config.toml: `$FIRESIDE_CONFIG_DIR/decks`, else in the platform's dir."""
+    return config_dir(environ) / "decks"
 
 
 def load_library(custom_dir: Path | None, built_in: Library = BUILT_IN) -> Library:

@@ -6,8 +6,9 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from shared import fields
+from shared.codec import encode
 from shared.errors import ErrorCode
-from shared.seats import ACTIVE_PHASES, NodKind, Phase, Seat
+from shared.seats import ACTIVE_PHASES, SEATS, NodKind, Phase, Seat
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -39,6 +40,19 @@ class EventKind(StrEnum):
     LEFT = "left"
 
 
+_ASKER_FLOOR = frozenset({Phase.ASKING, Phase.REFLECTING})
+_SPEAKER_FLOOR = frozenset({Phase.SHARING, Phase.CONFIRMING})
+
+
+def floor_of(phase: Phase, asker: Seat) -> Seat | None:
+    """docs/protocol.md, Seats, phases and the floor: who may act besides nodding."""
+    if phase in _ASKER_FLOOR:
+        return asker
+    if phase in _SPEAKER_FLOOR:
+        return asker.partner
+    return None
+
+
 @dataclass(frozen=True)
 class RoomState:
     """The room after a change: who asks, which phase, who is here.
@@ -59,12 +73,7 @@ class RoomState:
 
     @property
     def floor(self) -> Seat | None:
-        """docs/protocol.md, Seats, phases and the floor: who may act besides nodding."""
-        if self.phase in (Phase.ASKING, Phase.REFLECTING):
-            return self.asker
-        if self.phase in (Phase.SHARING, Phase.CONFIRMING):
-            return self.speaker
-        return None
+        return floor_of(self.phase, self.asker)
 
     def listening(self, seat: Seat) -> bool:
         """Whether `seat` is in listening mode: an active phase, and the partner has the floor."""
@@ -73,12 +82,12 @@ class RoomState:
     def to_wire(self) -> dict[str, Any]:
         floor = self.floor
         return {
-            "phase": str(self.phase),
+            "phase": self.phase.value,
             "round": self.round,
-            "asker": str(self.asker),
-            "floor": None if floor is None else str(floor),
-            "names": {str(seat): self.names.get(seat) for seat in Seat},
-            "online": {str(seat): bool(self.online.get(seat)) for seat in Seat},
+            "asker": self.asker.value,
+            "floor": None if floor is None else floor.value,
+            "names": {seat.value: self.names.get(seat) for seat in SEATS},
+            "online": {seat.value: bool(self.online.get(seat)) for seat in SEATS},
         }
 
     @classmethod
@@ -90,8 +99,8 @@ class RoomState:
             phase=_enum(Phase, wire.get("phase"), "state.phase"),
             round=_int(wire.get("round"), "state.round"),
             asker=_enum(Seat, wire.get("asker"), "state.asker"),
-            names={seat: _optional_bytes(names.get(str(seat)), "state.names") for seat in Seat},
-            online={seat: bool(online.get(str(seat))) for seat in Seat},
+            names={seat: _optional_bytes(names.get(seat.value), "state.names") for seat in SEATS},
+            online={seat: bool(online.get(seat.value)) for seat in SEATS},
         )
 
 
@@ -113,13 +122,26 @@ class Event:
     box: bytes | None = None
     nod: NodKind | None = None
 
+    @property
+    def frame(self) -> bytes:
+        """The event as the bytes of its frame: encoded once, whoever it is sent to.
+
+        Kept by hand rather than with functools.cached_property, which takes a
+        lock on every read before Python 3.12.
+        """
+        frame = self.__dict__.get("_frame")
+        if frame is None:
+            frame = self.__dict__["_frame"] = encode(self.to_wire())
+        assert isinstance(frame, bytes)
+        return frame
+
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {
             "t": "event",
             "seq": self.seq,
             "at": self.at,
-            "kind": str(self.kind),
-            "by": str(self.by),
+            "kind": self.kind.value,
+            "by": self.by.value,
             "state": self.state.to_wire(),
         }
         for key, value in (("msg", self.msg), ("mac", self.mac), ("box", self.box)):
@@ -194,6 +216,13 @@ class ErrorReply:
 
 
 Reply = Joined | Event | TypingNotice | ErrorReply
+
+
+def frame_of(reply: Reply) -> bytes:
+    """The bytes of `reply`'s frame; an event's are kept, as it goes to both seats."""
+    if isinstance(reply, Event):
+        return reply.frame
+    return encode(reply.to_wire())
 
 
 def parse_reply(wire: Mapping[str, Any]) -> Reply:

@@ -14,6 +14,10 @@ class Seat(StrEnum):
         return Seat.B if self is Seat.A else Seat.A
 
 
+SEATS: tuple[Seat, Seat] = (Seat.A, Seat.B)
+"""Both seats, for loops on every reply: iterating the enum itself costs a generator each time."""
+
+
 class Phase(StrEnum):
     """docs/protocol.md, Seats, phases and the floor."""
 

@@ -11,7 +11,7 @@ bytes: whether a pairing matched is for the clients to find out.
 from dataclasses import dataclass, field
 
 from shared.errors import ErrorCode, Rejected
-from shared.events import Event, EventKind, RoomState
+from shared.events import Event, EventKind, RoomState, floor_of
 from shared.messages import (
     LOBBY_TYPES,
     Ask,
@@ -92,7 +92,7 @@ class Session:
 
     @property
     def floor(self) -> Seat | None:
-        return self.state.floor
+        return floor_of(self.phase, self.asker)
 
     def gate(self, seat: Seat, kind: MessageType) -> None:
         """Refuse with `ended` or `listening`, the checks that come before the fields."""

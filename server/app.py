@@ -14,6 +14,7 @@ from server.closing import CloseCode
 from server.config import ServerConfig
 from server.limits import AttemptLimits
 from server.net import SUBPROTOCOL, Gateway, now_ms
+from server.outbox import WRITE_LIMIT
 from server.rooms import RoomRegistry
 from server.storage import open_store
 from server.tls import server_context
@@ -23,9 +24,6 @@ log = logging.getLogger("server.app")
 
 MAX_QUEUE = 4
 """Incoming frames buffered per connection: at most 4 x 64 KiB held for a slow handler."""
-
-WRITE_LIMIT = 32 * 1024
-"""websockets' write buffer high-water mark: past it a reply waits (Limits.write_timeout)."""
 
 
 def cannot_listen(host: str, port: int, exc: OSError) -> str:

@@ -8,7 +8,7 @@ import traceback
 from collections import Counter
 from http import HTTPStatus
 
-from websockets.asyncio.server import ServerConnection
+from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -98,6 +98,9 @@ class Gateway:
             max_bytes=self._limits.outbox_bytes,
             write_timeout=self._limits.write_timeout,
             close_timeout=self._close_timeout,
+            # websockets' own way to write a frame without awaiting: it skips a connection
+            # that is no longer open, whose frames could not go out anyway.
+            write_now=lambda frame: broadcast((connection,), frame),
         )
         self._open[connection] = outbox
         member = MemberConnection(

@@ -1,14 +1,18 @@
 """Each connection's ordered way out: replies queue at once and one task writes them."""
 
 import asyncio
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from websockets.exceptions import ConnectionClosed
 
 from server.closing import CloseCode
-from shared.codec import encode
-from shared.events import Reply
+from shared.events import Reply, frame_of
+
+WRITE_LIMIT = 32 * 1024
+"""websockets' write buffer high-water mark: past it a reply waits (Limits.write_timeout)."""
 
 
 class Wire(Protocol):
@@ -41,6 +45,11 @@ class Outbox:
     bytes are waiting, or when one reply has not gone out within
     `write_timeout` seconds. A close that cannot finish within
     `close_timeout` seconds ends with the TCP connection dropped.
+
+    With `write_now`, a reply is written at once when nothing waits before it
+    and the socket's buffer holds less than `write_limit` bytes: most replies
+    then skip the queue and the writer task, which is most of what a reply
+    costs (docs/performance.md). Only a reader that lags takes the queue.
     """
 
     def __init__(
@@ -51,16 +60,22 @@ class Outbox:
         max_bytes: int = 1024 * 1024,
         write_timeout: float | None = None,
         close_timeout: float = 5.0,
+        write_now: Callable[[bytes], None] | None = None,
+        write_limit: int = WRITE_LIMIT,
     ) -> None:
         self._wire = wire
+        self._write_now = write_now
+        self._write_limit = write_limit
         self._limit = limit
         self._max_bytes = max_bytes
         self._write_timeout = write_timeout
         self._close_timeout = close_timeout
-        self._queue: asyncio.Queue[bytes | _Close] = asyncio.Queue()
+        self._queue: deque[bytes | _Close] = deque()
         self._queued_bytes = 0
         self._closing = False
-        self._writer = asyncio.create_task(self._write())
+        # Started when something is queued and gone once the queue is empty: an idle
+        # connection holds no task of its own here (docs/performance.md, memory).
+        self._writer: asyncio.Task[None] | None = None
         self._abandon: asyncio.Task[None] | None = None
 
     @property
@@ -75,20 +90,32 @@ class Outbox:
     def send(self, reply: Reply) -> None:
         if self._closing:
             return
-        frame = encode(reply.to_wire())
-        too_many = self._queue.qsize() >= self._limit
+        frame = frame_of(reply)
+        if (
+            self._write_now is not None
+            and not self._queue
+            and self._wire.transport.get_write_buffer_size() < self._write_limit
+        ):
+            self._write_now(frame)
+            return
+        too_many = len(self._queue) >= self._limit
         too_big = self._queued_bytes > 0 and self._queued_bytes + len(frame) > self._max_bytes
         if too_many or too_big:
             self._give_up()
             return
         self._queued_bytes += len(frame)
-        self._queue.put_nowait(frame)
+        self._enqueue(frame)
 
     def close(self, code: int, reason: str) -> None:
         if self._closing:
             return
         self._closing = True
-        self._queue.put_nowait(_Close(code, reason))
+        self._enqueue(_Close(code, reason))
+
+    def _enqueue(self, item: bytes | _Close) -> None:
+        self._queue.append(item)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
 
     def _give_up(self) -> None:
         """A reader that does not read would hold the server's memory without end: close it.
@@ -97,14 +124,13 @@ class Outbox:
         the queue is dropped and the close goes out at once (1008).
         """
         self._closing = True
-        if self._writer is not asyncio.current_task():
+        if self._writer is not None and self._writer is not asyncio.current_task():
             self._writer.cancel()
         self._drop_queue()
         self._abandon = asyncio.create_task(self._close(CloseCode.ABUSE, "too slow to read"))
 
     def _drop_queue(self) -> None:
-        while not self._queue.empty():
-            self._queue.get_nowait()
+        self._queue.clear()
         self._queued_bytes = 0
 
     async def _close(self, code: int, reason: str) -> None:
@@ -120,9 +146,10 @@ class Outbox:
             self._wire.transport.abort()
 
     async def _write(self) -> None:
+        """Write what is queued, in order, then end: `_enqueue` starts another when needed."""
         try:
-            while True:
-                item = await self._queue.get()
+            while self._queue:
+                item = self._queue.popleft()
                 if isinstance(item, _Close):
                     await self._close(item.code, item.reason)
                     return

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from server.closing import CloseCode
-from shared.codec import encode
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import Event, EventKind, Joined, Reply, TypingNotice
 from shared.messages import ClientMessage, MessageType, Typing
-from shared.seats import Phase, Seat
+from shared.seats import SEATS, Phase, Seat
 from shared.session import Change, Session
 
 log = logging.getLogger("server.rooms")
@@ -79,7 +78,7 @@ class Room:
     def keep(self, event: Event) -> None:
         """Add `event` to the log: recorded now, or read back from a store."""
         self.log.append(event)
-        self.log_bytes += len(encode(event.to_wire()))
+        self.log_bytes += len(event.frame)
 
     @property
     def burned(self) -> bool:
@@ -106,7 +105,7 @@ class Room:
 
     def tell(self, reply: Reply, *, besides: Seat | None = None) -> None:
         """Send `reply` to every connected member but `besides`."""
-        for seat in Seat:
+        for seat in SEATS:
             sender = self.senders.get(seat)
             if sender is not None and seat is not besides:
                 sender.send(reply)

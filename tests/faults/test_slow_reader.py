@@ -16,8 +16,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from client.connection import SUBPROTOCOL
-from server.app import WRITE_LIMIT, RunningServer, start_server
+from server.app import RunningServer, start_server
 from server.config import ServerConfig
+from server.outbox import WRITE_LIMIT
 from shared.codec import MAX_REPLY, decode_reply
 from shared.crypto.boxes import Opener
 from shared.crypto.invite import Invite

@@ -119,3 +119,39 @@ async def test_a_normal_close_that_hangs_drops_the_connection_too() -> None:
     await asyncio.wait_for(wire.transport.aborted.wait(), seconds(1))
     assert wire.closes == [(4001, "taken over")]
     await outbox.finish()
+
+
+async def test_with_write_now_replies_skip_the_queue_until_the_reader_lags() -> None:
+    """Frames go out at once while the socket's buffer is low; past `write_limit` they queue,
+    and order holds across the two ways out."""
+    wire = FakeWire()
+    written: list[bytes] = []
+    outbox = Outbox(wire, limit=10, write_now=written.append, write_limit=100)
+    outbox.send(TypingNotice(Seat.A, True))
+    assert len(written) == 1, "written in the call itself, with no task"
+    wire.transport.waiting = 100
+    outbox.send(TypingNotice(Seat.A, False))
+    wire.transport.waiting = 0
+    outbox.send(TypingNotice(Seat.B, True))
+    assert len(written) == 1, "queued behind the frame that waits, though the buffer emptied"
+    outbox.close(1000, "left")
+    await asyncio.wait_for(wire.closed.wait(), seconds(1))
+    sent = [decode_reply(frame) for frame in written + wire.frames]
+    assert [(reply["by"], reply["on"]) for reply in sent] == [
+        ("a", True),
+        ("a", False),
+        ("b", True),
+    ]
+    await outbox.finish()
+
+
+async def test_an_idle_outbox_holds_no_task() -> None:
+    """Nothing queued, nothing running: an idle connection costs no writer task."""
+    wire = FakeWire()
+    outbox = Outbox(wire, limit=10)
+    outbox.send(TypingNotice(Seat.A, True))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert wire.frames
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+    await outbox.finish()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from server.closing import CloseCode
+from server.eventlog import EventLog
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import Event, EventKind, Joined, Reply, TypingNotice
@@ -49,8 +50,7 @@ class Room:
     """An opaque id for logs: never the code, which would let a log reader join."""
     last_active: int
     session: Session = field(default_factory=Session)
-    log: list[Event] = field(default_factory=list)
-    log_bytes: int = 0
+    log: EventLog = field(default_factory=EventLog)
     token_hashes: dict[Seat, bytes] = field(default_factory=dict)
     senders: dict[Seat, Sender] = field(default_factory=dict)
 
@@ -78,7 +78,6 @@ class Room:
     def keep(self, event: Event) -> None:
         """Add `event` to the log: recorded now, or read back from a store."""
         self.log.append(event)
-        self.log_bytes += len(event.frame)
 
     @property
     def burned(self) -> bool:
@@ -91,15 +90,12 @@ class Room:
         session = dataclasses.replace(
             self.session, names=dict(self.session.names), online=dict(self.session.online)
         )
-        return RoomMark(
-            session, len(self.log), self.log_bytes, self.last_active, dict(self.token_hashes)
-        )
+        return RoomMark(session, len(self.log), self.last_active, dict(self.token_hashes))
 
     def undo(self, mark: "RoomMark") -> None:
         """Back to `mark`: the session, the log, the last activity and the seats."""
         self.session = mark.session
-        del self.log[mark.log_length :]
-        self.log_bytes = mark.log_bytes
+        self.log.truncate(mark.log_length)
         self.last_active = mark.last_active
         self.token_hashes = dict(mark.token_hashes)
 
@@ -121,7 +117,7 @@ class Room:
 
     def since(self, after: int) -> tuple[Event, ...]:
         """Every event with `seq` > `after`."""
-        return tuple(self.log[max(after, 0) :])
+        return self.log.since(after)
 
 
 @dataclass(frozen=True)
@@ -130,7 +126,6 @@ class RoomMark:
 
     session: Session
     log_length: int
-    log_bytes: int
     last_active: int
     token_hashes: dict[Seat, bytes]
 
@@ -293,7 +288,7 @@ class RoomRegistry:
             raise _not_kept() from None
         log.info("room %s created", room.label, extra={"room": room.label})
         room.senders[Seat.A] = sender
-        sender.send(Joined(room.code, Seat.A, token, tuple(room.log), room.session.state))
+        sender.send(Joined(room.code, Seat.A, token, room.log.since(0), room.session.state))
         return Membership(room, Seat.A, sender)
 
     def join(self, sender: Sender, code: str, now: int) -> Membership:
@@ -318,7 +313,7 @@ class RoomRegistry:
         log.info("room %s joined", room.label, extra={"room": room.label})
         room.tell(event)
         room.senders[Seat.B] = sender
-        sender.send(Joined(room.code, Seat.B, token, tuple(room.log), room.session.state))
+        sender.send(Joined(room.code, Seat.B, token, room.log.since(0), room.session.state))
         return Membership(room, Seat.B, sender)
 
     def resume(self, sender: Sender, code: str, token: str, after: int, now: int) -> Membership:
@@ -355,7 +350,7 @@ class RoomRegistry:
         if not member.current:
             return
         room = member.room
-        if room.log_bytes >= self._max_log_bytes and message.TYPE not in _TAKEN_WHEN_LOG_FULL:
+        if room.log.size >= self._max_log_bytes and message.TYPE not in _TAKEN_WHEN_LOG_FULL:
             raise Rejected(
                 ErrorCode.RATE_LIMITED, "this room's history is full; only leave is taken"
             )

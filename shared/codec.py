@@ -18,6 +18,20 @@ def encode(payload: dict[str, Any]) -> bytes:
     return msgpack.packb(payload, use_bin_type=True)
 
 
+def encode_with_frames(payload: dict[str, Any], key: str, frames: list[bytes]) -> bytes:
+    """`payload` with `key` added, an array of messages given as their encoded bytes.
+
+    What `encode` would give for the decoded messages, with the same meaning:
+    each frame is a complete MessagePack value, so they are joined as they are.
+    """
+    packer = msgpack.Packer(use_bin_type=True)
+    parts = [packer.pack_map_header(len(payload) + 1)]
+    for name, value in payload.items():
+        parts += (packer.pack(name), packer.pack(value))
+    parts += (packer.pack(key), packer.pack_array_header(len(frames)), *frames)
+    return b"".join(parts)
+
+
 def _unpack(data: bytes, *, max_array: int, max_map: int) -> dict[str, Any]:
     # A fresh unpackb per frame: an Unpacker is never reused after an error.
     try:

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from shared import fields
-from shared.codec import encode
+from shared.codec import encode, encode_with_frames
 from shared.errors import ErrorCode
 from shared.seats import ACTIVE_PHASES, SEATS, NodKind, Phase, Seat
 
@@ -135,6 +135,10 @@ class Event:
         assert isinstance(frame, bytes)
         return frame
 
+    def keep_frame(self, frame: bytes) -> None:
+        """`frame` is this event's, as read back from it: `frame` will not encode it again."""
+        self.__dict__["_frame"] = frame
+
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {
             "t": "event",
@@ -178,6 +182,21 @@ class Joined:
     events: tuple[Event, ...]
     state: RoomState
 
+    @property
+    def frame(self) -> bytes:
+        """The reply's bytes, with each event's own frame as it is: a long log is not encoded
+        again on every `resume`."""
+        return encode_with_frames(self._head(), "events", [event.frame for event in self.events])
+
+    def _head(self) -> dict[str, Any]:
+        return {
+            "t": "joined",
+            "code": self.code,
+            "seat": str(self.seat),
+            "token": self.token,
+            "state": self.state.to_wire(),
+        }
+
     def to_wire(self) -> dict[str, Any]:
         return {
             "t": "joined",
@@ -220,7 +239,7 @@ Reply = Joined | Event | TypingNotice | ErrorReply
 
 def frame_of(reply: Reply) -> bytes:
     """The bytes of `reply`'s frame; an event's are kept, as it goes to both seats."""
-    if isinstance(reply, Event):
+    if isinstance(reply, Event | Joined):
         return reply.frame
     return encode(reply.to_wire())
 

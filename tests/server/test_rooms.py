@@ -180,7 +180,7 @@ def test_sweep_removes_rooms_idle_for_the_ttl_and_closes_them_with_1001() -> Non
 
 def test_a_full_log_takes_only_leave() -> None:
     """Past the log budget, messages are `rate_limited` and `leave` still ends the room."""
-    budget = seat_pair(new_registry()).a.room.log_bytes
+    budget = seat_pair(new_registry()).a.room.log.size
     rooms = new_registry(max_log_bytes=budget)
     pair = seat_pair(rooms)  # the last hello fills the log to the budget exactly
     with pytest.raises(Rejected) as full:

@@ -1,22 +1,27 @@
 """Group commits: a turn of the event loop is kept by one commit, told only after it, or undone."""
 
+import asyncio
 from collections.abc import Callable, Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from server.config import Limits
+from server import app
+from server.app import start_server
+from server.config import Limits, ServerConfig
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
 from server.rooms import Membership, Room, RoomRegistry, RoomStore, StoreError
-from server.storage import SqliteRoomStore
+from server.storage import SqliteRoomStore, open_store
 from shared.codec import encode
 from shared.events import Event
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat
 from tests.server.fakes import MAC, PAKE_MSG, CheckingSender, hello_box
+from tests.server.wire import paired_pair
 
 
 class Turns:
@@ -282,3 +287,53 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
     ]
     assert told(host.out) == [(2, "joined"), (3, "pake")]
     assert [e.seq for e in other.log] == [1, 2, 3]
+
+
+async def test_two_hundred_says_from_twenty_rooms_arrive_in_order_over_few_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over real websockets to a SQLite server, 20 speakers each send 10 says at once: both
+    members of each room get all 10, in order, once each, and far fewer than 200 commits
+    keep them."""
+    opened: list[SqliteRoomStore] = []
+
+    def open_and_keep(data: str) -> RoomStore:
+        store = open_store(data)
+        assert isinstance(store, SqliteRoomStore)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(app, "open_store", open_and_keep)
+    # 40 connections from 127.0.0.1: more than one address may hold by default.
+    config = ServerConfig(
+        port=0, data=str(tmp_path / "data"), limits=Limits(connections_per_address=64)
+    )
+    running = await start_server(config)
+    try:
+        async with AsyncExitStack() as stack:
+            pairs = [await stack.enter_async_context(paired_pair(running.port)) for _ in range(20)]
+            for pair in pairs:
+                await pair.a.send({"t": "ask", "box": b"sealed: tell me?"})
+                assert (await pair.a.recv())["kind"] == (await pair.b.recv())["kind"] == "ask"
+            (store,) = opened
+            before = store.commits
+            says = [bytes([n]) + b" sealed" for n in range(10)]
+
+            async def speak(speaker: Any) -> None:
+                for box in says:
+                    await speaker.send({"t": "say", "box": box})
+
+            async def hear(listener: Any) -> list[dict[str, Any]]:
+                return [await listener.recv(within=10) for _ in says]
+
+            await asyncio.gather(*(speak(pair.b) for pair in pairs))
+            heard = await asyncio.gather(*(hear(m) for pair in pairs for m in (pair.a, pair.b)))
+            await asyncio.gather(*(m.nothing() for pair in pairs for m in (pair.a, pair.b)))
+            commits = store.commits - before
+    finally:
+        await running.close()
+    for events in heard:
+        assert [(e["seq"], e["kind"], e["box"]) for e in events] == [
+            (seq, "say", box) for seq, box in enumerate(says, start=10)
+        ]
+    assert 0 < commits <= 50, f"{commits} commits for 200 says"

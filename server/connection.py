@@ -2,7 +2,7 @@
 
 from server.closing import CloseCode
 from server.limits import AttemptLimits, ConnectionLimits, Verdict
-from server.rooms import Membership, RoomRegistry, Sender
+from server.rooms import Lost, Membership, RoomRegistry, Sender
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply
 from shared.intake import admit
@@ -71,12 +71,16 @@ class MemberConnection:
                 # docs/protocol.md, Rate limits: rooms per address, before the server is full.
                 if not self._attempts.may_create(self._address, now):
                     raise Rejected(ErrorCode.RATE_LIMITED, "too many new rooms from here; wait")
-                self.membership = self._registry.create(self._sender, now)
+                self.membership = self._registry.create(
+                    self._sender, now, on_lost=self._unsaved(message, entering=True)
+                )
                 self._attempts.created(self._address, now)
             elif isinstance(message, Join | Resume):
                 self.membership = self._enter(message, now)
             elif self.membership is not None:
-                self._registry.act(self.membership, message, now)
+                self._registry.act(
+                    self.membership, message, now, on_lost=self._unsaved(message, entering=False)
+                )
         except Rejected as rejection:
             raise rejection.with_re(message.id) from None
 
@@ -84,11 +88,12 @@ class MemberConnection:
         """`join` or `resume`, counting failures per address: docs/protocol.md, Error codes."""
         if self._attempts.blocked(self._address, now):
             raise Rejected(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a while")
+        on_lost = self._unsaved(message, entering=True)
         try:
             if isinstance(message, Join):
-                return self._registry.join(self._sender, message.code, now)
+                return self._registry.join(self._sender, message.code, now, on_lost=on_lost)
             return self._registry.resume(
-                self._sender, message.code, message.token, message.after, now
+                self._sender, message.code, message.token, message.after, now, on_lost=on_lost
             )
         except Rejected as rejection:
             if rejection.code in (ErrorCode.NO_ROOM, ErrorCode.BAD_TOKEN):
@@ -106,7 +111,23 @@ class MemberConnection:
                 rejection = Rejected(
                     ErrorCode.RATE_LIMITED, "too many rejected messages; slow down", rejection.re
                 )
-        self._sender.send(ErrorReply(rejection.code, rejection.message, rejection.re))
+        self._registry.send(
+            self._sender, ErrorReply(rejection.code, rejection.message, rejection.re)
+        )
+
+    def _unsaved(self, message: ClientMessage, *, entering: bool) -> Lost:
+        """How to answer `message` if its change is lost with its batch: docs/protocol.md, Rate
+        limits, `rate_limited` for "any message whose change the server could not save". A
+        `create`, `join` or `resume` that is lost leaves this connection in no room."""
+
+        def answer(rejection: Rejected) -> None:
+            if entering:
+                self.membership = None
+            self._registry.send(
+                self._sender, ErrorReply(rejection.code, rejection.message, message.id)
+            )
+
+        return answer
 
     def _close_for_abuse(self, reason: str) -> None:
         self.close(CloseCode.ABUSE, reason)

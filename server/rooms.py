@@ -5,11 +5,13 @@ the rules here are tested with direct calls and no sockets; the turn-taking
 itself is `shared.session.Session`.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,7 +19,7 @@ from server.closing import CloseCode
 from server.eventlog import EventLog
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
-from shared.events import Event, EventKind, Joined, Reply, TypingNotice
+from shared.events import ErrorReply, Event, EventKind, Joined, Reply, TypingNotice
 from shared.messages import ClientMessage, MessageType, Typing
 from shared.seats import SEATS, Phase, Seat
 from shared.session import Change, Session
@@ -86,25 +88,26 @@ class Room:
         return bool(self.log) and self.log[-1].kind is EventKind.MISMATCH
 
     def mark(self) -> "RoomMark":
-        """What `record` and a new seat change, so that a change no store kept can be undone."""
+        """What `record`, a new seat and a connection coming or going change, so that a change
+        no store kept can be undone."""
         session = dataclasses.replace(
             self.session, names=dict(self.session.names), online=dict(self.session.online)
         )
-        return RoomMark(session, len(self.log), self.last_active, dict(self.token_hashes))
+        return RoomMark(
+            session,
+            len(self.log),
+            self.last_active,
+            dict(self.token_hashes),
+            dict(self.senders),
+        )
 
     def undo(self, mark: "RoomMark") -> None:
-        """Back to `mark`: the session, the log, the last activity and the seats."""
+        """Back to `mark`: the session, the log, the last activity, the seats and who is in them."""
         self.session = mark.session
         self.log.truncate(mark.log_length)
         self.last_active = mark.last_active
         self.token_hashes = dict(mark.token_hashes)
-
-    def tell(self, reply: Reply, *, besides: Seat | None = None) -> None:
-        """Send `reply` to every connected member but `besides`."""
-        for seat in SEATS:
-            sender = self.senders.get(seat)
-            if sender is not None and seat is not besides:
-                sender.send(reply)
+        self.senders = dict(mark.senders)
 
     def seat_with_token(self, token: str) -> Seat | None:
         """The seat `token` belongs to, compared by hash in constant time."""
@@ -128,6 +131,7 @@ class RoomMark:
     log_length: int
     last_active: int
     token_hashes: dict[Seat, bytes]
+    senders: dict[Seat, Sender]
 
 
 @dataclass(frozen=True)
@@ -150,26 +154,35 @@ class StoreError(Exception):
 class RoomStore(Protocol):
     """Where rooms live: in memory, or on disk (`server.storage`), behind the same calls.
 
-    A write returns only once the change is kept, so the registry tells no one
-    of an event before it would survive a restart; a write that fails raises
-    StoreError and keeps nothing of the change.
+    Writes go into one open batch and are kept together, or not at all, when
+    `commit` returns: the registry tells no one of an event before the commit
+    that keeps it, so what anyone was told survives a restart. A write or
+    commit that fails raises StoreError and the whole batch is lost: nothing
+    of it is kept, and the rooms it added are forgotten.
     """
 
     def get(self, key: str) -> Room | None:
         """The room whose normalised code is `key`."""
 
     def add(self, room: Room) -> None:
-        """Keep a new room: its state, its seats and its log, all at once."""
+        """Write a new room into the open batch: its state, its seats and its log."""
 
     def append(self, room: Room, event: Event) -> None:
-        """Keep `event`, just recorded, with the room's state after it (and, for `joined`, the
-        new seat), in one transaction."""
+        """Write `event`, just recorded, into the open batch with the room's state after it
+        (and, for `joined`, the new seat)."""
+
+    def commit(self) -> None:
+        """Keep the open batch, every write in it at once; StoreError, and the batch lost, if
+        it cannot be kept."""
+
+    def rollback(self) -> None:
+        """Lose the open batch: keep none of it, and forget the rooms it added."""
 
     def remove(self, key: str) -> None:
-        """Forget a room and everything it held."""
+        """Forget a room and everything it held, at once; no batch may be open."""
 
     def rooms(self) -> list[Room]:
-        """Every room kept."""
+        """Every room kept, and those added in the open batch."""
 
     def health(self) -> str:
         """One word for `/healthz`: `ok`, `memory`, or what is wrong."""
@@ -183,15 +196,26 @@ class MemoryRoomStore:
 
     def __init__(self) -> None:
         self._rooms: dict[str, Room] = {}
+        self._added: list[str] = []
+        """The rooms added in the open batch, forgotten again if it is rolled back."""
 
     def get(self, key: str) -> Room | None:
         return self._rooms.get(key)
 
     def add(self, room: Room) -> None:
         self._rooms[room.key] = room
+        self._added.append(room.key)
 
     def append(self, room: Room, event: Event) -> None:
         """Nothing to do: the dict holds the live object."""
+
+    def commit(self) -> None:
+        self._added.clear()
+
+    def rollback(self) -> None:
+        for key in self._added:
+            self._rooms.pop(key, None)
+        self._added.clear()
 
     def remove(self, key: str) -> None:
         self._rooms.pop(key, None)
@@ -211,6 +235,40 @@ def _not_kept() -> Rejected:
     return Rejected(ErrorCode.RATE_LIMITED, "the server could not save that; try again soon")
 
 
+Lost = Callable[[Rejected], None]
+"""How the sender of a change is answered when the batch holding it cannot be kept."""
+
+ScheduleCommit = Callable[[Callable[[], None]], object]
+"""Runs a callback once the calls now under way are done: the event loop's `call_soon`."""
+
+
+@dataclass(frozen=True)
+class _Close:
+    """A close held, like a reply, until the batch before it is kept."""
+
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """A change's `on_lost`, held in the place of the replies it would replace."""
+
+    answer: Lost
+
+
+@dataclass
+class _Batch:
+    """Changes written to the store but not yet committed, and everything waiting on them."""
+
+    marks: dict[int, tuple[Room, RoomMark]] = field(default_factory=dict)
+    """Each room changed, by `id`, with how it was before its first change in the batch."""
+    held: list[tuple[Sender, Reply | _Close] | _Lost] = field(default_factory=list)
+    """Replies and closes in the order they were made, each change's `_Lost` after its own."""
+    gone: list[tuple[Room, Seat, Sender]] = field(default_factory=list)
+    """Connections that closed during the batch: undoing it must not seat them again."""
+
+
 _TAKEN_WHEN_LOG_FULL = frozenset({MessageType.LEAVE})
 
 BURNED = "this room was closed after a pairing that did not match; start a new room"
@@ -219,7 +277,18 @@ burning."""
 
 
 class RoomRegistry:
-    """Creates, finds and runs rooms; every reply goes out through the members' senders."""
+    """Creates, finds and runs rooms; every reply goes out through the members' senders.
+
+    Every change is written into the store's open batch, and every reply and
+    close is held until the commit that keeps that batch: docs/protocol.md,
+    Rate limits, "the server saves every event before it sends it to anyone".
+    Without `schedule_commit` each call commits before it returns. With it (the
+    event loop's `call_soon`), what every connection did in one turn of the
+    loop is kept by one commit, which shares the cost of its fsync. A batch
+    that cannot be kept is undone whole: each of its changes is answered
+    `rate_limited` through the `on_lost` its call was given, and nothing that
+    would tell of it is sent.
+    """
 
     def __init__(
         self,
@@ -228,11 +297,15 @@ class RoomRegistry:
         room_ttl_ms: int,
         max_rooms: int,
         max_log_bytes: int,
+        schedule_commit: ScheduleCommit | None = None,
     ) -> None:
         self._store = store
         self._room_ttl_ms = room_ttl_ms
         self._max_rooms = max_rooms
         self._max_log_bytes = max_log_bytes
+        self._schedule_commit = schedule_commit
+        self._batch: _Batch | None = None
+        self._commit_due = False
 
     @property
     def room_count(self) -> int:
@@ -261,17 +334,29 @@ class RoomRegistry:
                     change = room.session.presence(seat, online=False)
                     if change is None:
                         continue
+                    self._touch(room, mark)
                     try:
                         self._store.append(room, room.record(change, now))
-                    except StoreError:
-                        room.undo(mark)
+                    except StoreError as exc:
+                        self._lose(exc)
                         raise
+        self._commit()
 
     def close(self) -> None:
-        """Let go of the store, once no connection is left to record a drop."""
+        """Keep what is written, then let go of the store, once no connection is left to record
+        a drop."""
+        with contextlib.suppress(StoreError):  # a lost batch is undone, as any other
+            self._commit()
         self._store.close()
 
-    def create(self, sender: Sender, now: int) -> Membership:
+    def send(self, sender: Sender, reply: Reply) -> None:
+        """`reply` to `sender`, behind anything held for it, so that no reply overtakes another."""
+        if self._batch is None:
+            sender.send(reply)
+        else:
+            self._batch.held.append((sender, reply))
+
+    def create(self, sender: Sender, now: int, *, on_lost: Lost | None = None) -> Membership:
         """A new room with the sender in seat `a`; its `joined` event has `seq` 1."""
         if self.room_count >= self._max_rooms:
             raise Rejected(ErrorCode.RATE_LIMITED, "the server has too many rooms; try later")
@@ -279,19 +364,24 @@ class RoomRegistry:
         while self._store.get(normalize_code(code)) is not None:
             code = new_code()
         room = Room(code=code, label=secrets.token_hex(4), last_active=now)
+        self._touch(room, room.mark())
         token = _new_seat(room, Seat.A)
         room.record(room.session.seat_member(Seat.A), now)
         try:
             self._store.add(room)
         except StoreError as exc:
-            log.error("room %s not saved: %s", room.label, exc, extra={"room": room.label})
+            self._lose(exc)
             raise _not_kept() from None
         log.info("room %s created", room.label, extra={"room": room.label})
         room.senders[Seat.A] = sender
-        sender.send(Joined(room.code, Seat.A, token, room.log.since(0), room.session.state))
+        self.send(sender, Joined(room.code, Seat.A, token, room.log.since(0), room.session.state))
+        if not self._settle(on_lost):
+            raise _not_kept()
         return Membership(room, Seat.A, sender)
 
-    def join(self, sender: Sender, code: str, now: int) -> Membership:
+    def join(
+        self, sender: Sender, code: str, now: int, *, on_lost: Lost | None = None
+    ) -> Membership:
         """The sender takes seat `b`: docs/protocol.md, `join` (`no_room`, `room_full`).
 
         A burned room says so before `room_full`: its seat `b` is taken, perhaps by
@@ -305,18 +395,29 @@ class RoomRegistry:
             raise Rejected(ErrorCode.ROOM_FULL, "this room already has two people")
         if room.session.phase is Phase.ENDED:
             raise Rejected(ErrorCode.ENDED, "this session has ended")
-        mark = room.mark()
+        self._touch(room, room.mark())
         token = _new_seat(room, Seat.B)
         event = room.record(room.session.seat_member(Seat.B), now)
-        if not self._keep(room, event, mark):
+        if not self._keep(room, event):
             raise _not_kept()
         log.info("room %s joined", room.label, extra={"room": room.label})
-        room.tell(event)
+        self._tell(room, event)
         room.senders[Seat.B] = sender
-        sender.send(Joined(room.code, Seat.B, token, room.log.since(0), room.session.state))
+        self.send(sender, Joined(room.code, Seat.B, token, room.log.since(0), room.session.state))
+        if not self._settle(on_lost):
+            raise _not_kept()
         return Membership(room, Seat.B, sender)
 
-    def resume(self, sender: Sender, code: str, token: str, after: int, now: int) -> Membership:
+    def resume(
+        self,
+        sender: Sender,
+        code: str,
+        token: str,
+        after: int,
+        now: int,
+        *,
+        on_lost: Lost | None = None,
+    ) -> Membership:
         """The sender takes back its seat: docs/protocol.md, Seats, phases and the floor.
 
         A seat whose old connection is still open is taken over: the old one
@@ -327,25 +428,36 @@ class RoomRegistry:
         seat = room.seat_with_token(token)
         if seat is None:
             raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
+        # A takeover writes nothing, yet it is part of the batch: its `joined` may show events
+        # not kept yet, and if they are lost the old connection keeps the seat.
+        self._touch(room, room.mark())
         old = room.senders.get(seat)
         if old is not None:
             room.senders[seat] = sender
-            old.close(CloseCode.TAKEN_OVER, "this seat was resumed on another connection")
+            self._close(old, CloseCode.TAKEN_OVER, "this seat was resumed on another connection")
             log.info("room %s seat taken over", room.label, extra={"room": room.label})
         else:
-            mark = room.mark()
             change = room.session.presence(seat, online=True)
             if change is not None:
                 event = room.record(change, now)
-                if not self._keep(room, event, mark):
+                if not self._keep(room, event):
                     raise _not_kept()
-                room.tell(event)
+                self._tell(room, event)
             room.senders[seat] = sender
             log.info("room %s resumed", room.label, extra={"room": room.label})
-        sender.send(Joined(room.code, seat, token, room.since(after), room.session.state))
+        self.send(sender, Joined(room.code, seat, token, room.since(after), room.session.state))
+        if not self._settle(on_lost):
+            raise _not_kept()
         return Membership(room, seat, sender)
 
-    def act(self, member: Membership, message: ClientMessage, now: int) -> None:
+    def act(
+        self,
+        member: Membership,
+        message: ClientMessage,
+        now: int,
+        *,
+        on_lost: Lost | None = None,
+    ) -> None:
         """An in-room message from a seated connection, checked by `Session.apply`."""
         if not member.current:
             return
@@ -359,39 +471,50 @@ class RoomRegistry:
         if change is None:
             # docs/protocol.md, Server → client: `typing` goes to the partner alone.
             if isinstance(message, Typing):
-                room.tell(TypingNotice(member.seat, message.on), besides=member.seat)
+                self._tell(room, TypingNotice(member.seat, message.on), besides=member.seat)
             return
+        self._touch(room, mark)
         event = room.record(change, now)
-        if not self._keep(room, event, mark):
+        if not self._keep(room, event):
             raise _not_kept()
-        room.tell(event)
+        self._tell(room, event)
         if room.session.phase is Phase.ENDED:
             # docs/protocol.md: after `leave`, only the leaver's connection is closed (1000).
             del room.senders[member.seat]
-            member.sender.close(CloseCode.LEFT, "you left the session")
+            self._close(member.sender, CloseCode.LEFT, "you left the session")
             log.info("room %s ended", room.label, extra={"room": room.label})
+        if not self._settle(on_lost):
+            raise _not_kept()
 
     def drop(self, member: Membership, now: int) -> None:
         """The connection closed: `away`, unless it was taken over, left, or the room ended."""
         if not member.current:
             return
         room = member.room
-        del room.senders[member.seat]
         mark = room.mark()
+        del room.senders[member.seat]
         change = room.session.presence(member.seat, online=False)
+        if change is not None:
+            self._touch(room, mark)
+        if self._batch is not None:
+            self._batch.gone.append((room, member.seat, member.sender))
         if change is None:
             return
         event = room.record(change, now)
         # A drop has no sender to refuse: an `away` not kept is told to no one, the room
         # stays as it was, and a restart on what was kept records the `away` then.
-        if self._keep(room, event, mark):
-            room.tell(event)
+        if self._keep(room, event):
+            self._tell(room, event)
+            self._settle(None)
 
     def sweep(self, now: int) -> list[Room]:
         """Remove rooms idle for the room TTL; their connections close with 1001.
 
         A room whose rows could not be deleted stays, open, for the next sweep.
         """
+        # `remove` is a transaction of its own: what is open is kept (or lost) first.
+        with contextlib.suppress(StoreError):
+            self._commit()
         expired = []
         for room in self._store.rooms():
             if now - room.last_active < self._room_ttl_ms:
@@ -408,21 +531,116 @@ class RoomRegistry:
             log.info("room %s expired", room.label, extra={"room": room.label})
         return expired
 
-    def _keep(self, room: Room, event: Event, mark: RoomMark) -> bool:
-        """Commit `event` before anyone hears of it; if the store fails, undo it: False."""
+    def _touch(self, room: Room, mark: RoomMark) -> None:
+        """`room` changes in the open batch (begun now if none is), from `mark` if it is new."""
+        if self._batch is None:
+            self._batch = _Batch()
+        self._batch.marks.setdefault(id(room), (room, mark))
+
+    def _keep(self, room: Room, event: Event) -> bool:
+        """Write `event` into the open batch; if the store fails, the batch is lost: False."""
         try:
             self._store.append(room, event)
         except StoreError as exc:
-            room.undo(mark)
-            log.error("room %s event not saved: %s", room.label, exc, extra={"room": room.label})
+            self._lose(exc)
             return False
         return True
+
+    def _tell(self, room: Room, reply: Reply, *, besides: Seat | None = None) -> None:
+        """`reply` to every connected member but `besides`."""
+        for seat in SEATS:
+            sender = room.senders.get(seat)
+            if sender is not None and seat is not besides:
+                self.send(sender, reply)
+
+    def _close(self, sender: Sender, code: int, reason: str) -> None:
+        """Close `sender`'s connection once what is held for it has gone out."""
+        if self._batch is None:
+            sender.close(code, reason)
+        else:
+            self._batch.held.append((sender, _Close(code, reason)))
+
+    def _settle(self, on_lost: Lost | None) -> bool:
+        """The end of a call that changed something: commit now, or, given `schedule_commit`,
+        hold `on_lost` and see the batch committed once the loop's turn is over. False when a
+        commit now failed and the change is undone."""
+        if self._batch is None:
+            return True
+        if self._schedule_commit is None:
+            try:
+                self._commit()
+            except StoreError:
+                return False
+            return True
+        if on_lost is not None:
+            self._batch.held.append(_Lost(on_lost))
+        if not self._commit_due:
+            self._commit_due = True
+            self._schedule_commit(self._commit_when_due)
+        return True
+
+    def _commit_when_due(self) -> None:
+        self._commit_due = False
+        with contextlib.suppress(StoreError):  # a lost batch has answered through its `on_lost`
+            self._commit()
+
+    def _commit(self) -> None:
+        """Keep the open batch, then send what waited for it, in order; StoreError if it is lost."""
+        if self._batch is None:
+            return
+        try:
+            self._store.commit()
+        except StoreError as exc:
+            self._lose(exc)
+            raise
+        batch, self._batch = self._batch, None
+        for item in batch.held:
+            if isinstance(item, _Lost):
+                continue
+            sender, reply = item
+            if isinstance(reply, _Close):
+                sender.close(reply.code, reply.reason)
+            else:
+                sender.send(reply)
+
+    def _lose(self, exc: StoreError) -> None:
+        """The store kept nothing of the open batch: every room goes back to how it was before
+        it, nothing that tells of it is sent, and each change is answered `rate_limited`.
+
+        Errors and typing notices tell nothing of the batch and still go out, but a notice
+        only to a connection that is still seated; events, `joined` and closes are dropped.
+        """
+        batch, self._batch = self._batch, None
+        assert batch is not None, "only an open batch can be lost"
+        self._store.rollback()
+        seated = _seated(batch)
+        for room, mark in batch.marks.values():
+            room.undo(mark)
+            log.error("room %s changes not saved: %s", room.label, exc, extra={"room": room.label})
+        for room, seat, sender in batch.gone:
+            if room.senders.get(seat) is sender:
+                del room.senders[seat]
+        unseated = seated - _seated(batch)
+        for item in batch.held:
+            if isinstance(item, _Lost):
+                item.answer(_not_kept())
+                continue
+            sender, reply = item
+            if isinstance(reply, ErrorReply) or (
+                isinstance(reply, TypingNotice) and id(sender) not in unseated
+            ):
+                sender.send(reply)
 
     def _find(self, code: str) -> Room:
         room = self._store.get(normalize_code(code))
         if room is None:
             raise Rejected(ErrorCode.NO_ROOM, "no room has that code")
         return room
+
+
+def _seated(batch: _Batch) -> set[int]:
+    """The `id` of every sender seated in a room the batch changed."""
+    return {id(sender) for room, _ in batch.marks.values() for sender in room.senders.values()}
 
 
 def _new_seat(room: Room, seat: Seat) -> str:

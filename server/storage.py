@@ -5,9 +5,10 @@ the server still sees): the server cannot read it, yet it is still what people w
 to each other, so
 the data directory is made 0700 and the file 0600 (SQLite gives its WAL file
 the same mode), and nothing read from it is ever logged. Every room is
-read into memory at start, as `MemoryRoomStore` keeps them, and each accepted
-event is one transaction: its row, the room's new state and, for `joined`,
-the new seat's token hash.
+read into memory at start, as `MemoryRoomStore` keeps them. Each accepted
+event writes its row, the room's new state and, for `joined`, the new seat's
+token hash into the open transaction, and the registry commits every change
+of one turn of the event loop at once: a group commit.
 """
 
 import fcntl
@@ -16,6 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from server.config import MEMORY_DATA
 from server.rooms import MemoryRoomStore, Room, RoomStore, StoreError
@@ -183,7 +185,7 @@ def failure_word(exc: sqlite3.Error) -> str:
 
 
 class SqliteRoomStore:
-    """Rooms in one SQLite file, read whole at start and written through, one event at a time."""
+    """Rooms in one SQLite file, read whole at start and written through, a batch at a time."""
 
     def __init__(self, db: sqlite3.Connection, path: Path, lock: int) -> None:
         self._db = db
@@ -192,6 +194,10 @@ class SqliteRoomStore:
         self._failure: str | None = None
         """The last write's failure word, until a write succeeds again."""
         self._rooms = self._load()
+        self._added: list[str] = []
+        """The rooms added in the open batch, forgotten again if it is lost."""
+        self.commits = 0
+        """Batches committed since the file was opened: how well the writes are grouped."""
 
     @classmethod
     def open(
@@ -237,7 +243,7 @@ class SqliteRoomStore:
         return self._rooms.get(key)
 
     def add(self, room: Room) -> None:
-        with self._transaction():
+        with self._batch():
             self._db.execute(_INSERT_ROOM, _room_row(room))
             self._db.executemany(
                 "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)",
@@ -245,9 +251,10 @@ class SqliteRoomStore:
             )
             self._db.executemany(_INSERT_EVENT, [_event_row(room.key, e) for e in room.log])
         self._rooms[room.key] = room
+        self._added.append(room.key)
 
     def append(self, room: Room, event: Event) -> None:
-        with self._transaction():
+        with self._batch():
             self._db.execute(_INSERT_EVENT, _event_row(room.key, event))
             if event.kind is EventKind.JOINED:
                 self._db.execute(
@@ -263,6 +270,24 @@ class SqliteRoomStore:
                     room.key,
                 ),
             )
+
+    def commit(self) -> None:
+        """One fsync of the WAL (`synchronous=FULL`) keeps every write of the batch."""
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._lost(exc)
+        self._added.clear()
+        self._failure = None
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self._abandon()
+        for key in self._added:
+            self._rooms.pop(key, None)
+        self._added.clear()
 
     def remove(self, key: str) -> None:
         """Delete the room's rows, its words included, then copy the WAL back and truncate it.
@@ -301,6 +326,25 @@ class SqliteRoomStore:
         if self._lock >= 0:
             os.close(self._lock)
             self._lock = -1
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Writes into the open batch, begun here if none is; a failure loses the whole batch,
+        since after some errors SQLite has already rolled the transaction back."""
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN IMMEDIATE")
+            yield
+        except sqlite3.Error as exc:
+            self._lost(exc)
+        except BaseException:
+            self.rollback()
+            raise
+
+    def _lost(self, exc: sqlite3.Error) -> NoReturn:
+        self.rollback()
+        self._failure = failure_word(exc)
+        raise StoreError(self._failure) from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -368,11 +412,12 @@ def _configure(db: sqlite3.Connection) -> None:
     """The PRAGMAs, in the order that makes them work.
 
     `synchronous=FULL`: every commit waits for the WAL to reach the disk
-    before `append` returns, and so before anyone is told of the event. With
-    NORMAL a commit would survive `kill -9` (the written WAL is in the OS's
-    cache) but not a power cut or a kernel panic, after which the server would
-    hand out a `seq` that a client already holds for another event. One fsync
-    per event is cheap at the pace people talk; group commits can come later.
+    before `commit` returns, and so before anyone is told of the events in it.
+    With NORMAL a commit would survive `kill -9` (the written WAL is in the
+    OS's cache) but not a power cut or a kernel panic, after which the server
+    would hand out a `seq` that a client already holds for another event. The
+    fsync is what a commit costs, so the registry groups the changes of one
+    turn of the event loop into one commit, however many rooms they touch.
     """
     mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if mode != "wal":

@@ -1,10 +1,13 @@
-"""A recording `Sender` and a seated pair, for driving the registry by direct calls."""
+"""Recording `Sender`s and a seated pair, for driving the registry by direct calls."""
 
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from server.rooms import Membership, MemoryRoomStore, RoomRegistry
-from shared.events import Reply
+from shared.codes import normalize_code
+from shared.events import Event, Joined, Reply
 from shared.messages import Hello, Pake, Verify
 from shared.seats import Seat
 
@@ -29,6 +32,34 @@ class RecordingSender:
         """Everything sent since the last take."""
         sent, self.sent = self.sent, []
         return sent
+
+
+class CheckingSender(RecordingSender):
+    """Records replies, checking first that every event in them is a committed row of the
+    SQLite file at `path`: docs/protocol.md, Rate limits, "the server saves every event
+    before it sends it to anyone"."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.room_key: str | None = None
+        """The room this connection is in, learnt from the `joined` that comes first."""
+
+    def send(self, reply: Reply) -> None:
+        if isinstance(reply, Joined):
+            self.room_key = normalize_code(reply.code)
+        events = reply.events if isinstance(reply, Joined) else (reply,)
+        seqs = {event.seq for event in events if isinstance(event, Event)}
+        if seqs:
+            # A connection of its own reads only what the store has committed.
+            db = sqlite3.connect(self.path)
+            try:
+                rows = db.execute("SELECT seq FROM events WHERE room_key = ?", (self.room_key,))
+                kept = {seq for (seq,) in rows}
+            finally:
+                db.close()
+            assert seqs <= kept, f"seq {sorted(seqs - kept)} told before its commit"
+        super().send(reply)
 
 
 def new_registry(ttl_ms: int = 60_000, max_log_bytes: int = 1024 * 1024) -> RoomRegistry:

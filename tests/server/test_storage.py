@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.rooms import MemoryRoomStore, Room, RoomRegistry, StoreError
+from server.rooms import MemoryRoomStore, Room, RoomRegistry, RoomStore, StoreError
 from server.storage import (
     APPLICATION_ID,
     DB_FILE,
@@ -18,12 +18,13 @@ from server.storage import (
     SqliteRoomStore,
 )
 from shared.errors import ErrorCode, Rejected
-from shared.events import Event, Joined, Reply
+from shared.events import Event
 from shared.messages import Ask, Done, Hello, Leave, Nod, Pake, Say, Verify
 from shared.seats import NodKind, Phase, Seat
 from tests.server.fakes import (
     MAC,
     PAKE_MSG,
+    CheckingSender,
     RecordingSender,
     hello_box,
     join_pair,
@@ -46,7 +47,7 @@ def raw(path: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
-def registry_on(store: SqliteRoomStore | MemoryRoomStore, ttl_ms: int = 60_000) -> RoomRegistry:
+def registry_on(store: RoomStore, ttl_ms: int = 60_000) -> RoomRegistry:
     return RoomRegistry(store, room_ttl_ms=ttl_ms, max_rooms=100, max_log_bytes=1024 * 1024)
 
 
@@ -198,28 +199,10 @@ def test_an_expired_room_loses_its_rows_and_its_words_and_other_rooms_keep_their
         assert count(path, table, busy.a.room.key) == busy_rows, table
 
 
-class CheckingSender(RecordingSender):
-    """Records replies, checking first that every event in them is already a committed row."""
-
-    def __init__(self, store: SqliteRoomStore) -> None:
-        super().__init__()
-        self.store = store
-
-    def send(self, reply: Reply) -> None:
-        events = reply.events if isinstance(reply, Joined) else (reply,)
-        db = self.store._db  # the store's own connection sees what it committed
-        assert not db.in_transaction
-        for event in events:
-            if isinstance(event, Event):
-                kept = db.execute("SELECT count(*) FROM events WHERE seq = ?", (event.seq,))
-                assert kept.fetchone() == (1,), f"seq {event.seq} was told before its commit"
-        super().send(reply)
-
-
 def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) -> None:
     """Each event a member receives, alone or in `joined`, is a committed row when it is sent."""
     rooms = registry_on(store)
-    a_out, b_out = CheckingSender(store), CheckingSender(store)
+    a_out, b_out = CheckingSender(store.path), CheckingSender(store.path)
     a = rooms.create(a_out, 1_000)
     b = rooms.join(b_out, a.room.code, 1_001)
     for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC), Hello(box=b"sealed name")):
@@ -227,7 +210,7 @@ def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) 
         rooms.act(b, message, 1_002)
     rooms.act(a, Ask(box=b"sealed: ready?"), 1_002)
     rooms.drop(a, 1_003)
-    again = CheckingSender(store)
+    again = CheckingSender(store.path)
     a = rooms.resume(again, a.room.code, a_out.sent[0]["token"], 10, 1_004)
     rooms.act(b, Say(box=b"sealed: yes."), 1_005)
     rooms.act(b, Leave(), 1_006)
@@ -242,72 +225,89 @@ def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) 
 
 
 class FlakyStore(MemoryRoomStore):
-    """A memory store whose writes fail while `failing` is set, as a full disk's would."""
+    """A memory store that fails while `failing` is set, as a full disk's would: at `at`,
+    either at each write (`add`, `append`) or only at the `commit` after them; `remove`
+    fails either way. A failure loses the whole open batch, as SQLite's can."""
 
-    def __init__(self) -> None:
+    def __init__(self, at: str) -> None:
         super().__init__()
+        self.at = at
         self.failing = False
 
-    def _write(self) -> None:
-        if self.failing:
+    def _fail_at(self, at: str) -> None:
+        if self.failing and at == self.at:
+            self.rollback()
             raise StoreError("full")
 
     def add(self, room: Room) -> None:
-        self._write()
+        self._fail_at("write")
         super().add(room)
 
     def append(self, room: Room, event: Event) -> None:
-        self._write()
+        self._fail_at("write")
+
+    def commit(self) -> None:
+        self._fail_at("commit")
+        super().commit()
 
     def remove(self, key: str) -> None:
-        self._write()
+        if self.failing:
+            raise StoreError("full")
         super().remove(key)
 
 
-def test_a_move_the_store_cannot_keep_is_refused_changes_nothing_and_is_told_to_nobody() -> None:
-    """A failed write answers `rate_limited`, tells neither member, and the retry gets seq 9."""
-    store = FlakyStore()
-    rooms = registry_on(store)
+@pytest.fixture(params=["write", "commit"])
+def flaky(request: pytest.FixtureRequest) -> FlakyStore:
+    """A FlakyStore failing at each write, and one failing only at the commit."""
+    return FlakyStore(request.param)
+
+
+def test_a_move_the_store_cannot_keep_is_refused_changes_nothing_and_is_told_to_nobody(
+    flaky: FlakyStore,
+) -> None:
+    """A move whose write or commit fails is answered `rate_limited`, tells neither member, and
+    the retry gets seq 9."""
+    rooms = registry_on(flaky)
     pair = seat_pair(rooms, now=1_000)
     room = pair.a.room
-    store.failing = True
+    flaky.failing = True
     with pytest.raises(Rejected) as refused:
         rooms.act(pair.a, Ask(box=b"sealed: how are you?"), 2_000)
     assert refused.value.code is ErrorCode.RATE_LIMITED
     assert (pair.a_out.take(), pair.b_out.take()) == ([], [])
     assert (len(room.log), room.session.phase, room.last_active) == (8, Phase.ASKING, 1_000)
-    store.failing = False
+    flaky.failing = False
     rooms.act(pair.a, Ask(box=b"sealed: how are you?"), 2_001)
     for out in (pair.a_out, pair.b_out):
         assert [(m["seq"], m["kind"]) for m in out.take()] == [(9, "ask")]
 
 
-def test_a_pairing_step_the_store_cannot_keep_leaves_the_pairing_where_it_was() -> None:
+def test_a_pairing_step_the_store_cannot_keep_leaves_the_pairing_where_it_was(
+    flaky: FlakyStore,
+) -> None:
     """A `hello` not kept is refused: no sealed name is set, the room still waits, and the same
     `hello` is taken once the store writes again."""
-    store = FlakyStore()
-    rooms = registry_on(store)
+    rooms = registry_on(flaky)
     pair = join_pair(rooms)
     for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC)):
         rooms.act(pair.a, message, 1_000)
         rooms.act(pair.b, message, 1_000)
     rooms.act(pair.a, Hello(box=hello_box(Seat.A)), 1_000)
-    store.failing = True
+    flaky.failing = True
     with pytest.raises(Rejected):
         rooms.act(pair.b, Hello(box=hello_box(Seat.B)), 2_000)
     session = pair.a.room.session
     assert (session.phase, session.names[Seat.B]) == (Phase.WAITING, None)
-    store.failing = False
+    flaky.failing = False
     rooms.act(pair.b, Hello(box=hello_box(Seat.B)), 2_001)
     assert (session.phase, session.names[Seat.B]) == (Phase.ASKING, hello_box(Seat.B))
 
 
-def test_a_leave_the_store_cannot_keep_ends_nothing_and_closes_no_one() -> None:
+def test_a_leave_the_store_cannot_keep_ends_nothing_and_closes_no_one(flaky: FlakyStore) -> None:
     """A `leave` that is not kept is refused: the room goes on and the leaver stays open."""
-    store = FlakyStore()
-    rooms = registry_on(store)
+    rooms = registry_on(flaky)
     pair = seat_pair(rooms)
-    store.failing = True
+    flaky.failing = True
     with pytest.raises(Rejected):
         rooms.act(pair.a, Leave(), 2_000)
     assert pair.a_out.closed is None
@@ -316,36 +316,36 @@ def test_a_leave_the_store_cannot_keep_ends_nothing_and_closes_no_one() -> None:
     assert pair.b_out.take() == []
 
 
-def test_a_create_or_join_the_store_cannot_keep_makes_no_room_and_takes_no_seat() -> None:
+def test_a_create_or_join_the_store_cannot_keep_makes_no_room_and_takes_no_seat(
+    flaky: FlakyStore,
+) -> None:
     """A refused `create` leaves no room; a refused `join` leaves seat b free and a untold."""
-    store = FlakyStore()
-    rooms = registry_on(store)
-    store.failing = True
+    rooms = registry_on(flaky)
+    flaky.failing = True
     lost = RecordingSender()
     with pytest.raises(Rejected):
         rooms.create(lost, 1_000)
     assert (rooms.room_count, lost.sent) == (0, [])
-    store.failing = False
+    flaky.failing = False
     a_out = RecordingSender()
     a = rooms.create(a_out, 1_000)
     a_out.take()
-    store.failing = True
+    flaky.failing = True
     with pytest.raises(Rejected):
         rooms.join(RecordingSender(), a.room.code, 1_001)
     assert list(a.room.token_hashes) == [Seat.A]
     assert a.room.session.names[Seat.B] is None
     assert a_out.take() == []
-    store.failing = False
+    flaky.failing = False
     rooms.join(RecordingSender(), a.room.code, 1_002)
     assert [(m["seq"], m["kind"]) for m in a_out.take()] == [(2, "joined")]
 
 
-def test_an_away_or_back_the_store_cannot_keep_is_told_to_no_one() -> None:
+def test_an_away_or_back_the_store_cannot_keep_is_told_to_no_one(flaky: FlakyStore) -> None:
     """A drop not kept tells the partner nothing; a resume not kept is refused and seats no one."""
-    store = FlakyStore()
-    rooms = registry_on(store)
+    rooms = registry_on(flaky)
     pair = seat_pair(rooms)
-    store.failing = True
+    flaky.failing = True
     rooms.drop(pair.b, 2_000)
     assert pair.a_out.take() == []
     assert len(pair.a.room.log) == 8
@@ -354,14 +354,14 @@ def test_an_away_or_back_the_store_cannot_keep_is_told_to_no_one() -> None:
         rooms.resume(again, pair.a.room.code, pair.b_token, 8, 2_001)
     assert again.sent == []
     assert Seat.B not in pair.a.room.senders
-    store.failing = False
+    flaky.failing = False
     rooms.resume(again, pair.a.room.code, pair.b_token, 8, 2_002)
     assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(9, "back")]
 
 
 def test_a_room_whose_rows_cannot_be_deleted_stays_for_the_next_sweep() -> None:
     """A sweep whose delete fails keeps the room and its member; the next sweep removes it."""
-    store = FlakyStore()
+    store = FlakyStore("write")
     rooms = registry_on(store, ttl_ms=10_000)
     pair = seat_pair(rooms, now=0)
     store.failing = True

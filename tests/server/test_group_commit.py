@@ -1,0 +1,339 @@
+"""Group commits: a turn of the event loop is kept by one commit, told only after it, or undone."""
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server import app
+from server.app import start_server
+from server.config import Limits, ServerConfig
+from server.connection import MemberConnection
+from server.limits import AttemptLimits, ConnectionLimits
+from server.rooms import Membership, Room, RoomRegistry, RoomStore, StoreError
+from server.storage import SqliteRoomStore, open_store
+from shared.codec import encode
+from shared.events import Event
+from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify
+from shared.seats import NodKind, Phase, Seat
+from tests.server.fakes import MAC, PAKE_MSG, CheckingSender, hello_box
+from tests.server.wire import paired_pair
+
+
+class Turns:
+    """Stands in for the event loop's `call_soon`: what is scheduled runs when `run` says."""
+
+    def __init__(self) -> None:
+        self.due: list[Callable[[], None]] = []
+
+    def __call__(self, callback: Callable[[], None]) -> None:
+        self.due.append(callback)
+
+    def run(self) -> None:
+        """The end of a turn of the loop: run what was scheduled during it."""
+        due, self.due = self.due, []
+        for callback in due:
+            callback()
+
+
+class FailingStore(SqliteRoomStore):
+    """The SQLite store, made to fail at `append` or at `commit` as a full disk can: the open
+    transaction rolled back whole, then StoreError."""
+
+    failing: str | None = None
+
+    def append(self, room: Room, event: Event) -> None:
+        self._fail_at("append")
+        super().append(room, event)
+
+    def commit(self) -> None:
+        self._fail_at("commit")
+        super().commit()
+
+    def _fail_at(self, at: str) -> None:
+        if self.failing == at:
+            self.rollback()
+            raise StoreError("full")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[FailingStore]:
+    opened = FailingStore.open(tmp_path / "data")
+    assert isinstance(opened, FailingStore)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def batched(store: RoomStore, turns: Turns) -> RoomRegistry:
+    """A registry that commits once a turn, as the server's does with `loop.call_soon`."""
+    return RoomRegistry(
+        store, room_ttl_ms=60_000, max_rooms=100, max_log_bytes=1024 * 1024, schedule_commit=turns
+    )
+
+
+@dataclass
+class Pair:
+    a: Membership
+    a_out: CheckingSender
+    b: Membership
+    b_out: CheckingSender
+    b_token: str
+
+
+def paired(rooms: RoomRegistry, turns: Turns, store: SqliteRoomStore) -> Pair:
+    """A room made, joined and paired a turn at a time; round 1, `a` asks, nothing left unread."""
+    a_out, b_out = CheckingSender(store.path), CheckingSender(store.path)
+    a = rooms.create(a_out, 1_000)
+    turns.run()
+    b = rooms.join(b_out, a.room.code, 1_000)
+    turns.run()
+    b_token = b_out.sent[0]["token"]
+    for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC)):
+        rooms.act(a, message, 1_000)
+        rooms.act(b, message, 1_000)
+        turns.run()
+    rooms.act(a, Hello(box=hello_box(Seat.A)), 1_000)
+    rooms.act(b, Hello(box=hello_box(Seat.B)), 1_000)
+    turns.run()
+    a_out.take()
+    b_out.take()
+    return Pair(a, a_out, b, b_out, b_token)
+
+
+def told(out: CheckingSender) -> list[tuple[Any, ...]]:
+    """What a connection was sent, shortly: events by seq and kind, the rest by type."""
+    return [
+        (m["seq"], m["kind"]) if m["t"] == "event" else (m["t"], m.get("code"), m.get("re"))
+        for m in out.take()
+    ]
+
+
+def test_changes_in_two_rooms_in_one_turn_are_one_commit_and_told_only_after_it(
+    store: FailingStore,
+) -> None:
+    """Moves, a typing notice, a nod and a leave from two rooms in one turn: nothing reaches
+    anyone before the commit, one commit keeps them all, and then each connection gets its
+    replies in the order they were made, every event already in the file."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    one, two = paired(rooms, turns, store), paired(rooms, turns, store)
+    before = store.commits
+    rooms.act(one.a, Ask(box=b"sealed: how was it?"), 2_000)
+    rooms.act(two.a, Ask(box=b"sealed: and you?"), 2_001)
+    rooms.act(one.b, Say(box=b"sealed: good."), 2_002)
+    rooms.act(one.b, Typing(on=True), 2_002)
+    rooms.act(two.a, Nod(kind=NodKind.HEART, box=b"sealed: heart"), 2_003)
+    rooms.act(one.a, Nod(kind=NodKind.HEAR, box=b"sealed: hear"), 2_004)
+    rooms.act(two.b, Leave(box=b"sealed: {}"), 2_005)
+    outs = (one.a_out, one.b_out, two.a_out, two.b_out)
+    assert [out.sent for out in outs] == [[], [], [], []], "told before the commit"
+    assert two.b_out.closed is None, "closed before the commit"
+    assert store.commits == before
+    assert len(turns.due) == 1, "one commit scheduled for the whole turn"
+    turns.run()
+    assert store.commits == before + 1
+    assert told(one.a_out) == [(9, "ask"), (10, "say"), ("typing", None, None), (11, "nod")]
+    assert told(one.b_out) == [(9, "ask"), (10, "say"), (11, "nod")]
+    assert told(two.a_out) == [(9, "ask"), (10, "nod"), (11, "left")]
+    assert told(two.b_out) == [(9, "ask"), (10, "nod"), (11, "left")]
+    assert two.b_out.closed is not None
+    assert two.b_out.closed[0] == 1000
+    assert turns.due == [], "nothing left to commit"
+
+
+def test_a_takeover_lost_with_its_batch_leaves_the_old_connection_seated(
+    store: FailingStore,
+) -> None:
+    """A takeover in a batch whose commit fails is undone too: the old connection keeps the
+    seat, open, and the new one is answered `rate_limited` and told nothing of the room, not
+    even the partner's typing."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    pair = paired(rooms, turns, store)
+    token = pair.b_token
+    lost: list[str] = []
+    again = CheckingSender(store.path)
+    store.failing = "commit"
+    rooms.resume(again, pair.a.room.code, token, 8, 2_000, on_lost=lambda r: lost.append(r.code))
+    rooms.act(pair.a, Typing(on=True), 2_001)
+    rooms.act(
+        pair.a, Ask(box=b"sealed: still there?"), 2_002, on_lost=lambda r: lost.append(r.code)
+    )
+    turns.run()
+    store.failing = None
+    assert lost == ["rate_limited", "rate_limited"]
+    assert (again.sent, again.closed) == ([], None)
+    assert (pair.b_out.sent, pair.b_out.closed) == ([], None)
+    assert pair.b.current
+    assert pair.a_out.sent == []
+    rooms.resume(again, pair.a.room.code, token, 8, 2_003)
+    turns.run()
+    assert pair.b_out.closed is not None
+    assert pair.b_out.closed[0] == 4001
+    assert [m["t"] for m in again.take()] == ["joined"]
+
+
+def frame(**fields: Any) -> bytes:
+    return encode(fields)
+
+
+@dataclass
+class Member:
+    """One connection's logic, fed frames by hand, and what it was sent."""
+
+    connection: MemberConnection
+    out: CheckingSender
+
+    def send(self, now: int, **fields: Any) -> None:
+        self.connection.receive(frame(**fields), now)
+
+
+def member(rooms: RoomRegistry, store: SqliteRoomStore, address: str) -> Member:
+    out = CheckingSender(store.path)
+    limits = Limits()
+    connection = MemberConnection(
+        out, address, rooms, AttemptLimits(limits), ConnectionLimits(limits)
+    )
+    return Member(connection, out)
+
+
+@pytest.mark.parametrize("at", ["append", "commit"])
+def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
+    store: FailingStore, at: str
+) -> None:
+    """A batch with moves in one room and a join and a leave in another, lost at a write or
+    at its commit: both rooms are as before it, no one hears of a lost event, each change is
+    answered `rate_limited` with its id, errors and typing still go out, the joiner has no
+    seat, the leaver is still seated and open, and the same messages sent again get the same
+    seqs."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    a, b = member(rooms, store, "192.0.2.1"), member(rooms, store, "192.0.2.2")
+    host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
+    a.send(1_000, t="create")
+    host.send(1_000, t="create")
+    turns.run()
+    code, other_code = a.out.sent[0]["code"], host.out.sent[0]["code"]
+    b.send(1_000, t="join", code=code)
+    turns.run()
+    for step in ({"t": "pake", "msg": PAKE_MSG}, {"t": "verify", "mac": MAC}):
+        a.send(1_000, **step)
+        b.send(1_000, **step)
+    a.send(1_000, t="hello", box=hello_box(Seat.A))
+    b.send(1_000, t="hello", box=hello_box(Seat.B))
+    turns.run()
+    for someone in (a, b, host):
+        someone.out.take()
+    assert a.connection.membership is not None
+    assert host.connection.membership is not None
+    room, other = a.connection.membership.room, host.connection.membership.room
+    marks = room.mark(), other.mark()
+    rows = store.commits
+
+    *first, (last, fields) = [
+        (a, {"t": "ask", "box": b"sealed: what now?", "id": 1}),
+        (b, {"t": "typing", "on": True}),
+        (a, {"t": "say", "box": b"sealed: not yours to say", "id": 2}),
+        (b, {"t": "leave", "box": b"sealed: {}", "id": 3}),
+        (guest, {"t": "join", "code": other_code, "id": 4}),
+        (guest, {"t": "pake", "msg": PAKE_MSG, "id": 5}),
+    ]
+    if at == "commit":
+        store.failing = "commit"
+    for someone, step in first:
+        someone.send(2_000, **step)
+    if at == "append":
+        store.failing = "append"  # the batch is lost at its last write, within the turn
+    last.send(2_000, **fields)
+    turns.run()
+    store.failing = None
+
+    assert (room.mark(), other.mark()) == marks, "a room is not as it was before the batch"
+    assert store.commits == rows
+    assert told(a.out) == [
+        ("error", "rate_limited", 1),
+        ("typing", None, None),
+        ("error", "listening", 2),
+    ]
+    assert told(b.out) == [("error", "rate_limited", 3)]
+    assert told(host.out) == []
+    assert told(guest.out) == [("error", "rate_limited", 4), ("error", "rate_limited", 5)]
+    assert guest.connection.membership is None
+    assert Seat.B not in other.token_hashes
+    assert list(other.senders) == [Seat.A]
+    assert b.out.closed is None
+    assert b.connection.membership is not None
+    assert b.connection.membership.current
+    assert room.session.phase is Phase.ASKING
+
+    a.send(3_000, t="ask", box=b"sealed: what now?", id=1)
+    b.send(3_001, t="leave", box=b"sealed: {}", id=3)
+    guest.send(3_002, t="join", code=other_code, id=4)
+    guest.send(3_003, t="pake", msg=PAKE_MSG, id=5)
+    turns.run()
+    assert store.commits == rows + 1
+    assert told(a.out) == [(9, "ask"), (10, "left")]
+    assert told(b.out) == [(9, "ask"), (10, "left")]
+    assert b.out.closed is not None
+    assert [(m["t"], m.get("seq"), m.get("kind")) for m in guest.out.take()] == [
+        ("joined", None, None),
+        ("event", 3, "pake"),
+    ]
+    assert told(host.out) == [(2, "joined"), (3, "pake")]
+    assert [e.seq for e in other.log] == [1, 2, 3]
+
+
+async def test_two_hundred_says_from_twenty_rooms_arrive_in_order_over_few_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over real websockets to a SQLite server, 20 speakers each send 10 says at once: both
+    members of each room get all 10, in order, once each, and far fewer than 200 commits
+    keep them."""
+    opened: list[SqliteRoomStore] = []
+
+    def open_and_keep(data: str) -> RoomStore:
+        store = open_store(data)
+        assert isinstance(store, SqliteRoomStore)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(app, "open_store", open_and_keep)
+    # 40 connections from 127.0.0.1: more than one address may hold by default.
+    config = ServerConfig(
+        port=0, data=str(tmp_path / "data"), limits=Limits(connections_per_address=64)
+    )
+    running = await start_server(config)
+    try:
+        async with AsyncExitStack() as stack:
+            pairs = [await stack.enter_async_context(paired_pair(running.port)) for _ in range(20)]
+            for pair in pairs:
+                await pair.a.send({"t": "ask", "box": b"sealed: tell me?"})
+                assert (await pair.a.recv())["kind"] == (await pair.b.recv())["kind"] == "ask"
+            (store,) = opened
+            before = store.commits
+            says = [bytes([n]) + b" sealed" for n in range(10)]
+
+            async def speak(speaker: Any) -> None:
+                for box in says:
+                    await speaker.send({"t": "say", "box": box})
+
+            async def hear(listener: Any) -> list[dict[str, Any]]:
+                return [await listener.recv(within=10) for _ in says]
+
+            await asyncio.gather(*(speak(pair.b) for pair in pairs))
+            heard = await asyncio.gather(*(hear(m) for pair in pairs for m in (pair.a, pair.b)))
+            await asyncio.gather(*(m.nothing() for pair in pairs for m in (pair.a, pair.b)))
+            commits = store.commits - before
+    finally:
+        await running.close()
+    for events in heard:
+        assert [(e["seq"], e["kind"], e["box"]) for e in events] == [
+            (seq, "say", box) for seq, box in enumerate(says, start=10)
+        ]
+    assert 0 < commits <= 50, f"{commits} commits for 200 says"

@@ -64,6 +64,9 @@ class WelcomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        for field in self.query(Input):
+            # A steady cursor: a blinking one repaints twice a second while nobody types.
+            field.cursor_blink = False
         if self.enter_now:
             self.enter(self.entry)
         elif self.query_one(ResumeOffers).seats:

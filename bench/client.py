@@ -154,13 +154,16 @@ class Terminal:
         return time.perf_counter() - self.started
 
     def cpu_percent_over(self, seconds: float) -> float:
-        """The CPU the app used (user and system) over `seconds`, as percent of one core."""
+        """The CPU the app used (user and system) over `seconds`, as percent of one core.
+
+        RuntimeError if the app exits meanwhile: an app that has gone is not idle.
+        """
         before = _cpu_ticks(self.pid)
         started = time.perf_counter()
         deadline = started + seconds
         while time.perf_counter() < deadline:
             if not self._read_until(deadline):
-                raise WelcomeNotSeen(f"the app exited while idle: {bytes(self.output[-400:])!r}")
+                raise RuntimeError(f"the app exited while idle: {bytes(self.output[-400:])!r}")
         used = (_cpu_ticks(self.pid) - before) / os.sysconf("SC_CLK_TCK")
         return 100 * used / (time.perf_counter() - started)
 

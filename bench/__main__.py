@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.client import measure_client
 from bench.proc import machine
 from bench.report import goals, markdown
 from bench.target import Scale, measure_target
@@ -32,7 +33,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured per run")
     parser.add_argument("--window", type=int, default=2, help="peak: own steps in flight per seat")
     parser.add_argument("--idle-rooms", type=int, default=9000, help="rooms in the idle run")
-    parser.add_argument("--runs", default="steady,peak,idle", help="which runs, comma-separated")
+    parser.add_argument(
+        "--runs", default="steady,peak,idle,client", help="which runs, comma-separated"
+    )
     parser.add_argument(
         "--targets", default="relay,fireside", help="which servers, comma-separated"
     )
@@ -62,6 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     for target in targets:
         print(f"measuring {target} …", file=sys.stderr, flush=True)
         results[target] = measure_target(target, scale, runs)
+    if "client" in runs:
+        print("measuring the client …", file=sys.stderr, flush=True)
+        results["client"] = measure_client(sys.executable)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     record = {
         "when": stamp,

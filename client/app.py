@@ -1,4 +1,8 @@
-"""The Fireside application: themes, global keys, and the first screen."""
+"""The Fireside application: themes, global keys, and the first screen.
+
+The session screen, and with it websockets and the crypto, is imported once a room
+is entered or asked about, not before: the welcome screen paints without it (issue 6).
+"""
 
 from collections.abc import Iterable
 from dataclasses import replace
@@ -13,7 +17,6 @@ from client.palette import session_commands
 from client.saved_seats import SeatShelf
 from client.screens.help import HelpScreen
 from client.screens.quit_dialog import QuitDialog
-from client.screens.session import SessionScreen
 from client.screens.welcome import WelcomeScreen
 from client.settings import Settings, remember
 
@@ -72,6 +75,8 @@ class FiresideApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's commands, our quit (which asks first) and help, and the session's moves."""
+        from client.screens.session import SessionScreen
+
         for command in super().get_system_commands(screen):
             if command.title != "Quit":
                 yield command
@@ -87,6 +92,8 @@ class FiresideApp(App[None]):
             self.push_screen(HelpScreen())
 
     def action_request_quit(self) -> None:
+        from client.screens.session import SessionScreen
+
         sessions = [screen for screen in self.screen_stack if isinstance(screen, SessionScreen)]
         if not sessions:
             self.exit()

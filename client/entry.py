@@ -8,9 +8,6 @@ from shared.crypto.invite import Invite, draw_words, invite_code, parse_invite
 from shared.fields import NAME_MAX
 from shared.messages import Create, Join, Resume
 
-DEFAULT_PORT = 8765
-DEFAULT_SERVER = f"ws://127.0.0.1:{DEFAULT_PORT}"
-
 
 @dataclass(frozen=True)
 class Entry:

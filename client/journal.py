@@ -14,13 +14,17 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import platformdirs
 
-from client.sealed_room import Opened
 from shared.events import EventKind
 from shared.seats import NodKind, Seat
+
+if TYPE_CHECKING:
+    # Only a type here: the journal is imported on the way to the welcome screen, and
+    # client.sealed_room brings the crypto (issue 6, client/app.py).
+    from client.sealed_room import Opened
 
 DATA_DIR_ENV = "FIRESIDE_DATA_DIR"
 """Where the journal lives instead of the platform's data directory (tests use a tmp dir)."""
@@ -143,7 +147,7 @@ class Journal:
         journal._partner_known = _PARTNER.search(text) is not None
         return journal
 
-    def write(self, opened: Opened) -> str | None:
+    def write(self, opened: "Opened") -> str | None:
         """Append `opened` if the file does not hold it yet, flushed to disk; or say why not.
 
         After one failed write the journal stops: a gap in it would read as a lie.
@@ -157,7 +161,7 @@ class Journal:
             return TROUBLE.format(why=exc.strerror or type(exc).__name__)
         return None
 
-    def _write(self, opened: Opened) -> None:
+    def _write(self, opened: "Opened") -> None:
         block = self._block(opened)
         with self._append() as out:
             if self.last_seq == 0:
@@ -174,18 +178,18 @@ class Journal:
         os.fchmod(descriptor, _PRIVATE_FILE)
         return os.fdopen(descriptor, "a", encoding="utf-8")
 
-    def _heading(self, opened: Opened) -> str:
+    def _heading(self, opened: "Opened") -> str:
         seconds = opened.event.at // 1000
         day = time.strftime("%A %d %B %Y, %H:%M", time.localtime(seconds))
         return f"# Fireside session\n\n{day}\n\n<!-- started {seconds} -->\n\n"
 
-    def _who(self, opened: Opened) -> str:
+    def _who(self, opened: "Opened") -> str:
         name = opened.names.get(opened.by)
         if opened.by is self.me:
             return "You" if name is None else _bold(name)
         return "Your partner" if name is None else _bold(name)
 
-    def _block(self, opened: Opened) -> str:
+    def _block(self, opened: "Opened") -> str:
         kind = opened.kind
         who = self._who(opened)
         parts: list[str] = []

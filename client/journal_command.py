@@ -5,8 +5,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from client.journal import journal_dir, readable, sessions
-
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """`journal`, `journal show N`, `journal export N PATH`."""
@@ -23,6 +21,10 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 def run(args: argparse.Namespace) -> int:
     """List, show or export; one line on stderr when there is no such session."""
+    # Here, not at the top: add_parser runs for every `fireside --help`, and the journal
+    # brings the crypto with it (client/cli.py).
+    from client.journal import journal_dir, readable, sessions
+
     found = sessions()
     if args.journal_action is None:
         if not found:

@@ -8,16 +8,19 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from client.sealed_room import Opened
 from shared.codes import normalize_code
-from shared.crypto.pairing import RoomKey
 from shared.events import Joined
 from shared.messages import Resume
 from shared.seats import Phase, Seat
+
+if TYPE_CHECKING:
+    # Only a type here: the shelf is read for the welcome screen, and
+    # client.sealed_room brings the crypto (issue 6, client/app.py).
+    from client.sealed_room import Opened
 
 STATE_DIR_ENV = "FIRESIDE_STATE_DIR"
 """Where the seats are kept instead of the platform's state directory (tests use a tmp dir)."""
@@ -108,6 +111,9 @@ class SavedSeat:
             raise ValueError("last_seq is not a count")
         if key is not None:
             # Read back now, not when resuming: a damaged key is a file we cannot use.
+            # Imported here so that an empty shelf never loads the crypto (client/app.py).
+            from shared.crypto.pairing import RoomKey
+
             RoomKey.from_saved(raw["code"], key)
         return cls(
             server=raw["server"],
@@ -253,7 +259,7 @@ class SeatKeeper:
         self.unsaved = True
         return self.flush()
 
-    def saw(self, opened: Opened) -> None:
+    def saw(self, opened: "Opened") -> None:
         """Note an event; an ended session is forgotten at once, anything else waits for flush."""
         if self.seat is None:
             return

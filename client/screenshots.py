@@ -2,7 +2,7 @@
 
 It drives the real app with Pilot on the demo's loopback server, Sam as the
 partner, and has each screen save itself as SVG at 100 by 30. What changes from
-run to run (the nameplate, the server's port, the cursor blink) is fixed first.
+run to run (the nameplate, the server's port) is fixed first.
 """
 
 import argparse
@@ -13,7 +13,6 @@ from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from client.app import FiresideApp
 from client.demo.app import DemoApp, start_demo_server
@@ -51,8 +50,6 @@ async def _welcome(directory: Path) -> None:
     app = FiresideApp(Entry(SHOWN_SERVER, NAME), keep_seats=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        for field in app.screen.query(Input):
-            field.cursor_blink = False
         await _save(pilot, directory, "welcome")
 
 
@@ -120,7 +117,6 @@ async def _save(pilot: Pilot[Any], directory: Path, screen: str) -> None:
             room.invite = invite_code(SHOWN_CODE, WORDS)
             room.show_invite()
         room.show_room()
-        room.query_one(Composer).cursor_blink = False
     await pilot.pause()
     pilot.app.save_screenshot(f"{screen}.svg", str(directory))
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import platformdirs
 
-from client.entry import DEFAULT_SERVER, default_name
+from client.defaults import DEFAULT_SERVER
+from client.entry import default_name
 
 CONFIG_DIR_ENV = "FIRESIDE_CONFIG_DIR"
 """Where config.toml (and custom decks) live instead of the platform's config dir (tests: tmp)."""

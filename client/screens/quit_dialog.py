@@ -42,7 +42,10 @@ class QuitDialog(ModalScreen[str | None]):
                     f"Leave a closing note for {self.partner} (optional; tab to write):",
                     id="note-label",
                 )
-                yield TextArea(id="note", soft_wrap=True, show_line_numbers=False)
+                note = TextArea(id="note", soft_wrap=True, show_line_numbers=False)
+                # Steady, like every field in Fireside (client/widgets/composer.py says why).
+                note.cursor_blink = False
+                yield note
                 yield Static(id="note-trouble")
             with Horizontal(id="answers"):
                 yield Button("Stay (n)", id="stay", variant="primary")

@@ -9,7 +9,6 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from client.entry import Entry
 from client.saved_seats import UNSEALED, SeatShelf
-from client.screens.session import SessionScreen
 from client.widgets.resume_offers import ResumeOffers
 from shared.crypto.invite import InviteError, parse_invite
 from shared.fields import name_problem
@@ -64,6 +63,9 @@ class WelcomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        for field in self.query(Input):
+            # A steady cursor: a blinking one repaints twice a second while nobody types.
+            field.cursor_blink = False
         if self.enter_now:
             self.enter(self.entry)
         elif self.query_one(ResumeOffers).seats:
@@ -125,6 +127,8 @@ class WelcomeScreen(Screen[None]):
     def enter(self, entry: Entry) -> None:
         """Open the session; if the room cannot be entered, come back here and say why."""
         self.show_problem("")
+        from client.screens.session import SessionScreen  # only now: see client/app.py
+
         self.app.push_screen(SessionScreen(entry, self.shelf), callback=self._came_back)
 
     async def _came_back(self, sentence: str | None) -> None:

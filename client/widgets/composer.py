@@ -21,6 +21,9 @@ class Composer(TextArea):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, tab_behavior="focus")
+        # A steady cursor: blinking repaints twice a second for as long as the box has focus,
+        # which is most of a session and most of it spent thinking, not typing (issue 6).
+        self.cursor_blink = False
         self._writing = False
         self._quiet_timer: Timer | None = None
 

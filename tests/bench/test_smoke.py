@@ -12,7 +12,8 @@ def test_a_tiny_run_of_the_harness_measures_both_targets(tmp_path: Path) -> None
     """Three rooms per target: every step sent while measuring arrives, nothing is refused,
     and the JSON and Markdown carry each run's figures and the goals."""
     command = [sys.executable, "-m", "bench", "--rooms", "3", "--rate", "4", "--warmup", "0.5"]
-    command += ["--duration", "1", "--idle-rooms", "3", "--out", str(tmp_path)]
+    command += ["--duration", "1", "--idle-rooms", "3", "--runs", "steady,peak,idle"]
+    command += ["--out", str(tmp_path)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds(90))
     assert done.returncode == 0, done.stderr[-2000:]
     (record_file,) = tmp_path.glob("*.json")

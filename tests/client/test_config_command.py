@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from client.cli import main
-from client.entry import DEFAULT_SERVER
+from client.defaults import DEFAULT_SERVER
 from client.settings import config_path
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from client.entry import DEFAULT_SERVER
+from client.defaults import DEFAULT_SERVER
 from client.settings import DEFAULT_THEME, Settings, config_path, load_settings, remember
 
 FILE = """# my fireside

@@ -11,7 +11,6 @@ from textual.pilot import Pilot
 from client.app import FiresideApp
 from client.entry import Entry
 from client.screens.phrase_dialog import PhraseDialog
-from client.widgets.composer import Composer
 from client.widgets.status_line import StatusLine
 from client.widgets.typing_indicator import TypingIndicator
 from server.app import start_server
@@ -88,14 +87,13 @@ def entering(server_thread: ServerThread) -> FiresideApp:
 
 
 async def settle(pilot: Pilot[Any], phase: Phase) -> None:
-    """Wait for `phase`, then hide what changes between runs: the nameplate and the cursor blink."""
+    """Wait for `phase`, then hide what changes between runs: the nameplate."""
     room = session_of(pilot.app)
     await until(pilot, lambda: room.room.phase is phase)
     room.code = FIXED_CODE
     room.invite = invite_code(FIXED_CODE, FIXED_WORDS)
     room.show_invite()
     room.show_room()
-    room.query_one(Composer).cursor_blink = False
     await pilot.pause()
 
 

@@ -70,17 +70,21 @@ def markdown(record: dict[str, Any]) -> str:
         f"machine: {record['machine']['cpu']}, {record['machine']['cores']} cores, "
         f"{record['machine']['kernel']}, Python {record['machine']['python']}",
         f"command: `{record['command']}`",
-        "",
-        "| run | target | " + " | ".join(title for title, _, _ in _COLUMNS) + " |",
-        "|---|---|" + "---:|" * len(_COLUMNS),
     ]
+    timed = []
     for run in ("steady", "peak"):
         for target in ("relay", "fireside", "fireside-memory"):
             row = results.get(target, {}).get(run)
-            if row is None:
-                continue
-            cells = [_cell(row.get(key), style) for _, key, style in _COLUMNS]
-            lines.append(f"| {run} | {target} | " + " | ".join(cells) + " |")
+            if row is not None:
+                cells = [_cell(row.get(key), style) for _, key, style in _COLUMNS]
+                timed.append(f"| {run} | {target} | " + " | ".join(cells) + " |")
+    if timed:
+        lines += [
+            "",
+            "| run | target | " + " | ".join(title for title, _, _ in _COLUMNS) + " |",
+            "|---|---|" + "---:|" * len(_COLUMNS),
+            *timed,
+        ]
     idle = [
         (target, results.get(target, {}).get("idle"))
         for target in ("relay", "fireside", "fireside-memory")

@@ -6,7 +6,6 @@ itself is `shared.session.Session`.
 """
 
 import contextlib
-import dataclasses
 import hashlib
 import hmac
 import logging
@@ -90,11 +89,8 @@ class Room:
     def mark(self) -> "RoomMark":
         """What `record`, a new seat and a connection coming or going change, so that a change
         no store kept can be undone."""
-        session = dataclasses.replace(
-            self.session, names=dict(self.session.names), online=dict(self.session.online)
-        )
         return RoomMark(
-            session,
+            self.session.copy(),
             len(self.log),
             self.last_active,
             dict(self.token_hashes),
@@ -466,7 +462,7 @@ class RoomRegistry:
             raise Rejected(
                 ErrorCode.RATE_LIMITED, "this room's history is full; only leave is taken"
             )
-        mark = room.mark()
+        mark = self._mark(room)
         change = room.session.apply(member.seat, message)
         if change is None:
             # docs/protocol.md, Server → client: `typing` goes to the partner alone.
@@ -491,7 +487,7 @@ class RoomRegistry:
         if not member.current:
             return
         room = member.room
-        mark = room.mark()
+        mark = self._mark(room)
         del room.senders[member.seat]
         change = room.session.presence(member.seat, online=False)
         if change is not None:
@@ -531,11 +527,19 @@ class RoomRegistry:
             log.info("room %s expired", room.label, extra={"room": room.label})
         return expired
 
-    def _touch(self, room: Room, mark: RoomMark) -> None:
+    def _mark(self, room: Room) -> RoomMark | None:
+        """How `room` is now, unless the open batch already knows how it was before it: a
+        lost batch undoes each room to its first mark, so later ones would go unused."""
+        if self._batch is not None and id(room) in self._batch.marks:
+            return None
+        return room.mark()
+
+    def _touch(self, room: Room, mark: RoomMark | None) -> None:
         """`room` changes in the open batch (begun now if none is), from `mark` if it is new."""
         if self._batch is None:
             self._batch = _Batch()
-        self._batch.marks.setdefault(id(room), (room, mark))
+        if mark is not None:
+            self._batch.marks.setdefault(id(room), (room, mark))
 
     def _keep(self, room: Room, event: Event) -> bool:
         """Write `event` into the open batch; if the store fails, the batch is lost: False."""

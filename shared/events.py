@@ -80,14 +80,14 @@ class RoomState:
         return self.phase in ACTIVE_PHASES and self.floor is not seat
 
     def to_wire(self) -> dict[str, Any]:
-        floor = self.floor
+        # Enum members as they are: each is a str, and msgpack packs it as one.
         return {
-            "phase": self.phase.value,
+            "phase": self.phase,
             "round": self.round,
-            "asker": self.asker.value,
-            "floor": None if floor is None else floor.value,
-            "names": {seat.value: self.names.get(seat) for seat in SEATS},
-            "online": {seat.value: bool(self.online.get(seat)) for seat in SEATS},
+            "asker": self.asker,
+            "floor": floor_of(self.phase, self.asker),
+            "names": {seat: self.names.get(seat) for seat in SEATS},
+            "online": {seat: bool(self.online.get(seat)) for seat in SEATS},
         }
 
     @classmethod
@@ -144,8 +144,8 @@ class Event:
             "t": "event",
             "seq": self.seq,
             "at": self.at,
-            "kind": self.kind.value,
-            "by": self.by.value,
+            "kind": self.kind,
+            "by": self.by,
             "state": self.state.to_wire(),
         }
         for key, value in (("msg", self.msg), ("mac", self.mac), ("box", self.box)):

@@ -80,6 +80,22 @@ class Session:
     noted: frozenset[Seat] = frozenset()
     """The seats whose closing `note` is recorded: one each."""
 
+    def copy(self) -> "Session":
+        """An independent copy, to go back to: what dataclasses.replace gives, spelled out, as
+        the server takes one for nearly every message."""
+        return Session(
+            phase=self.phase,
+            round=self.round,
+            asker=self.asker,
+            names=dict(self.names),
+            online=dict(self.online),
+            paked=self.paked,
+            verified=self.verified,
+            said_since_sharing=self.said_since_sharing,
+            said_since_ask=self.said_since_ask,
+            noted=self.noted,
+        )
+
     @property
     def state(self) -> RoomState:
         return RoomState(

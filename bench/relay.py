@@ -1,9 +1,9 @@
 """The baseline: a bare websockets relay that forwards each frame to the other of a pair.
 
 Its settings are the Fireside server's (server/app.py): compression off, the
-same `max_size`, incoming queue, write limit and keepalive, so the two differ
-only in what Fireside does with a frame. Two connections to the same path are
-a pair.
+same `max_size`, incoming queue, write limit, keepalive and cycle collector
+thresholds, so the two differ only in what Fireside does with a frame. Two
+connections to the same path are a pair.
 """
 
 import argparse
@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from bench.serve import raise_open_files
-from server.app import MAX_QUEUE
+from server.app import MAX_QUEUE, tune_collector
 from server.config import ServerConfig
 from server.net import SUBPROTOCOL
 from server.outbox import WRITE_LIMIT
@@ -67,6 +67,7 @@ async def run(host: str, port: int) -> None:
         ping_timeout=config.ping_timeout,
         close_timeout=config.close_timeout,
     ) as server:
+        tune_collector()  # as fireside-server does: the same process settings on both sides
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, server.close)

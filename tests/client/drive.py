@@ -28,12 +28,23 @@ STEP = 0.02
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], object], within: float = 3.0) -> None:
-    """Let the app run until `condition()` holds, or fail after `within` (scaled) seconds."""
+    """Let the app run until `condition()` holds, or fail after `within` (scaled) seconds.
+
+    A condition that reads the log's last entry before there is one (IndexError) does not hold
+    yet: right after a resume, `in_room` can be true an instant before the log arrives.
+    """
     for _ in range(int(seconds(within) / STEP)):
-        if condition():
+        if _holds(condition):
             return
         await pilot.pause(STEP)
     assert condition(), f"still waiting after {seconds(within):.1f}s"
+
+
+def _holds(condition: Callable[[], object]) -> bool:
+    try:
+        return bool(condition())
+    except IndexError:
+        return False
 
 
 def session_of(app: App[Any]) -> SessionScreen:

@@ -1,7 +1,13 @@
-"""Group commits: a turn of the event loop is kept by one commit, told only after it, or undone."""
+"""Group commits: a turn of the event loop is kept by one commit, told only after it, or undone.
+
+The commit runs on the store's writer thread while the loop goes on; one batch at a time is
+in flight, and the next waits for it.
+"""
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,49 +21,91 @@ from server.config import Limits, ServerConfig
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
 from server.rooms import Membership, Room, RoomRegistry, RoomStore, StoreError
-from server.storage import SqliteRoomStore, open_store
+from server.storage import Row, SqliteRoomStore, open_store
 from shared.codec import encode
 from shared.events import Event
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat
 from tests.server.fakes import MAC, PAKE_MSG, CheckingSender, hello_box
 from tests.server.wire import paired_pair
+from tests.timing import seconds
 
 
 class Turns:
-    """Stands in for the event loop's `call_soon`: what is scheduled runs when `run` says."""
+    """Stands in for the event loop: what is scheduled runs when `run` says, whether the
+    registry scheduled it or the store's writer thread did, once a commit was done."""
 
     def __init__(self) -> None:
-        self.due: list[Callable[[], None]] = []
+        self.due: list[Callable[[], object]] = []
+        self._arrived = threading.Condition()
 
-    def __call__(self, callback: Callable[[], None]) -> None:
-        self.due.append(callback)
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        with self._arrived:
+            self.due.append(callback)
+
+    def call_soon_threadsafe(self, callback: Callable[[], object]) -> None:
+        with self._arrived:
+            self.due.append(callback)
+            self._arrived.notify_all()
 
     def run(self) -> None:
-        """The end of a turn of the loop: run what was scheduled during it."""
-        due, self.due = self.due, []
+        """The end of a turn of the loop: run what was scheduled before it."""
+        with self._arrived:
+            due, self.due = self.due, []
         for callback in due:
             callback()
 
+    def wait(self) -> None:
+        """Until something is scheduled: the writer's word that a commit is done."""
+        with self._arrived:
+            assert self._arrived.wait_for(lambda: self.due, timeout=seconds(10)), (
+                "the writer never answered"
+            )
+
+    def settle(self, rooms: RoomRegistry) -> None:
+        """Turns until no batch is in flight: each kept or lost, and what it held sent."""
+        self.run()
+        while rooms.committing:
+            self.wait()
+            self.run()
+
 
 class FailingStore(SqliteRoomStore):
-    """The SQLite store, made to fail at `append` or at `commit` as a full disk can: the open
-    transaction rolled back whole, then StoreError."""
+    """The SQLite store, made to fail at `append` (the open batch lost whole, then StoreError)
+    or on the writer thread at `commit` as a full disk can, and able to hold its writer on a
+    gate before each batch, as a slow disk would."""
 
     failing: str | None = None
+    gated = False
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.gate = threading.Semaphore(0)
+        """Each release lets one batch through while `gated`."""
+        self.writes: list[tuple[str, int]] = []
+        """Each batch by its number of events, in order: ("handed", n) when the registry hands
+        it over, ("kept", n) or ("lost", n) when the writer is done with it."""
 
     def append(self, room: Room, event: Event) -> None:
-        self._fail_at("append")
-        super().append(room, event)
-
-    def commit(self) -> None:
-        self._fail_at("commit")
-        super().commit()
-
-    def _fail_at(self, at: str) -> None:
-        if self.failing == at:
+        if self.failing == "append":
             self.rollback()
             raise StoreError("full")
+        super().append(room, event)
+
+    def commit(self) -> Future[None]:
+        self.writes.append(("handed", len(self._open.events)))
+        return super().commit()
+
+    def _write(
+        self, new_rooms: list[Row], seats: list[Row], events: list[Row], updates: list[Row]
+    ) -> None:
+        if self.gated:
+            assert self.gate.acquire(timeout=seconds(10)), "the test never opened the gate"
+        if self.failing == "commit":
+            self.writes.append(("lost", len(events)))
+            raise StoreError("full")
+        super()._write(new_rooms, seats, events, updates)
+        self.writes.append(("kept", len(events)))
 
 
 @pytest.fixture
@@ -67,13 +115,15 @@ def store(tmp_path: Path) -> Iterator[FailingStore]:
     try:
         yield opened
     finally:
+        opened.gated = False
+        opened.gate.release()
         opened.close()
 
 
-def batched(store: RoomStore, turns: Turns) -> RoomRegistry:
-    """A registry that commits once a turn, as the server's does with `loop.call_soon`."""
+def batched(store: RoomStore, turns: Turns, ttl_ms: int = 60_000) -> RoomRegistry:
+    """A registry that commits once a turn, as the server's does on its event loop."""
     return RoomRegistry(
-        store, room_ttl_ms=60_000, max_rooms=100, max_log_bytes=1024 * 1024, schedule_commit=turns
+        store, room_ttl_ms=ttl_ms, max_rooms=100, max_log_bytes=1024 * 1024, loop=turns
     )
 
 
@@ -90,17 +140,17 @@ def paired(rooms: RoomRegistry, turns: Turns, store: SqliteRoomStore) -> Pair:
     """A room made, joined and paired a turn at a time; round 1, `a` asks, nothing left unread."""
     a_out, b_out = CheckingSender(store.path), CheckingSender(store.path)
     a = rooms.create(a_out, 1_000)
-    turns.run()
+    turns.settle(rooms)
     b = rooms.join(b_out, a.room.code, 1_000)
-    turns.run()
+    turns.settle(rooms)
     b_token = b_out.sent[0]["token"]
     for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC)):
         rooms.act(a, message, 1_000)
         rooms.act(b, message, 1_000)
-        turns.run()
+        turns.settle(rooms)
     rooms.act(a, Hello(box=hello_box(Seat.A)), 1_000)
     rooms.act(b, Hello(box=hello_box(Seat.B)), 1_000)
-    turns.run()
+    turns.settle(rooms)
     a_out.take()
     b_out.take()
     return Pair(a, a_out, b, b_out, b_token)
@@ -136,7 +186,7 @@ def test_changes_in_two_rooms_in_one_turn_are_one_commit_and_told_only_after_it(
     assert two.b_out.closed is None, "closed before the commit"
     assert store.commits == before
     assert len(turns.due) == 1, "one commit scheduled for the whole turn"
-    turns.run()
+    turns.settle(rooms)
     assert store.commits == before + 1
     assert told(one.a_out) == [(9, "ask"), (10, "say"), ("typing", None, None), (11, "nod")]
     assert told(one.b_out) == [(9, "ask"), (10, "say"), (11, "nod")]
@@ -165,7 +215,7 @@ def test_a_takeover_lost_with_its_batch_leaves_the_old_connection_seated(
     rooms.act(
         pair.a, Ask(box=b"sealed: still there?"), 2_002, on_lost=lambda r: lost.append(r.code)
     )
-    turns.run()
+    turns.settle(rooms)
     store.failing = None
     assert lost == ["rate_limited", "rate_limited"]
     assert (again.sent, again.closed) == ([], None)
@@ -173,7 +223,7 @@ def test_a_takeover_lost_with_its_batch_leaves_the_old_connection_seated(
     assert pair.b.current
     assert pair.a_out.sent == []
     rooms.resume(again, pair.a.room.code, token, 8, 2_003)
-    turns.run()
+    turns.settle(rooms)
     assert pair.b_out.closed is not None
     assert pair.b_out.closed[0] == 4001
     assert [m["t"] for m in again.take()] == ["joined"]
@@ -218,16 +268,16 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
     host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
     a.send(1_000, t="create")
     host.send(1_000, t="create")
-    turns.run()
+    turns.settle(rooms)
     code, other_code = a.out.sent[0]["code"], host.out.sent[0]["code"]
     b.send(1_000, t="join", code=code)
-    turns.run()
+    turns.settle(rooms)
     for step in ({"t": "pake", "msg": PAKE_MSG}, {"t": "verify", "mac": MAC}):
         a.send(1_000, **step)
         b.send(1_000, **step)
     a.send(1_000, t="hello", box=hello_box(Seat.A))
     b.send(1_000, t="hello", box=hello_box(Seat.B))
-    turns.run()
+    turns.settle(rooms)
     for someone in (a, b, host):
         someone.out.take()
     assert a.connection.membership is not None
@@ -251,7 +301,7 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
     if at == "append":
         store.failing = "append"  # the batch is lost at its last write, within the turn
     last.send(2_000, **fields)
-    turns.run()
+    turns.settle(rooms)
     store.failing = None
 
     assert (room.mark(), other.mark()) == marks, "a room is not as it was before the batch"
@@ -276,7 +326,7 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
     b.send(3_001, t="leave", box=b"sealed: {}", id=3)
     guest.send(3_002, t="join", code=other_code, id=4)
     guest.send(3_003, t="pake", msg=PAKE_MSG, id=5)
-    turns.run()
+    turns.settle(rooms)
     assert store.commits == rows + 1
     assert told(a.out) == [(9, "ask"), (10, "left")]
     assert told(b.out) == [(9, "ask"), (10, "left")]

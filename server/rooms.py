@@ -627,8 +627,8 @@ class RoomRegistry:
         """Keep what is in flight, then what is open, before returning, waiting on the store
         (outside the hot path only); StoreError if anything was lost."""
         lost = self._hand_off() if self._in_flight is None else None
-        while self._in_flight is not None:
-            lost = self._landed(self._in_flight) or lost
+        while self._in_flight is not None and self._in_flight.kept is not None:
+            lost = self._landed(self._in_flight.kept) or lost
         if lost is not None:
             raise lost
 
@@ -643,26 +643,30 @@ class RoomRegistry:
             self._release(batch)
             return None
         self._in_flight = batch
-        batch.kept = self._store.commit()
-        if batch.kept.done():
-            return self._landed(batch)
+        batch.kept = kept = self._store.commit()
+        if kept.done():
+            return self._landed(kept)
         if self._loop is not None:
-            landed = functools.partial(self._landed, batch)
-            loop = self._loop
-            # The store answers on its writer thread; the batch lands on the loop's.
-            batch.kept.add_done_callback(lambda _: loop.call_soon_threadsafe(landed))
+            kept.add_done_callback(self._answered)
         return None
 
-    def _landed(self, batch: _Batch) -> StoreError | None:
-        """The store has answered for `batch` (waiting for it if not, in `_commit`): send what it
-        held, in order, and hand over the open batch; or, if it was lost, lose the open batch
-        with it. What it, or the batch handed over after it and answered at once, was lost
-        with."""
-        if batch is not self._in_flight:
+    def _answered(self, kept: Future[None]) -> None:
+        """On the store's writer thread: the batch lands on the loop's. The callback names the
+        batch by its future, not the batch itself, which would make a cycle (batch, future,
+        callback) that only the garbage collector could free, with all the batch held."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(functools.partial(self._landed, kept))
+
+    def _landed(self, kept: Future[None]) -> StoreError | None:
+        """The store has answered for the batch in flight (waiting for it if not, in `_commit`):
+        send what it held, in order, and hand over the open batch; or, if it was lost, lose the
+        open batch with it. What it, or the batch handed over after it and answered at once,
+        was lost with."""
+        batch = self._in_flight
+        if batch is None or batch.kept is not kept:
             return None  # it landed already, waited for by `_commit`
-        assert batch.kept is not None
         try:
-            batch.kept.result()
+            kept.result()
         except StoreError as exc:
             self._lose(exc, in_flight=True)
             return exc

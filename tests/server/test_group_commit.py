@@ -5,6 +5,7 @@ in flight, and the next waits for it.
 """
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -27,6 +28,7 @@ from shared.events import Event
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat
 from tests.server.fakes import MAC, PAKE_MSG, CheckingSender, hello_box
+from tests.server.http import http_get
 from tests.server.wire import paired_pair
 from tests.timing import seconds
 
@@ -387,3 +389,224 @@ async def test_two_hundred_says_from_twenty_rooms_arrive_in_order_over_few_commi
             (seq, "say", box) for seq, box in enumerate(says, start=10)
         ]
     assert 0 < commits <= 50, f"{commits} commits for 200 says"
+
+
+def test_the_loop_takes_messages_while_a_commit_is_in_flight_and_tells_each_batch_after_it(
+    store: FailingStore,
+) -> None:
+    """While the writer is held on one batch, the registry goes on taking moves into the next:
+    nothing of either is told before its own commit, the second goes to the writer only once
+    the first is kept, and each connection gets its replies in the order they were made."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    pair = paired(rooms, turns, store)
+    room = pair.a.room
+    commits = store.commits
+    store.gated = True
+    store.writes.clear()
+    rooms.act(pair.a, Ask(box=b"sealed: what surprised you?"), 2_000)
+    turns.run()
+    assert rooms.committing
+    rooms.act(pair.b, Say(box=b"sealed: the snow."), 2_001)
+    rooms.act(pair.b, Typing(on=True), 2_002)
+    rooms.act(pair.a, Nod(kind=NodKind.HEAR, box=b"sealed: hear"), 2_003)
+    rooms.act(pair.b, Say(box=b"sealed: in April."), 2_004)
+    turns.run()
+    assert [e.seq for e in room.log][8:] == [9, 10, 11, 12], "the moves were not taken"
+    assert store.writes == [("handed", 1)], "handed over while a batch is in flight"
+    assert (pair.a_out.sent, pair.b_out.sent) == ([], []), "told before the commit"
+
+    store.gate.release()
+    turns.wait()
+    turns.run()
+    assert told(pair.a_out) == told(pair.b_out) == [(9, "ask")]
+    assert store.writes == [("handed", 1), ("kept", 1), ("handed", 3)]
+    assert rooms.committing
+
+    store.gate.release()
+    turns.settle(rooms)
+    assert told(pair.a_out) == [(10, "say"), ("typing", None, None), (11, "nod"), (12, "say")]
+    assert told(pair.b_out) == [(10, "say"), (11, "nod"), (12, "say")]
+    assert store.writes[-1] == ("kept", 3)
+    assert store.commits == commits + 2
+
+
+def test_a_batch_lost_in_flight_takes_the_next_one_with_it(store: FailingStore) -> None:
+    """The writer fails the batch in flight while the next one holds moves that build on it, a
+    join in another room and a leave: both are undone, each change is answered `rate_limited`
+    with its id, errors and typing still go out, no lost event reaches anyone, the next batch
+    never reaches the writer, and the same messages sent again get the same seqs."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    a, b = member(rooms, store, "192.0.2.1"), member(rooms, store, "192.0.2.2")
+    host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
+    a.send(1_000, t="create")
+    host.send(1_000, t="create")
+    turns.settle(rooms)
+    code, other_code = a.out.sent[0]["code"], host.out.sent[0]["code"]
+    b.send(1_000, t="join", code=code)
+    turns.settle(rooms)
+    for step in ({"t": "pake", "msg": PAKE_MSG}, {"t": "verify", "mac": MAC}):
+        a.send(1_000, **step)
+        b.send(1_000, **step)
+    a.send(1_000, t="hello", box=hello_box(Seat.A))
+    b.send(1_000, t="hello", box=hello_box(Seat.B))
+    turns.settle(rooms)
+    for someone in (a, b, host):
+        someone.out.take()
+    assert a.connection.membership is not None
+    assert host.connection.membership is not None
+    room, other = a.connection.membership.room, host.connection.membership.room
+    marks = room.mark(), other.mark()
+    commits = store.commits
+    store.gated = True
+    store.writes.clear()
+
+    a.send(2_000, t="ask", box=b"sealed: what now?", id=1)
+    turns.run()
+    b.send(2_001, t="typing", on=True)
+    a.send(2_001, t="say", box=b"sealed: not yours to say", id=2)
+    b.send(2_002, t="say", box=b"sealed: this, on the ask", id=3)
+    b.send(2_003, t="leave", box=b"sealed: {}", id=4)
+    guest.send(2_004, t="join", code=other_code, id=5)
+    guest.send(2_005, t="pake", msg=PAKE_MSG, id=6)
+    turns.run()
+    store.failing = "commit"
+    store.gate.release()
+    turns.settle(rooms)
+    store.failing = None
+    store.gated = False
+
+    assert store.writes == [("handed", 1), ("lost", 1)], "the next batch reached the writer"
+    assert store.commits == commits
+    assert (room.mark(), other.mark()) == marks, "a room is not as it was before the batches"
+    assert told(a.out) == [
+        ("error", "rate_limited", 1),
+        ("typing", None, None),
+        ("error", "listening", 2),
+    ]
+    assert told(b.out) == [("error", "rate_limited", 3), ("error", "rate_limited", 4)]
+    assert told(host.out) == []
+    assert told(guest.out) == [("error", "rate_limited", 5), ("error", "rate_limited", 6)]
+    assert guest.connection.membership is None
+    assert list(other.senders) == [Seat.A]
+    assert b.out.closed is None
+    assert b.connection.membership is not None
+    assert b.connection.membership.current
+
+    a.send(3_000, t="ask", box=b"sealed: what now?", id=1)
+    turns.run()
+    b.send(3_001, t="say", box=b"sealed: this, on the ask", id=3)
+    b.send(3_002, t="leave", box=b"sealed: {}", id=4)
+    guest.send(3_003, t="join", code=other_code, id=5)
+    guest.send(3_004, t="pake", msg=PAKE_MSG, id=6)
+    turns.settle(rooms)
+    assert told(a.out) == [(9, "ask"), (10, "say"), (11, "left")]
+    assert told(b.out) == [(9, "ask"), (10, "say"), (11, "left")]
+    assert b.out.closed is not None
+    assert [(m["t"], m.get("seq"), m.get("kind")) for m in guest.out.take()] == [
+        ("joined", None, None),
+        ("event", 3, "pake"),
+    ]
+    assert told(host.out) == [(2, "joined"), (3, "pake")]
+
+
+def test_close_waits_for_the_batch_in_flight_and_keeps_the_open_one(
+    store: FailingStore, tmp_path: Path
+) -> None:
+    """`close()` called while the writer is still held on one batch and the next is open waits
+    for the first, keeps both, tells each in order, and only then closes the file; the first
+    batch's own word, arriving after, changes nothing."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    pair = paired(rooms, turns, store)
+    store.gated = True
+    rooms.act(pair.a, Ask(box=b"sealed: one more?"), 2_000)
+    turns.run()
+    rooms.act(pair.b, Say(box=b"sealed: yes."), 2_001)
+    rooms.act(pair.b, Leave(box=b"sealed: {}"), 2_002)
+
+    closing = threading.Thread(target=rooms.close)  # the loop's thread, stopping
+    closing.start()
+    store.gate.release()  # before or after `close` begins to wait: either way it must wait
+    store.gate.release()
+    closing.join(seconds(10))
+    assert not closing.is_alive()
+    assert told(pair.a_out) == [(9, "ask"), (10, "say"), (11, "left")]
+    assert told(pair.b_out) == [(9, "ask"), (10, "say"), (11, "left")]
+    assert pair.b_out.closed is not None
+    assert store.health() == "closed"
+    turns.run()
+    assert (pair.a_out.sent, pair.b_out.sent) == ([], [])
+    again = SqliteRoomStore.open(tmp_path / "data")
+    try:
+        (back,) = again.rooms()
+        assert [e.seq for e in back.log] == list(range(1, 12))
+    finally:
+        again.close()
+
+
+def test_a_sweep_while_a_batch_is_in_flight_keeps_it_before_removing_rooms(
+    store: FailingStore,
+) -> None:
+    """A sweep that comes while a batch is in flight and the next is open keeps both, tells
+    them in order, and only then removes the rooms idle past the TTL."""
+    turns = Turns()
+    rooms = batched(store, turns, ttl_ms=10_000)
+    idle, busy = paired(rooms, turns, store), paired(rooms, turns, store)
+    store.gated = True
+    rooms.act(busy.a, Ask(box=b"sealed: still here?"), 9_000)
+    turns.run()
+    rooms.act(busy.b, Say(box=b"sealed: yes."), 9_001)
+    store.gate.release()
+    store.gate.release()
+    assert rooms.sweep(11_000) == [idle.a.room]
+    assert told(busy.a_out) == told(busy.b_out) == [(9, "ask"), (10, "say")]
+    assert idle.a_out.closed is not None
+    assert not rooms.committing
+    turns.run()
+    assert (busy.a_out.sent, busy.b_out.sent) == ([], [])
+    assert [e.seq for e in busy.a.room.log] == list(range(1, 11))
+
+
+async def test_over_websockets_the_server_answers_while_its_writer_is_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real server whose writer is held on a commit still answers `/healthz` and takes the
+    next moves; both members get nothing until the commits are done, then every event once,
+    in order."""
+    opened: list[FailingStore] = []
+
+    def open_gated(data: str) -> RoomStore:
+        store = FailingStore.open(Path(data))
+        assert isinstance(store, FailingStore)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(app, "open_store", open_gated)
+    running = await start_server(ServerConfig(port=0, data=str(tmp_path / "data")))
+    (store,) = opened
+    try:
+        async with paired_pair(running.port) as pair:
+            store.gated = True
+            await pair.a.send({"t": "ask", "box": b"sealed: and the rest?"})
+            await pair.b.send({"t": "say", "box": b"sealed: later."})
+            await pair.b.send({"t": "say", "box": b"sealed: much later."})
+            status, body = await http_get(running.port, "/healthz")
+            assert (status, json.loads(body)["db"]) == (200, "ok")
+            await pair.a.nothing()
+            await pair.b.nothing()
+            store.gated = False
+            store.gate.release()
+            for member_ in (pair.a, pair.b):
+                heard = [await member_.recv(within=5) for _ in range(3)]
+                assert [(e["seq"], e["kind"]) for e in heard] == [
+                    (9, "ask"),
+                    (10, "say"),
+                    (11, "say"),
+                ]
+                await member_.nothing()
+    finally:
+        store.gated = False
+        store.gate.release()
+        await running.close()

@@ -642,8 +642,8 @@ class RoomRegistry:
         if not batch.marks:
             self._release(batch)
             return None
-        self._in_flight = batch
         batch.kept = kept = self._store.commit()
+        self._in_flight = batch
         if kept.done():
             return self._landed(kept)
         if self._loop is not None:

@@ -202,8 +202,6 @@ class _Rows:
     """The rooms new in this batch: inserted rather than updated, and forgotten if it is lost."""
     seats: list[Row] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
-    kept: Future[None] | None = None
-    """Once handed over: done when the writer has committed the batch, or failed."""
 
 
 class SqliteRoomStore:
@@ -225,8 +223,9 @@ class SqliteRoomStore:
         without asking the connection the writer owns."""
         self._rooms = self._load()
         self._open = _Rows()
-        self._handed: _Rows | None = None
-        """The batch last handed to the writer, until another is handed over or it is lost."""
+        self._handed: tuple[list[Room], Future[None]] | None = None
+        """The batch last handed to the writer, by the rooms it added and its future, until
+        another is handed over or it is lost."""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fireside-store")
         self._closed = False
         self.commits = 0
@@ -297,9 +296,7 @@ class SqliteRoomStore:
         once. Each room's row is taken now, with the state every change in the batch left it in.
         """
         rows, self._open = self._open, _Rows()
-        assert self._handed is None or self._handed.kept is None or self._handed.kept.done(), (
-            "one batch at a time is handed to the writer"
-        )
+        assert self._handed is None or self._handed[1].done(), "one batch at a time, at most"
         if not rows.events and not rows.seats:
             self._handed = None
             kept: Future[None] = Future()
@@ -312,23 +309,22 @@ class SqliteRoomStore:
             for key, room in rows.rooms.items()
             if key not in added
         ]
-        rows.kept = self._writer.submit(self._write, new_rooms, rows.seats, rows.events, updates)
-        self._handed = rows
-        return rows.kept
+        kept = self._writer.submit(self._write, new_rooms, rows.seats, rows.events, updates)
+        self._handed = (rows.added, kept)
+        return kept
 
     def rollback(self) -> None:
         """Lose the open batch and, if its commit failed, the one handed over: forget the rooms
         either added."""
-        lost = [self._open]
+        lost = self._open.added
         self._open = _Rows()
-        handed = self._handed
-        if handed is not None and handed.kept is not None and handed.kept.done():
+        if self._handed is not None and self._handed[1].done():
+            added, kept = self._handed
             self._handed = None
-            if handed.kept.exception() is not None:
-                lost.append(handed)
-        for rows in lost:
-            for room in rows.added:
-                self._rooms.pop(room.key, None)
+            if kept.exception() is not None:
+                lost += added
+        for room in lost:
+            self._rooms.pop(room.key, None)
 
     def remove(self, key: str) -> None:
         """Delete the room's rows, its words included, then copy the WAL back and truncate it.
@@ -367,8 +363,8 @@ class SqliteRoomStore:
         self, new_rooms: list[Row], seats: list[Row], events: list[Row], updates: list[Row]
     ) -> None:
         """On the writer thread: one batch, in one transaction, and its commit. The rooms go
-        first, for the seats and events that refer to them; an executemany per table keeps
-        the statements, and the times this thread must take the GIL back, few."""
+        first, for the seats and events that refer to them; one executemany per table, so
+        each statement is looked up once per batch, not once per row."""
         with self._transaction():
             if new_rooms:
                 self._db.executemany(_INSERT_ROOM, new_rooms)

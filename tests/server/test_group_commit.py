@@ -432,14 +432,16 @@ def test_the_loop_takes_messages_while_a_commit_is_in_flight_and_tells_each_batc
 
 
 def test_a_batch_lost_in_flight_takes_the_next_one_with_it(store: FailingStore) -> None:
-    """The writer fails the batch in flight while the next one holds moves that build on it, a
-    join in another room and a leave: both are undone, each change is answered `rate_limited`
-    with its id, errors and typing still go out, no lost event reaches anyone, the next batch
-    never reaches the writer, and the same messages sent again get the same seqs."""
+    """The writer fails the batch in flight, which made a room, while the next one holds moves
+    that build on it, a join in another room and a leave: both are undone, the new room is
+    forgotten, each change is answered `rate_limited` with its id, errors and typing still go
+    out, no lost event reaches anyone, the next batch never reaches the writer, and the same
+    messages sent again get the same seqs."""
     turns = Turns()
     rooms = batched(store, turns)
     a, b = member(rooms, store, "192.0.2.1"), member(rooms, store, "192.0.2.2")
     host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
+    newcomer = member(rooms, store, "192.0.2.5")
     a.send(1_000, t="create")
     host.send(1_000, t="create")
     turns.settle(rooms)
@@ -463,6 +465,7 @@ def test_a_batch_lost_in_flight_takes_the_next_one_with_it(store: FailingStore) 
     store.writes.clear()
 
     a.send(2_000, t="ask", box=b"sealed: what now?", id=1)
+    newcomer.send(2_000, t="create", id=7)
     turns.run()
     b.send(2_001, t="typing", on=True)
     a.send(2_001, t="say", box=b"sealed: not yours to say", id=2)
@@ -477,8 +480,11 @@ def test_a_batch_lost_in_flight_takes_the_next_one_with_it(store: FailingStore) 
     store.failing = None
     store.gated = False
 
-    assert store.writes == [("handed", 1), ("lost", 1)], "the next batch reached the writer"
+    assert store.writes == [("handed", 2), ("lost", 2)], "the next batch reached the writer"
     assert store.commits == commits
+    assert told(newcomer.out) == [("error", "rate_limited", 7)]
+    assert newcomer.connection.membership is None
+    assert store.rooms() == [room, other], "the room made in the lost batch is still there"
     assert (room.mark(), other.mark()) == marks, "a room is not as it was before the batches"
     assert told(a.out) == [
         ("error", "rate_limited", 1),

@@ -86,8 +86,9 @@ async def start_server(config: ServerConfig) -> RunningServer:
         room_ttl_ms=round(config.room_ttl * 1000),
         max_rooms=limits.max_rooms,
         max_log_bytes=limits.max_log_bytes,
-        # Group commits: what every connection did in one turn of the loop, one commit keeps.
-        schedule_commit=asyncio.get_running_loop().call_soon,
+        # Group commits: what every connection did in one turn of the loop, one commit keeps,
+        # and the store's writer thread waits for it while the loop goes on.
+        loop=asyncio.get_running_loop(),
     )
     attempts = AttemptLimits(limits)
     gateway = Gateway(registry, attempts, config)

@@ -6,11 +6,13 @@ itself is `shared.session.Session`.
 """
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -150,11 +152,16 @@ class StoreError(Exception):
 class RoomStore(Protocol):
     """Where rooms live: in memory, or on disk (`server.storage`), behind the same calls.
 
-    Writes go into one open batch and are kept together, or not at all, when
-    `commit` returns: the registry tells no one of an event before the commit
-    that keeps it, so what anyone was told survives a restart. A write or
-    commit that fails raises StoreError and the whole batch is lost: nothing
-    of it is kept, and the rooms it added are forgotten.
+    Writes go into one open batch and are kept together, or not at all:
+    `commit` hands the batch over and returns a future that is done once it
+    is kept. The registry tells no one of an event before then, so what
+    anyone was told survives a restart. A future rather than a callback: the
+    store need not know the event loop (the registry brings the answer back
+    to it), a store that keeps at once returns a future already done, and a
+    caller outside the hot path may simply wait on it. A write that fails
+    raises StoreError, a commit that fails fails its future with one, and
+    the whole batch is lost: nothing of it is kept, and after `rollback` the
+    rooms it added are forgotten.
     """
 
     def get(self, key: str) -> Room | None:
@@ -167,15 +174,17 @@ class RoomStore(Protocol):
         """Write `event`, just recorded, into the open batch with the room's state after it
         (and, for `joined`, the new seat)."""
 
-    def commit(self) -> None:
-        """Keep the open batch, every write in it at once; StoreError, and the batch lost, if
-        it cannot be kept."""
+    def commit(self) -> Future[None]:
+        """Hand the open batch over to be kept, every write in it at once, and open the next:
+        done when it is kept, failed with StoreError when it is lost. One at a time: the next
+        is handed over only once this one is done."""
 
     def rollback(self) -> None:
-        """Lose the open batch: keep none of it, and forget the rooms it added."""
+        """Lose the open batch, and the one handed over if it failed: keep none of them, and
+        forget the rooms they added."""
 
     def remove(self, key: str) -> None:
-        """Forget a room and everything it held, at once; no batch may be open."""
+        """Forget a room and everything it held, at once; no batch may be open or handed over."""
 
     def rooms(self) -> list[Room]:
         """Every room kept, and those added in the open batch."""
@@ -205,8 +214,12 @@ class MemoryRoomStore:
     def append(self, room: Room, event: Event) -> None:
         """Nothing to do: the dict holds the live object."""
 
-    def commit(self) -> None:
+    def commit(self) -> Future[None]:
+        """Kept at once: the dict already holds every change."""
         self._added.clear()
+        kept: Future[None] = Future()
+        kept.set_result(None)
+        return kept
 
     def rollback(self) -> None:
         for key in self._added:
@@ -234,8 +247,15 @@ def _not_kept() -> Rejected:
 Lost = Callable[[Rejected], None]
 """How the sender of a change is answered when the batch holding it cannot be kept."""
 
-ScheduleCommit = Callable[[Callable[[], None]], object]
-"""Runs a callback once the calls now under way are done: the event loop's `call_soon`."""
+
+class Loop(Protocol):
+    """What the registry asks of the event loop (asyncio's has both)."""
+
+    def call_soon(self, callback: Callable[[], object], /) -> object:
+        """Run `callback` once the calls now under way are done."""
+
+    def call_soon_threadsafe(self, callback: Callable[[], object], /) -> object:
+        """The same, asked from another thread: the store's writer, when a commit is done."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +283,8 @@ class _Batch:
     """Replies and closes in the order they were made, each change's `_Lost` after its own."""
     gone: list[tuple[Room, Seat, Sender]] = field(default_factory=list)
     """Connections that closed during the batch: undoing it must not seat them again."""
+    kept: Future[None] | None = None
+    """Once handed to the store: done when the batch is kept, failed when it is lost."""
 
 
 _TAKEN_WHEN_LOG_FULL = frozenset({MessageType.LEAVE})
@@ -278,12 +300,14 @@ class RoomRegistry:
     Every change is written into the store's open batch, and every reply and
     close is held until the commit that keeps that batch: docs/protocol.md,
     Rate limits, "the server saves every event before it sends it to anyone".
-    Without `schedule_commit` each call commits before it returns. With it (the
-    event loop's `call_soon`), what every connection did in one turn of the
-    loop is kept by one commit, which shares the cost of its fsync. A batch
-    that cannot be kept is undone whole: each of its changes is answered
-    `rate_limited` through the `on_lost` its call was given, and nothing that
-    would tell of it is sent.
+    Without `loop` each call commits before it returns. With it, what every
+    connection did in one turn of the loop is kept by one commit, which shares
+    the cost of its fsync, and the loop does not wait for it: one batch at a
+    time is in flight with the store while the next one gathers, and that one
+    is handed over as soon as the first is kept. A batch that cannot be kept
+    is undone whole, with the batch after it, which may build on it: each of
+    their changes is answered `rate_limited` through the `on_lost` its call
+    was given, and nothing that would tell of them is sent.
     """
 
     def __init__(
@@ -293,14 +317,17 @@ class RoomRegistry:
         room_ttl_ms: int,
         max_rooms: int,
         max_log_bytes: int,
-        schedule_commit: ScheduleCommit | None = None,
+        loop: Loop | None = None,
     ) -> None:
         self._store = store
         self._room_ttl_ms = room_ttl_ms
         self._max_rooms = max_rooms
         self._max_log_bytes = max_log_bytes
-        self._schedule_commit = schedule_commit
+        self._loop = loop
         self._batch: _Batch | None = None
+        """The open batch: changes written to the store, not yet handed over."""
+        self._in_flight: _Batch | None = None
+        """The batch handed to the store, until the loop hears it is kept or lost."""
         self._commit_due = False
 
     @property
@@ -311,6 +338,11 @@ class RoomRegistry:
     def store_health(self) -> str:
         """The store's word for `/healthz`: `ok`, `memory`, or what is wrong."""
         return self._store.health()
+
+    @property
+    def committing(self) -> bool:
+        """A batch is with the store, and what tells of it waits for its commit."""
+        return self._in_flight is not None
 
     def recover(self, now: int) -> None:
         """After a start on kept rooms: expire the idle ones, then record `away` where needed.
@@ -339,18 +371,18 @@ class RoomRegistry:
         self._commit()
 
     def close(self) -> None:
-        """Keep what is written, then let go of the store, once no connection is left to record
-        a drop."""
+        """Keep what is in flight and what is open, then let go of the store, once no connection
+        is left to record a drop."""
         with contextlib.suppress(StoreError):  # a lost batch is undone, as any other
             self._commit()
         self._store.close()
 
     def send(self, sender: Sender, reply: Reply) -> None:
         """`reply` to `sender`, behind anything held for it, so that no reply overtakes another."""
-        if self._batch is None:
+        if self._batch is None and self._in_flight is None:
             sender.send(reply)
         else:
-            self._batch.held.append((sender, reply))
+            self._open().held.append((sender, reply))
 
     def create(self, sender: Sender, now: int, *, on_lost: Lost | None = None) -> Membership:
         """A new room with the sender in seat `a`; its `joined` event has `seq` 1."""
@@ -492,8 +524,8 @@ class RoomRegistry:
         change = room.session.presence(member.seat, online=False)
         if change is not None:
             self._touch(room, mark)
-        if self._batch is not None:
-            self._batch.gone.append((room, member.seat, member.sender))
+        if self._batch is not None or self._in_flight is not None:
+            self._open().gone.append((room, member.seat, member.sender))
         if change is None:
             return
         event = room.record(change, now)
@@ -508,7 +540,8 @@ class RoomRegistry:
 
         A room whose rows could not be deleted stays, open, for the next sweep.
         """
-        # `remove` is a transaction of its own: what is open is kept (or lost) first.
+        # `remove` is a transaction of its own: what is in flight and what is open are kept (or
+        # lost) first. The loop waits for them here, once a sweep interval, not per message.
         with contextlib.suppress(StoreError):
             self._commit()
         expired = []
@@ -535,11 +568,16 @@ class RoomRegistry:
         return room.mark()
 
     def _touch(self, room: Room, mark: RoomMark | None) -> None:
-        """`room` changes in the open batch (begun now if none is), from `mark` if it is new."""
+        """`room` changes in the open batch, from `mark` if it is new to it."""
+        batch = self._open()
+        if mark is not None:
+            batch.marks.setdefault(id(room), (room, mark))
+
+    def _open(self) -> _Batch:
+        """The open batch, begun now if none is."""
         if self._batch is None:
             self._batch = _Batch()
-        if mark is not None:
-            self._batch.marks.setdefault(id(room), (room, mark))
+        return self._batch
 
     def _keep(self, room: Room, event: Event) -> bool:
         """Write `event` into the open batch; if the store fails, the batch is lost: False."""
@@ -559,18 +597,18 @@ class RoomRegistry:
 
     def _close(self, sender: Sender, code: int, reason: str) -> None:
         """Close `sender`'s connection once what is held for it has gone out."""
-        if self._batch is None:
+        if self._batch is None and self._in_flight is None:
             sender.close(code, reason)
         else:
-            self._batch.held.append((sender, _Close(code, reason)))
+            self._open().held.append((sender, _Close(code, reason)))
 
     def _settle(self, on_lost: Lost | None) -> bool:
-        """The end of a call that changed something: commit now, or, given `schedule_commit`,
-        hold `on_lost` and see the batch committed once the loop's turn is over. False when a
+        """The end of a call that changed something: commit now, or, given `loop`, hold
+        `on_lost` and see the batch handed over once the loop's turn is over. False when a
         commit now failed and the change is undone."""
         if self._batch is None:
             return True
-        if self._schedule_commit is None:
+        if self._loop is None:
             try:
                 self._commit()
             except StoreError:
@@ -580,24 +618,69 @@ class RoomRegistry:
             self._batch.held.append(_Lost(on_lost))
         if not self._commit_due:
             self._commit_due = True
-            self._schedule_commit(self._commit_when_due)
+            self._loop.call_soon(self._commit_when_due)
         return True
 
     def _commit_when_due(self) -> None:
+        """The turn is over: its batch goes to the store, unless one is in flight, whose
+        landing hands it over instead."""
         self._commit_due = False
-        with contextlib.suppress(StoreError):  # a lost batch has answered through its `on_lost`
-            self._commit()
+        if self._in_flight is None:
+            self._hand_off()
 
     def _commit(self) -> None:
-        """Keep the open batch, then send what waited for it, in order; StoreError if it is lost."""
-        if self._batch is None:
-            return
-        try:
-            self._store.commit()
-        except StoreError as exc:
-            self._lose(exc)
-            raise
+        """Keep what is in flight, then what is open, before returning, waiting on the store
+        (outside the hot path only); StoreError if anything was lost."""
+        lost = self._hand_off() if self._in_flight is None else None
+        while self._in_flight is not None and self._in_flight.kept is not None:
+            lost = self._landed(self._in_flight.kept) or lost
+        if lost is not None:
+            raise lost
+
+    def _hand_off(self) -> StoreError | None:
+        """The open batch goes to the store to be kept; with nothing in it to keep (only replies
+        held behind the batch before), what it holds goes out at once. What it was lost with,
+        if the store answered at once."""
         batch, self._batch = self._batch, None
+        if batch is None:
+            return None
+        if not batch.marks:
+            self._release(batch)
+            return None
+        batch.kept = kept = self._store.commit()
+        self._in_flight = batch
+        if kept.done():
+            return self._landed(kept)
+        if self._loop is not None:
+            kept.add_done_callback(self._answered)
+        return None
+
+    def _answered(self, kept: Future[None]) -> None:
+        """On the store's writer thread: the batch lands on the loop's. The callback names the
+        batch by its future, not the batch itself, which would make a cycle (batch, future,
+        callback) that only the garbage collector could free, with all the batch held."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(functools.partial(self._landed, kept))
+
+    def _landed(self, kept: Future[None]) -> StoreError | None:
+        """The store has answered for the batch in flight (waiting for it if not, in `_commit`):
+        send what it held, in order, and hand over the open batch; or, if it was lost, lose the
+        open batch with it. What it, or the batch handed over after it and answered at once,
+        was lost with."""
+        batch = self._in_flight
+        if batch is None or batch.kept is not kept:
+            return None  # it landed already, waited for by `_commit`
+        try:
+            kept.result()
+        except StoreError as exc:
+            self._lose(exc, in_flight=True)
+            return exc
+        self._in_flight = None
+        self._release(batch)
+        return self._hand_off()
+
+    def _release(self, batch: _Batch) -> None:
+        """Send what `batch` held, in the order it was made."""
         for item in batch.held:
             if isinstance(item, _Lost):
                 continue
@@ -607,33 +690,49 @@ class RoomRegistry:
             else:
                 sender.send(reply)
 
-    def _lose(self, exc: StoreError) -> None:
-        """The store kept nothing of the open batch: every room goes back to how it was before
-        it, nothing that tells of it is sent, and each change is answered `rate_limited`.
+    def _lose(self, exc: StoreError, *, in_flight: bool = False) -> None:
+        """The store kept nothing of the open batch, nor, `in_flight`, of the batch in flight:
+        every room goes back to how it was before them, nothing that tells of them is sent, and
+        each change is answered `rate_limited`. The open batch may build on the one in flight,
+        so it is lost with it, and undone first.
 
-        Errors and typing notices tell nothing of the batch and still go out, but a notice
+        Errors and typing notices tell nothing of a batch and still go out, but a notice
         only to a connection that is still seated; events, `joined` and closes are dropped.
+        Whatever goes out waits behind a batch still in flight, as any reply does.
         """
-        batch, self._batch = self._batch, None
-        assert batch is not None, "only an open batch can be lost"
+        lost = [self._batch] if self._batch is not None else []
+        self._batch = None
+        if in_flight:
+            assert self._in_flight is not None, "only a batch in flight can be lost in flight"
+            lost.append(self._in_flight)
+            self._in_flight = None
+        assert lost, "only an open batch can be lost"
         self._store.rollback()
-        seated = _seated(batch)
-        for room, mark in batch.marks.values():
-            room.undo(mark)
-            log.error("room %s changes not saved: %s", room.label, exc, extra={"room": room.label})
-        for room, seat, sender in batch.gone:
-            if room.senders.get(seat) is sender:
-                del room.senders[seat]
-        unseated = seated - _seated(batch)
-        for item in batch.held:
-            if isinstance(item, _Lost):
-                item.answer(_not_kept())
-                continue
-            sender, reply = item
-            if isinstance(reply, ErrorReply) or (
-                isinstance(reply, TypingNotice) and id(sender) not in unseated
-            ):
-                sender.send(reply)
+        seated = _seated(lost)
+        for batch in lost:
+            for room, mark in batch.marks.values():
+                room.undo(mark)
+                log.error(
+                    "room %s changes not saved: %s", room.label, exc, extra={"room": room.label}
+                )
+        for batch in lost:
+            for room, seat, sender in batch.gone:
+                if room.senders.get(seat) is sender:
+                    del room.senders[seat]
+            if self._in_flight is not None:
+                # Should the batch in flight be lost too, undoing it must not seat them either.
+                self._in_flight.gone.extend(batch.gone)
+        unseated = seated - _seated(lost)
+        for batch in reversed(lost):
+            for item in batch.held:
+                if isinstance(item, _Lost):
+                    item.answer(_not_kept())
+                    continue
+                sender, reply = item
+                if isinstance(reply, ErrorReply) or (
+                    isinstance(reply, TypingNotice) and id(sender) not in unseated
+                ):
+                    self.send(sender, reply)
 
     def _find(self, code: str) -> Room:
         room = self._store.get(normalize_code(code))
@@ -642,9 +741,14 @@ class RoomRegistry:
         return room
 
 
-def _seated(batch: _Batch) -> set[int]:
-    """The `id` of every sender seated in a room the batch changed."""
-    return {id(sender) for room, _ in batch.marks.values() for sender in room.senders.values()}
+def _seated(batches: list[_Batch]) -> set[int]:
+    """The `id` of every sender seated in a room the batches changed."""
+    return {
+        id(sender)
+        for batch in batches
+        for room, _ in batch.marks.values()
+        for sender in room.senders.values()
+    }
 
 
 def _new_seat(room: Room, seat: Seat) -> str:

@@ -6,18 +6,21 @@ to each other, so
 the data directory is made 0700 and the file 0600 (SQLite gives its WAL file
 the same mode), and nothing read from it is ever logged. Every room is
 read into memory at start, as `MemoryRoomStore` keeps them. Each accepted
-event writes its row, the room's new state and, for `joined`, the new seat's
-token hash into the open transaction, and the registry commits every change
-of one turn of the event loop at once: a group commit.
+event adds its row and, for `joined`, the new seat's token hash to the open
+batch; the registry hands over every change of one turn of the event loop at
+once (a group commit), and one writer thread writes the batch, each room's
+latest state with it, and commits it, so the event loop never waits on the
+disk.
 """
 
 import fcntl
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
 from server.config import MEMORY_DATA
 from server.rooms import MemoryRoomStore, Room, RoomStore, StoreError
@@ -162,6 +165,7 @@ _EVENT_COLUMNS = (
 )
 _INSERT_ROOM = f"INSERT INTO rooms ({_ROOM_COLUMNS}) VALUES ({', '.join('?' * 18)})"
 _INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 14)})"
+_INSERT_SEAT = "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)"
 _UPDATE_ROOM = (
     "UPDATE rooms SET last_active = ?, phase = ?, round = ?, asker = ?, name_a = ?, "
     "name_b = ?, online_a = ?, online_b = ?, paked_a = ?, paked_b = ?, verified_a = ?, "
@@ -184,18 +188,46 @@ def failure_word(exc: sqlite3.Error) -> str:
     return type(exc).__name__.lower()
 
 
+Row = tuple[object, ...]
+
+
+@dataclass
+class _Rows:
+    """One batch as the writer will write it, every value taken on the event loop's thread."""
+
+    rooms: dict[int, Room] = field(default_factory=dict)
+    """Each room the batch changed, by `id`: one row each, its state as it is at the hand-over,
+    however many of its events the batch holds."""
+    added: list[Room] = field(default_factory=list)
+    """The rooms new in this batch: inserted rather than updated, and forgotten if it is lost."""
+    seats: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+
+
 class SqliteRoomStore:
-    """Rooms in one SQLite file, read whole at start and written through, a batch at a time."""
+    """Rooms in one SQLite file, read whole at start and written through, a batch at a time.
+
+    One writer thread owns the connection once the file is open: it writes
+    and commits each batch handed over by `commit`, and runs `remove`. The
+    event loop's thread only keeps the rooms in memory and builds the rows,
+    so a commit's fsync (`synchronous=FULL`) never holds up the loop, and
+    the writer, alone on the file, needs no lock of ours around it.
+    """
 
     def __init__(self, db: sqlite3.Connection, path: Path, lock: int) -> None:
         self._db = db
         self.path = path
         self._lock = lock
         self._failure: str | None = None
-        """The last write's failure word, until a write succeeds again."""
+        """The last write's failure word, until a write succeeds again: what `health` says,
+        without asking the connection the writer owns."""
         self._rooms = self._load()
-        self._added: list[str] = []
-        """The rooms added in the open batch, forgotten again if it is lost."""
+        self._open = _Rows()
+        self._handed: tuple[list[Room], Future[None]] | None = None
+        """The batch last handed to the writer, by the rooms it added and its future, until
+        another is handed over or it is lost."""
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fireside-store")
+        self._closed = False
         self.commits = 0
         """Batches committed since the file was opened: how well the writes are grouped."""
 
@@ -225,7 +257,8 @@ class SqliteRoomStore:
         except OSError as exc:
             os.close(lock)
             raise StoreError(f"cannot use {path}: {exc.strerror or exc}") from exc
-        db = sqlite3.connect(path, isolation_level=None, timeout=1.0)
+        # Opened here, then used by the writer thread alone: one thread at a time, never two.
+        db = sqlite3.connect(path, isolation_level=None, timeout=1.0, check_same_thread=False)
         try:
             _configure(db)
             if _migrate(db, migrations):
@@ -243,108 +276,114 @@ class SqliteRoomStore:
         return self._rooms.get(key)
 
     def add(self, room: Room) -> None:
-        with self._batch():
-            self._db.execute(_INSERT_ROOM, _room_row(room))
-            self._db.executemany(
-                "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)",
-                [(room.key, str(seat), kept) for seat, kept in room.token_hashes.items()],
-            )
-            self._db.executemany(_INSERT_EVENT, [_event_row(room.key, e) for e in room.log])
-        self._rooms[room.key] = room
-        self._added.append(room.key)
+        key = room.key
+        self._open.rooms[id(room)] = room
+        self._open.added.append(room)
+        self._open.seats.extend((key, str(seat), kept) for seat, kept in room.token_hashes.items())
+        self._open.events.extend(_event_row(key, event) for event in room.log)
+        self._rooms[key] = room
 
     def append(self, room: Room, event: Event) -> None:
-        with self._batch():
-            self._db.execute(_INSERT_EVENT, _event_row(room.key, event))
-            if event.kind is EventKind.JOINED:
-                self._db.execute(
-                    "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)",
-                    (room.key, str(event.by), room.token_hashes[event.by]),
-                )
-            session = room.session
-            self._db.execute(
-                _UPDATE_ROOM,
-                (
-                    room.last_active,
-                    *_session_values(session),
-                    room.key,
-                ),
-            )
+        key = room.key
+        self._open.rooms[id(room)] = room
+        self._open.events.append(_event_row(key, event))
+        if event.kind is EventKind.JOINED:
+            self._open.seats.append((key, str(event.by), room.token_hashes[event.by]))
 
-    def commit(self) -> None:
-        """One fsync of the WAL (`synchronous=FULL`) keeps every write of the batch."""
-        if not self._db.in_transaction:
-            return
-        try:
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._lost(exc)
-        self._added.clear()
-        self._failure = None
-        self.commits += 1
+    def commit(self) -> Future[None]:
+        """Hand the open batch to the writer, which writes it in one transaction and commits it
+        with one fsync of the WAL (`synchronous=FULL`); a batch with nothing in it is kept at
+        once. Each room's row is taken now, with the state every change in the batch left it in.
+        """
+        rows, self._open = self._open, _Rows()
+        assert self._handed is None or self._handed[1].done(), "one batch at a time, at most"
+        if not rows.events and not rows.seats:
+            self._handed = None
+            kept: Future[None] = Future()
+            kept.set_result(None)
+            return kept
+        added = {id(room) for room in rows.added}
+        new_rooms = [_room_row(room) for room in rows.added]
+        updates = [
+            (room.last_active, *_session_values(room.session), room.key)
+            for key, room in rows.rooms.items()
+            if key not in added
+        ]
+        kept = self._writer.submit(self._write, new_rooms, rows.seats, rows.events, updates)
+        self._handed = (rows.added, kept)
+        return kept
 
     def rollback(self) -> None:
-        self._abandon()
-        for key in self._added:
-            self._rooms.pop(key, None)
-        self._added.clear()
+        """Lose the open batch and, if its commit failed, the one handed over: forget the rooms
+        either added."""
+        lost = self._open.added
+        self._open = _Rows()
+        if self._handed is not None and self._handed[1].done():
+            added, kept = self._handed
+            self._handed = None
+            if kept.exception() is not None:
+                lost += added
+        for room in lost:
+            self._rooms.pop(room.key, None)
 
     def remove(self, key: str) -> None:
         """Delete the room's rows, its words included, then copy the WAL back and truncate it.
 
         `secure_delete` zeroes the deleted rows in the file's pages; the
         checkpoint moves those pages out of the WAL and empties it, so no old
-        copy of the words stays behind in either file.
+        copy of the words stays behind in either file. The writer does it, after
+        any batch handed to it; this waits, which is fine outside the hot path.
         """
-        with self._transaction():
-            for table in ("events", "seats", "rooms"):
-                self._db.execute(f"DELETE FROM {table} WHERE room_key = ?", (key,))
+        self._writer.submit(self._delete, key).result()
         self._rooms.pop(key, None)
-        try:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:
-            self._failure = failure_word(exc)
 
     def rooms(self) -> list[Room]:
         return list(self._rooms.values())
 
     def health(self) -> str:
-        """`ok`, or a word for the last write that failed or for a file that cannot be read."""
+        """`ok`, `closed`, or a word for the last write that failed; it asks nothing of the file,
+        which the writer may be busy with."""
         if self._failure is not None:
             return self._failure
-        try:
-            self._db.execute("SELECT count(*) FROM rooms").fetchone()
-        except sqlite3.ProgrammingError:
-            return "closed"
-        except sqlite3.Error as exc:
-            return failure_word(exc)
-        return "ok"
+        return "closed" if self._closed else "ok"
 
     def close(self) -> None:
-        """Checkpoint, remove the WAL and let go of the file and the directory's lock."""
+        """Let the writer finish what it was handed, then close the file (SQLite checkpoints
+        and removes the WAL) and let go of the directory's lock."""
+        if self._closed:
+            return
+        self._closed = True
+        self._writer.shutdown(wait=True)
         self._db.close()
         if self._lock >= 0:
             os.close(self._lock)
             self._lock = -1
 
-    @contextmanager
-    def _batch(self) -> Iterator[None]:
-        """Writes into the open batch, begun here if none is; a failure loses the whole batch,
-        since after some errors SQLite has already rolled the transaction back."""
-        try:
-            if not self._db.in_transaction:
-                self._db.execute("BEGIN IMMEDIATE")
-            yield
-        except sqlite3.Error as exc:
-            self._lost(exc)
-        except BaseException:
-            self.rollback()
-            raise
+    def _write(
+        self, new_rooms: list[Row], seats: list[Row], events: list[Row], updates: list[Row]
+    ) -> None:
+        """On the writer thread: one batch, in one transaction, and its commit. The rooms go
+        first, for the seats and events that refer to them; one executemany per table, so
+        each statement is looked up once per batch, not once per row."""
+        with self._transaction():
+            if new_rooms:
+                self._db.executemany(_INSERT_ROOM, new_rooms)
+            if seats:
+                self._db.executemany(_INSERT_SEAT, seats)
+            self._db.executemany(_INSERT_EVENT, events)
+            if updates:
+                self._db.executemany(_UPDATE_ROOM, updates)
+        self.commits += 1
 
-    def _lost(self, exc: sqlite3.Error) -> NoReturn:
-        self.rollback()
-        self._failure = failure_word(exc)
-        raise StoreError(self._failure) from exc
+    def _delete(self, key: str) -> None:
+        """On the writer thread: `remove`."""
+        with self._transaction():
+            for table in ("events", "seats", "rooms"):
+                self._db.execute(f"DELETE FROM {table} WHERE room_key = ?", (key,))
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            self._failure = failure_word(exc)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -412,12 +451,13 @@ def _configure(db: sqlite3.Connection) -> None:
     """The PRAGMAs, in the order that makes them work.
 
     `synchronous=FULL`: every commit waits for the WAL to reach the disk
-    before `commit` returns, and so before anyone is told of the events in it.
+    before the commit returns, and so before anyone is told of the events in it.
     With NORMAL a commit would survive `kill -9` (the written WAL is in the
     OS's cache) but not a power cut or a kernel panic, after which the server
     would hand out a `seq` that a client already holds for another event. The
     fsync is what a commit costs, so the registry groups the changes of one
-    turn of the event loop into one commit, however many rooms they touch.
+    turn of the event loop into one commit, however many rooms they touch, and
+    the writer thread waits for it, not the event loop.
     """
     mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if mode != "wal":
@@ -475,7 +515,7 @@ def _session_values(session: Session) -> tuple[object, ...]:
     )
 
 
-def _room_row(room: Room) -> tuple[object, ...]:
+def _room_row(room: Room) -> Row:
     created = room.log[0].at if room.log else room.last_active
     return (
         room.key,
@@ -522,7 +562,7 @@ def _room_from_row(row: tuple[object, ...]) -> Room:
     return Room(code=str(code), label=str(label), last_active=_int(last_active), session=session)
 
 
-def _event_row(key: str, event: Event) -> tuple[object, ...]:
+def _event_row(key: str, event: Event) -> Row:
     state = event.state
     return (
         key,

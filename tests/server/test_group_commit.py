@@ -1,7 +1,14 @@
-"""Group commits: a turn of the event loop is kept by one commit, told only after it, or undone."""
+"""Group commits: a turn of the event loop is kept by one commit, told only after it, or undone.
+
+The commit runs on the store's writer thread while the loop goes on; one batch at a time is
+in flight, and the next waits for it.
+"""
 
 import asyncio
+import json
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,49 +22,92 @@ from server.config import Limits, ServerConfig
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
 from server.rooms import Membership, Room, RoomRegistry, RoomStore, StoreError
-from server.storage import SqliteRoomStore, open_store
+from server.storage import Row, SqliteRoomStore, open_store
 from shared.codec import encode
 from shared.events import Event
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat
 from tests.server.fakes import MAC, PAKE_MSG, CheckingSender, hello_box
+from tests.server.http import http_get
 from tests.server.wire import paired_pair
+from tests.timing import seconds
 
 
 class Turns:
-    """Stands in for the event loop's `call_soon`: what is scheduled runs when `run` says."""
+    """Stands in for the event loop: what is scheduled runs when `run` says, whether the
+    registry scheduled it or the store's writer thread did, once a commit was done."""
 
     def __init__(self) -> None:
-        self.due: list[Callable[[], None]] = []
+        self.due: list[Callable[[], object]] = []
+        self._arrived = threading.Condition()
 
-    def __call__(self, callback: Callable[[], None]) -> None:
-        self.due.append(callback)
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        with self._arrived:
+            self.due.append(callback)
+
+    def call_soon_threadsafe(self, callback: Callable[[], object]) -> None:
+        with self._arrived:
+            self.due.append(callback)
+            self._arrived.notify_all()
 
     def run(self) -> None:
-        """The end of a turn of the loop: run what was scheduled during it."""
-        due, self.due = self.due, []
+        """The end of a turn of the loop: run what was scheduled before it."""
+        with self._arrived:
+            due, self.due = self.due, []
         for callback in due:
             callback()
 
+    def wait(self) -> None:
+        """Until something is scheduled: the writer's word that a commit is done."""
+        with self._arrived:
+            assert self._arrived.wait_for(lambda: self.due, timeout=seconds(10)), (
+                "the writer never answered"
+            )
+
+    def settle(self, rooms: RoomRegistry) -> None:
+        """Turns until no batch is in flight: each kept or lost, and what it held sent."""
+        self.run()
+        while rooms.committing:
+            self.wait()
+            self.run()
+
 
 class FailingStore(SqliteRoomStore):
-    """The SQLite store, made to fail at `append` or at `commit` as a full disk can: the open
-    transaction rolled back whole, then StoreError."""
+    """The SQLite store, made to fail at `append` (the open batch lost whole, then StoreError)
+    or on the writer thread at `commit` as a full disk can, and able to hold its writer on a
+    gate before each batch, as a slow disk would."""
 
     failing: str | None = None
+    gated = False
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.gate = threading.Semaphore(0)
+        """Each release lets one batch through while `gated`."""
+        self.writes: list[tuple[str, int]] = []
+        """Each batch by its number of events, in order: ("handed", n) when the registry hands
+        it over, ("kept", n) or ("lost", n) when the writer is done with it."""
 
     def append(self, room: Room, event: Event) -> None:
-        self._fail_at("append")
-        super().append(room, event)
-
-    def commit(self) -> None:
-        self._fail_at("commit")
-        super().commit()
-
-    def _fail_at(self, at: str) -> None:
-        if self.failing == at:
+        if self.failing == "append":
             self.rollback()
             raise StoreError("full")
+        super().append(room, event)
+
+    def commit(self) -> Future[None]:
+        self.writes.append(("handed", len(self._open.events)))
+        return super().commit()
+
+    def _write(
+        self, new_rooms: list[Row], seats: list[Row], events: list[Row], updates: list[Row]
+    ) -> None:
+        if self.gated:
+            assert self.gate.acquire(timeout=seconds(10)), "the test never opened the gate"
+        if self.failing == "commit":
+            self.writes.append(("lost", len(events)))
+            raise StoreError("full")
+        super()._write(new_rooms, seats, events, updates)
+        self.writes.append(("kept", len(events)))
 
 
 @pytest.fixture
@@ -67,13 +117,15 @@ def store(tmp_path: Path) -> Iterator[FailingStore]:
     try:
         yield opened
     finally:
+        opened.gated = False
+        opened.gate.release()
         opened.close()
 
 
-def batched(store: RoomStore, turns: Turns) -> RoomRegistry:
-    """A registry that commits once a turn, as the server's does with `loop.call_soon`."""
+def batched(store: RoomStore, turns: Turns, ttl_ms: int = 60_000) -> RoomRegistry:
+    """A registry that commits once a turn, as the server's does on its event loop."""
     return RoomRegistry(
-        store, room_ttl_ms=60_000, max_rooms=100, max_log_bytes=1024 * 1024, schedule_commit=turns
+        store, room_ttl_ms=ttl_ms, max_rooms=100, max_log_bytes=1024 * 1024, loop=turns
     )
 
 
@@ -90,17 +142,17 @@ def paired(rooms: RoomRegistry, turns: Turns, store: SqliteRoomStore) -> Pair:
     """A room made, joined and paired a turn at a time; round 1, `a` asks, nothing left unread."""
     a_out, b_out = CheckingSender(store.path), CheckingSender(store.path)
     a = rooms.create(a_out, 1_000)
-    turns.run()
+    turns.settle(rooms)
     b = rooms.join(b_out, a.room.code, 1_000)
-    turns.run()
+    turns.settle(rooms)
     b_token = b_out.sent[0]["token"]
     for message in (Pake(msg=PAKE_MSG), Verify(mac=MAC)):
         rooms.act(a, message, 1_000)
         rooms.act(b, message, 1_000)
-        turns.run()
+        turns.settle(rooms)
     rooms.act(a, Hello(box=hello_box(Seat.A)), 1_000)
     rooms.act(b, Hello(box=hello_box(Seat.B)), 1_000)
-    turns.run()
+    turns.settle(rooms)
     a_out.take()
     b_out.take()
     return Pair(a, a_out, b, b_out, b_token)
@@ -136,7 +188,7 @@ def test_changes_in_two_rooms_in_one_turn_are_one_commit_and_told_only_after_it(
     assert two.b_out.closed is None, "closed before the commit"
     assert store.commits == before
     assert len(turns.due) == 1, "one commit scheduled for the whole turn"
-    turns.run()
+    turns.settle(rooms)
     assert store.commits == before + 1
     assert told(one.a_out) == [(9, "ask"), (10, "say"), ("typing", None, None), (11, "nod")]
     assert told(one.b_out) == [(9, "ask"), (10, "say"), (11, "nod")]
@@ -165,7 +217,7 @@ def test_a_takeover_lost_with_its_batch_leaves_the_old_connection_seated(
     rooms.act(
         pair.a, Ask(box=b"sealed: still there?"), 2_002, on_lost=lambda r: lost.append(r.code)
     )
-    turns.run()
+    turns.settle(rooms)
     store.failing = None
     assert lost == ["rate_limited", "rate_limited"]
     assert (again.sent, again.closed) == ([], None)
@@ -173,7 +225,7 @@ def test_a_takeover_lost_with_its_batch_leaves_the_old_connection_seated(
     assert pair.b.current
     assert pair.a_out.sent == []
     rooms.resume(again, pair.a.room.code, token, 8, 2_003)
-    turns.run()
+    turns.settle(rooms)
     assert pair.b_out.closed is not None
     assert pair.b_out.closed[0] == 4001
     assert [m["t"] for m in again.take()] == ["joined"]
@@ -218,16 +270,16 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
     host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
     a.send(1_000, t="create")
     host.send(1_000, t="create")
-    turns.run()
+    turns.settle(rooms)
     code, other_code = a.out.sent[0]["code"], host.out.sent[0]["code"]
     b.send(1_000, t="join", code=code)
-    turns.run()
+    turns.settle(rooms)
     for step in ({"t": "pake", "msg": PAKE_MSG}, {"t": "verify", "mac": MAC}):
         a.send(1_000, **step)
         b.send(1_000, **step)
     a.send(1_000, t="hello", box=hello_box(Seat.A))
     b.send(1_000, t="hello", box=hello_box(Seat.B))
-    turns.run()
+    turns.settle(rooms)
     for someone in (a, b, host):
         someone.out.take()
     assert a.connection.membership is not None
@@ -251,7 +303,7 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
     if at == "append":
         store.failing = "append"  # the batch is lost at its last write, within the turn
     last.send(2_000, **fields)
-    turns.run()
+    turns.settle(rooms)
     store.failing = None
 
     assert (room.mark(), other.mark()) == marks, "a room is not as it was before the batch"
@@ -276,7 +328,7 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
     b.send(3_001, t="leave", box=b"sealed: {}", id=3)
     guest.send(3_002, t="join", code=other_code, id=4)
     guest.send(3_003, t="pake", msg=PAKE_MSG, id=5)
-    turns.run()
+    turns.settle(rooms)
     assert store.commits == rows + 1
     assert told(a.out) == [(9, "ask"), (10, "left")]
     assert told(b.out) == [(9, "ask"), (10, "left")]
@@ -337,3 +389,230 @@ async def test_two_hundred_says_from_twenty_rooms_arrive_in_order_over_few_commi
             (seq, "say", box) for seq, box in enumerate(says, start=10)
         ]
     assert 0 < commits <= 50, f"{commits} commits for 200 says"
+
+
+def test_the_loop_takes_messages_while_a_commit_is_in_flight_and_tells_each_batch_after_it(
+    store: FailingStore,
+) -> None:
+    """While the writer is held on one batch, the registry goes on taking moves into the next:
+    nothing of either is told before its own commit, the second goes to the writer only once
+    the first is kept, and each connection gets its replies in the order they were made."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    pair = paired(rooms, turns, store)
+    room = pair.a.room
+    commits = store.commits
+    store.gated = True
+    store.writes.clear()
+    rooms.act(pair.a, Ask(box=b"sealed: what surprised you?"), 2_000)
+    turns.run()
+    assert rooms.committing
+    rooms.act(pair.b, Say(box=b"sealed: the snow."), 2_001)
+    rooms.act(pair.b, Typing(on=True), 2_002)
+    rooms.act(pair.a, Nod(kind=NodKind.HEAR, box=b"sealed: hear"), 2_003)
+    rooms.act(pair.b, Say(box=b"sealed: in April."), 2_004)
+    turns.run()
+    assert [e.seq for e in room.log][8:] == [9, 10, 11, 12], "the moves were not taken"
+    assert store.writes == [("handed", 1)], "handed over while a batch is in flight"
+    assert (pair.a_out.sent, pair.b_out.sent) == ([], []), "told before the commit"
+
+    store.gate.release()
+    turns.wait()
+    turns.run()
+    assert told(pair.a_out) == told(pair.b_out) == [(9, "ask")]
+    assert store.writes == [("handed", 1), ("kept", 1), ("handed", 3)]
+    assert rooms.committing
+
+    store.gate.release()
+    turns.settle(rooms)
+    assert told(pair.a_out) == [(10, "say"), ("typing", None, None), (11, "nod"), (12, "say")]
+    assert told(pair.b_out) == [(10, "say"), (11, "nod"), (12, "say")]
+    assert store.writes[-1] == ("kept", 3)
+    assert store.commits == commits + 2
+
+
+def test_a_batch_lost_in_flight_takes_the_next_one_with_it(store: FailingStore) -> None:
+    """The writer fails the batch in flight, which made a room, while the next one holds moves
+    that build on it, a join in another room and a leave: both are undone, the new room is
+    forgotten, each change is answered `rate_limited` with its id, errors and typing still go
+    out, no lost event reaches anyone, the next batch never reaches the writer, and the same
+    messages sent again get the same seqs."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    a, b = member(rooms, store, "192.0.2.1"), member(rooms, store, "192.0.2.2")
+    host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
+    newcomer = member(rooms, store, "192.0.2.5")
+    a.send(1_000, t="create")
+    host.send(1_000, t="create")
+    turns.settle(rooms)
+    code, other_code = a.out.sent[0]["code"], host.out.sent[0]["code"]
+    b.send(1_000, t="join", code=code)
+    turns.settle(rooms)
+    for step in ({"t": "pake", "msg": PAKE_MSG}, {"t": "verify", "mac": MAC}):
+        a.send(1_000, **step)
+        b.send(1_000, **step)
+    a.send(1_000, t="hello", box=hello_box(Seat.A))
+    b.send(1_000, t="hello", box=hello_box(Seat.B))
+    turns.settle(rooms)
+    for someone in (a, b, host):
+        someone.out.take()
+    assert a.connection.membership is not None
+    assert host.connection.membership is not None
+    room, other = a.connection.membership.room, host.connection.membership.room
+    marks = room.mark(), other.mark()
+    commits = store.commits
+    store.gated = True
+    store.writes.clear()
+
+    a.send(2_000, t="ask", box=b"sealed: what now?", id=1)
+    newcomer.send(2_000, t="create", id=7)
+    turns.run()
+    b.send(2_001, t="typing", on=True)
+    a.send(2_001, t="say", box=b"sealed: not yours to say", id=2)
+    b.send(2_002, t="say", box=b"sealed: this, on the ask", id=3)
+    b.send(2_003, t="leave", box=b"sealed: {}", id=4)
+    guest.send(2_004, t="join", code=other_code, id=5)
+    guest.send(2_005, t="pake", msg=PAKE_MSG, id=6)
+    turns.run()
+    store.failing = "commit"
+    store.gate.release()
+    turns.settle(rooms)
+    store.failing = None
+    store.gated = False
+
+    assert store.writes == [("handed", 2), ("lost", 2)], "the next batch reached the writer"
+    assert store.commits == commits
+    assert told(newcomer.out) == [("error", "rate_limited", 7)]
+    assert newcomer.connection.membership is None
+    assert store.rooms() == [room, other], "the room made in the lost batch is still there"
+    assert (room.mark(), other.mark()) == marks, "a room is not as it was before the batches"
+    assert told(a.out) == [
+        ("error", "rate_limited", 1),
+        ("typing", None, None),
+        ("error", "listening", 2),
+    ]
+    assert told(b.out) == [("error", "rate_limited", 3), ("error", "rate_limited", 4)]
+    assert told(host.out) == []
+    assert told(guest.out) == [("error", "rate_limited", 5), ("error", "rate_limited", 6)]
+    assert guest.connection.membership is None
+    assert list(other.senders) == [Seat.A]
+    assert b.out.closed is None
+    assert b.connection.membership is not None
+    assert b.connection.membership.current
+
+    a.send(3_000, t="ask", box=b"sealed: what now?", id=1)
+    turns.run()
+    b.send(3_001, t="say", box=b"sealed: this, on the ask", id=3)
+    b.send(3_002, t="leave", box=b"sealed: {}", id=4)
+    guest.send(3_003, t="join", code=other_code, id=5)
+    guest.send(3_004, t="pake", msg=PAKE_MSG, id=6)
+    turns.settle(rooms)
+    assert told(a.out) == [(9, "ask"), (10, "say"), (11, "left")]
+    assert told(b.out) == [(9, "ask"), (10, "say"), (11, "left")]
+    assert b.out.closed is not None
+    assert [(m["t"], m.get("seq"), m.get("kind")) for m in guest.out.take()] == [
+        ("joined", None, None),
+        ("event", 3, "pake"),
+    ]
+    assert told(host.out) == [(2, "joined"), (3, "pake")]
+
+
+def test_close_waits_for_the_batch_in_flight_and_keeps_the_open_one(
+    store: FailingStore, tmp_path: Path
+) -> None:
+    """`close()` called while the writer is still held on one batch and the next is open waits
+    for the first, keeps both, tells each in order, and only then closes the file; the first
+    batch's own word, arriving after, changes nothing."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    pair = paired(rooms, turns, store)
+    store.gated = True
+    rooms.act(pair.a, Ask(box=b"sealed: one more?"), 2_000)
+    turns.run()
+    rooms.act(pair.b, Say(box=b"sealed: yes."), 2_001)
+    rooms.act(pair.b, Leave(box=b"sealed: {}"), 2_002)
+
+    closing = threading.Thread(target=rooms.close)  # the loop's thread, stopping
+    closing.start()
+    store.gate.release()  # before or after `close` begins to wait: either way it must wait
+    store.gate.release()
+    closing.join(seconds(10))
+    assert not closing.is_alive()
+    assert told(pair.a_out) == [(9, "ask"), (10, "say"), (11, "left")]
+    assert told(pair.b_out) == [(9, "ask"), (10, "say"), (11, "left")]
+    assert pair.b_out.closed is not None
+    assert store.health() == "closed"
+    turns.run()
+    assert (pair.a_out.sent, pair.b_out.sent) == ([], [])
+    again = SqliteRoomStore.open(tmp_path / "data")
+    try:
+        (back,) = again.rooms()
+        assert [e.seq for e in back.log] == list(range(1, 12))
+    finally:
+        again.close()
+
+
+def test_a_sweep_while_a_batch_is_in_flight_keeps_it_before_removing_rooms(
+    store: FailingStore,
+) -> None:
+    """A sweep that comes while a batch is in flight and the next is open keeps both, tells
+    them in order, and only then removes the rooms idle past the TTL."""
+    turns = Turns()
+    rooms = batched(store, turns, ttl_ms=10_000)
+    idle, busy = paired(rooms, turns, store), paired(rooms, turns, store)
+    store.gated = True
+    rooms.act(busy.a, Ask(box=b"sealed: still here?"), 9_000)
+    turns.run()
+    rooms.act(busy.b, Say(box=b"sealed: yes."), 9_001)
+    store.gate.release()
+    store.gate.release()
+    assert rooms.sweep(11_000) == [idle.a.room]
+    assert told(busy.a_out) == told(busy.b_out) == [(9, "ask"), (10, "say")]
+    assert idle.a_out.closed is not None
+    assert not rooms.committing
+    turns.run()
+    assert (busy.a_out.sent, busy.b_out.sent) == ([], [])
+    assert [e.seq for e in busy.a.room.log] == list(range(1, 11))
+
+
+async def test_over_websockets_the_server_answers_while_its_writer_is_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real server whose writer is held on a commit still answers `/healthz` and takes the
+    next moves; both members get nothing until the commits are done, then every event once,
+    in order."""
+    opened: list[FailingStore] = []
+
+    def open_gated(data: str) -> RoomStore:
+        store = FailingStore.open(Path(data))
+        assert isinstance(store, FailingStore)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(app, "open_store", open_gated)
+    running = await start_server(ServerConfig(port=0, data=str(tmp_path / "data")))
+    (store,) = opened
+    try:
+        async with paired_pair(running.port) as pair:
+            store.gated = True
+            await pair.a.send({"t": "ask", "box": b"sealed: and the rest?"})
+            await pair.b.send({"t": "say", "box": b"sealed: later."})
+            await pair.b.send({"t": "say", "box": b"sealed: much later."})
+            status, body = await http_get(running.port, "/healthz")
+            assert (status, json.loads(body)["db"]) == (200, "ok")
+            await pair.a.nothing()
+            await pair.b.nothing()
+            store.gated = False
+            store.gate.release()
+            for member_ in (pair.a, pair.b):
+                heard = [await member_.recv(within=5) for _ in range(3)]
+                assert [(e["seq"], e["kind"]) for e in heard] == [
+                    (9, "ask"),
+                    (10, "say"),
+                    (11, "say"),
+                ]
+                await member_.nothing()
+    finally:
+        store.gated = False
+        store.gate.release()
+        await running.close()

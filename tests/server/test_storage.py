@@ -4,6 +4,7 @@ import hashlib
 import sqlite3
 import stat
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -226,8 +227,8 @@ def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) 
 
 class FlakyStore(MemoryRoomStore):
     """A memory store that fails while `failing` is set, as a full disk's would: at `at`,
-    either at each write (`add`, `append`) or only at the `commit` after them; `remove`
-    fails either way. A failure loses the whole open batch, as SQLite's can."""
+    either at each write (`add`, `append`) or only at the `commit` after them (its future
+    fails); `remove` fails either way. A failure loses the whole open batch, as SQLite's can."""
 
     def __init__(self, at: str) -> None:
         super().__init__()
@@ -246,9 +247,12 @@ class FlakyStore(MemoryRoomStore):
     def append(self, room: Room, event: Event) -> None:
         self._fail_at("write")
 
-    def commit(self) -> None:
-        self._fail_at("commit")
-        super().commit()
+    def commit(self) -> Future[None]:
+        if self.failing and self.at == "commit":
+            lost: Future[None] = Future()
+            lost.set_exception(StoreError("full"))
+            return lost
+        return super().commit()
 
     def remove(self, key: str) -> None:
         if self.failing:

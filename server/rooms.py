@@ -59,7 +59,12 @@ class Room:
 
     @property
     def key(self) -> str:
-        return normalize_code(self.code)
+        """`normalize_code(code)`, worked out once: the store names the room on every write."""
+        key = self.__dict__.get("_key")
+        if key is None:
+            key = self.__dict__["_key"] = normalize_code(self.code)
+        assert isinstance(key, str)
+        return key
 
     def record(self, change: Change, now: int) -> Event:
         """Number and time an accepted change: docs/protocol.md, `seq` grows by exactly 1."""

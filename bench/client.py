@@ -54,12 +54,14 @@ class WelcomeNotSeen(RuntimeError):
     """The app exited, or WELCOME_TIMEOUT passed, before the welcome text reached the terminal."""
 
 
-def measure_client(python: str, repeats: int = 5) -> dict[str, float]:
+def measure_client(
+    python: str, repeats: int = 5, idle_seconds: float = IDLE_SECONDS
+) -> dict[str, float]:
     """Median seconds to `fireside --help` and to the painted welcome screen, and idle CPU.
 
     `python` is a venv's interpreter; the `fireside` console script sits beside it.
     `idle_cpu_percent` is the share of one core the last welcome run used over
-    IDLE_SECONDS, SETTLE_SECONDS after it was painted. Raises WelcomeNotSeen if the
+    `idle_seconds`, SETTLE_SECONDS after it was painted. Raises WelcomeNotSeen if the
     welcome text never shows.
     """
     if repeats < 1:
@@ -75,7 +77,7 @@ def measure_client(python: str, repeats: int = 5) -> dict[str, float]:
                 welcome_s.append(app.wait_for(WELCOME_TEXT, WELCOME_TIMEOUT))
                 if run == repeats - 1:
                     app.cpu_percent_over(SETTLE_SECONDS)  # the tail of start-up, not idling
-                    idle_cpu_percent = app.cpu_percent_over(IDLE_SECONDS)
+                    idle_cpu_percent = app.cpu_percent_over(idle_seconds)
     return {
         "help_s": statistics.median(help_s),
         "welcome_s": statistics.median(welcome_s),

@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
 
 from bench.serve import raise_open_files
-from server.app import MAX_QUEUE, tune_collector
+from server.app import tune_collector, websocket_options
 from server.config import ServerConfig
-from server.net import SUBPROTOCOL
-from server.outbox import WRITE_LIMIT
-from shared.codec import MAX_MESSAGE
 
 
 @dataclass
@@ -52,20 +48,12 @@ class Relay:
 
 
 async def run(host: str, port: int) -> None:
-    config = ServerConfig()
     relay = Relay()
     async with serve(
         relay.handle,
         host,
         port,
-        subprotocols=[Subprotocol(SUBPROTOCOL)],
-        compression=None,
-        max_size=MAX_MESSAGE,
-        max_queue=MAX_QUEUE,
-        write_limit=WRITE_LIMIT,
-        ping_interval=config.ping_interval,
-        ping_timeout=config.ping_timeout,
-        close_timeout=config.close_timeout,
+        **websocket_options(ServerConfig()),
     ) as server:
         tune_collector()  # as fireside-server does: the same process settings on both sides
         loop = asyncio.get_running_loop()

@@ -7,6 +7,7 @@ import gc
 import logging
 import signal
 import ssl
+from typing import Any
 
 from websockets.asyncio.server import Server, serve
 from websockets.typing import Subprotocol
@@ -77,6 +78,21 @@ def _tls(config: ServerConfig) -> ssl.SSLContext | None:
     return server_context(config.tls_cert, config.tls_key)
 
 
+def websocket_options(config: ServerConfig) -> dict[str, Any]:
+    """How the server's websockets are set up; bench/relay.py's baseline takes the same."""
+    return {
+        "subprotocols": [Subprotocol(SUBPROTOCOL)],
+        "compression": None,
+        "max_size": MAX_MESSAGE,
+        "max_queue": MAX_QUEUE,
+        "write_limit": WRITE_LIMIT,
+        # docs/protocol.md, Keepalive: a link that went silent is closed, and its member away.
+        "ping_interval": config.ping_interval,
+        "ping_timeout": config.ping_timeout,
+        "close_timeout": config.close_timeout,
+    }
+
+
 async def start_server(config: ServerConfig) -> RunningServer:
     """Listen on `config.host`:`config.port` and serve rooms until `close()`."""
     tls = _tls(config)
@@ -98,15 +114,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
             gateway.handle,
             config.host,
             config.port,
-            subprotocols=[Subprotocol(SUBPROTOCOL)],
-            compression=None,
-            max_size=MAX_MESSAGE,
-            max_queue=MAX_QUEUE,
-            write_limit=WRITE_LIMIT,
-            # docs/protocol.md, Keepalive: a link that went silent is closed, and its member away.
-            ping_interval=config.ping_interval,
-            ping_timeout=config.ping_timeout,
-            close_timeout=config.close_timeout,
+            **websocket_options(config),
             process_request=gateway.process_request,
             ssl=tls,
         )

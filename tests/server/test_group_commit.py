@@ -255,19 +255,11 @@ def member(rooms: RoomRegistry, store: SqliteRoomStore, address: str) -> Member:
     return Member(connection, out)
 
 
-@pytest.mark.parametrize("at", ["append", "commit"])
-def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
-    store: FailingStore, at: str
-) -> None:
-    """A batch with moves in one room and a join and a leave in another, lost at a write or
-    at its commit: both rooms are as before it, no one hears of a lost event, each change is
-    answered `rate_limited` with its id, errors and typing still go out, the joiner has no
-    seat, the leaver is still seated and open, and the same messages sent again get the same
-    seqs."""
-    turns = Turns()
-    rooms = batched(store, turns)
-    a, b = member(rooms, store, "192.0.2.1"), member(rooms, store, "192.0.2.2")
-    host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
+def two_rooms(
+    rooms: RoomRegistry, turns: Turns, a: Member, b: Member, host: Member
+) -> tuple[str, Room, Room]:
+    """`a` and `b` paired in one room, `host` alone in another, every reply so far taken:
+    the other room's code, and both rooms."""
     a.send(1_000, t="create")
     host.send(1_000, t="create")
     turns.settle(rooms)
@@ -284,7 +276,23 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
         someone.out.take()
     assert a.connection.membership is not None
     assert host.connection.membership is not None
-    room, other = a.connection.membership.room, host.connection.membership.room
+    return other_code, a.connection.membership.room, host.connection.membership.room
+
+
+@pytest.mark.parametrize("at", ["append", "commit"])
+def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
+    store: FailingStore, at: str
+) -> None:
+    """A batch with moves in one room and a join and a leave in another, lost at a write or
+    at its commit: both rooms are as before it, no one hears of a lost event, each change is
+    answered `rate_limited` with its id, errors and typing still go out, the joiner has no
+    seat, the leaver is still seated and open, and the same messages sent again get the same
+    seqs."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    a, b = member(rooms, store, "192.0.2.1"), member(rooms, store, "192.0.2.2")
+    host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
+    other_code, room, other = two_rooms(rooms, turns, a, b, host)
     marks = room.mark(), other.mark()
     rows = store.commits
 
@@ -442,23 +450,7 @@ def test_a_batch_lost_in_flight_takes_the_next_one_with_it(store: FailingStore) 
     a, b = member(rooms, store, "192.0.2.1"), member(rooms, store, "192.0.2.2")
     host, guest = member(rooms, store, "192.0.2.3"), member(rooms, store, "192.0.2.4")
     newcomer = member(rooms, store, "192.0.2.5")
-    a.send(1_000, t="create")
-    host.send(1_000, t="create")
-    turns.settle(rooms)
-    code, other_code = a.out.sent[0]["code"], host.out.sent[0]["code"]
-    b.send(1_000, t="join", code=code)
-    turns.settle(rooms)
-    for step in ({"t": "pake", "msg": PAKE_MSG}, {"t": "verify", "mac": MAC}):
-        a.send(1_000, **step)
-        b.send(1_000, **step)
-    a.send(1_000, t="hello", box=hello_box(Seat.A))
-    b.send(1_000, t="hello", box=hello_box(Seat.B))
-    turns.settle(rooms)
-    for someone in (a, b, host):
-        someone.out.take()
-    assert a.connection.membership is not None
-    assert host.connection.membership is not None
-    room, other = a.connection.membership.room, host.connection.membership.room
+    other_code, room, other = two_rooms(rooms, turns, a, b, host)
     marks = room.mark(), other.mark()
     commits = store.commits
     store.gated = True

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 from server.closing import CloseCode
@@ -57,14 +58,10 @@ class Room:
     token_hashes: dict[Seat, bytes] = field(default_factory=dict)
     senders: dict[Seat, Sender] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """`normalize_code(code)`, worked out once: the store names the room on every write."""
-        key = self.__dict__.get("_key")
-        if key is None:
-            key = self.__dict__["_key"] = normalize_code(self.code)
-        assert isinstance(key, str)
-        return key
+        return normalize_code(self.code)
 
     def record(self, change: Change, now: int) -> Event:
         """Number and time an accepted change: docs/protocol.md, `seq` grows by exactly 1."""

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, TypeVar
 
 from shared import fields
@@ -122,22 +123,14 @@ class Event:
     box: bytes | None = None
     nod: NodKind | None = None
 
-    @property
+    @cached_property
     def frame(self) -> bytes:
-        """The event as the bytes of its frame: encoded once, whoever it is sent to.
-
-        Kept by hand rather than with functools.cached_property, which takes a
-        lock on every read before Python 3.12.
-        """
-        frame = self.__dict__.get("_frame")
-        if frame is None:
-            frame = self.__dict__["_frame"] = encode(self.to_wire())
-        assert isinstance(frame, bytes)
-        return frame
+        """The event as the bytes of its frame: encoded once, whoever it is sent to."""
+        return encode(self.to_wire())
 
     def keep_frame(self, frame: bytes) -> None:
         """`frame` is this event's, as read back from it: `frame` will not encode it again."""
-        self.__dict__["_frame"] = frame
+        self.__dict__["frame"] = frame
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {
@@ -189,6 +182,7 @@ class Joined:
         return encode_with_frames(self._head(), "events", [event.frame for event in self.events])
 
     def _head(self) -> dict[str, Any]:
+        """Everything but the events."""
         return {
             "t": "joined",
             "code": self.code,
@@ -198,14 +192,7 @@ class Joined:
         }
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "t": "joined",
-            "code": self.code,
-            "seat": str(self.seat),
-            "token": self.token,
-            "events": [event.to_wire() for event in self.events],
-            "state": self.state.to_wire(),
-        }
+        return {**self._head(), "events": [event.to_wire() for event in self.events]}
 
 
 @dataclass(frozen=True)

@@ -375,14 +375,6 @@ class SessionScreen(Screen[str | None]):
     def write_own(self) -> None:
         self.query_one(Composer).focus()
 
-    @on(DeckPanel.OwnWordsStarted)
-    def start_own(self, message: DeckPanel.OwnWordsStarted) -> None:
-        composer = self.query_one(Composer)
-        if composer.disabled:
-            return
-        composer.insert(message.character)
-        composer.focus()
-
     @on(PaceNote.Reminder)
     def remind_of_pace(self, message: PaceNote.Reminder) -> None:
         self.query_one(StatusLine).say(message.sentence)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
@@ -56,26 +55,6 @@ class DeckPanel(OptionList):
 
     class OwnWordsChosen(Message):
         """The asker wants to write the question themselves."""
-
-    @dataclass
-    class OwnWordsStarted(Message):
-        """The asker began typing a question here: `character` starts it in the composer."""
-
-        character: str
-
-    _OWN_KEYS = frozenset({"d", "l", "r", "space"})
-    """The panel's own letters, and space, which never starts a question."""
-
-    def on_key(self, event: events.Key) -> None:
-        """A person who types a question while the cards have the cursor meant to write it:
-        the words go to the composer rather than nowhere (or, for d, l and r, to the cards)."""
-        # Hidden (a listener's), the panel may still hold the focus: its keys go on as before.
-        if not self.display:
-            return
-        if event.is_printable and event.character and event.key not in self._OWN_KEYS:
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.OwnWordsStarted(event.character))
 
     def __init__(
         self,

@@ -14,8 +14,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bench.room import Room, SetupFailed, Tally, fireside_room, relay_room
-from bench.serve import raise_open_files
 from bench.wire import Link, LinkClosed, open_link
+from server.doorway import raise_open_files
 from server.net import SUBPROTOCOL
 
 SETUP_TIMEOUT = 60.0

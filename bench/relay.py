@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from bench.serve import raise_open_files
 from server.app import tune_collector, websocket_options
 from server.config import ServerConfig
+from server.doorway import raise_open_files
 
 
 @dataclass

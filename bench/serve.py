@@ -8,10 +8,10 @@ here. They are still checked on every message, so their cost is measured.
 
 import argparse
 import asyncio
-import resource
 
 from server.app import serve_until_signalled
 from server.config import Limits, ServerConfig
+from server.doorway import raise_open_files
 from server.logs import configure_logging
 
 BENCH_LIMITS = Limits(
@@ -21,12 +21,6 @@ BENCH_LIMITS = Limits(
     rooms_per_address=1_000_000,
     rooms_per_address_per_second=1_000_000.0,
 )
-
-
-def raise_open_files() -> None:
-    """Take the hard limit on open files: 18,000 connections need more than the usual 1,024."""
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def main() -> None:

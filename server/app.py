@@ -12,8 +12,11 @@ from typing import Any
 from websockets.asyncio.server import Server, serve
 from websockets.typing import Subprotocol
 
+from server.accepts import AcceptFailures
 from server.closing import CloseCode
 from server.config import ServerConfig
+from server.doorway import ACCEPT_BACKLOG, Doorway, descriptor_budget
+from server.guard import GuardedConnection, guarded
 from server.limits import AttemptLimits
 from server.net import SUBPROTOCOL, Gateway, now_ms
 from server.outbox import WRITE_LIMIT
@@ -108,6 +111,16 @@ async def start_server(config: ServerConfig) -> RunningServer:
     )
     attempts = AttemptLimits(limits)
     gateway = Gateway(registry, attempts, config)
+    doorway = Doorway[GuardedConnection](
+        per_address=limits.connections_per_address + limits.handshakes_per_address,
+        total=limits.max_connections or descriptor_budget(),
+    )
+    connection = guarded(
+        doorway,
+        stall_timeout=limits.write_timeout,
+        close_timeout=config.close_timeout,
+        count_peer=not config.trust_forwarded_for,
+    )
     try:
         registry.recover(now_ms())
         server = await serve(
@@ -116,6 +129,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
             config.port,
             **websocket_options(config),
             process_request=gateway.process_request,
+            create_connection=connection,
+            backlog=ACCEPT_BACKLOG,
             ssl=tls,
         )
     except BaseException:
@@ -156,12 +171,13 @@ async def serve_until_signalled(config: ServerConfig) -> None:
     This is a process of its own (`fireside-server`), so it tunes the cycle collector;
     `fireside host` leaves its app's collector alone.
     """
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(AcceptFailures())
     running = await start_server(config)
     tune_collector()
     scheme = "wss" if config.tls_cert else "ws"
     log.info("listening on %s port %d (%s://)", config.host, running.port, scheme)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:

@@ -9,6 +9,7 @@ import platformdirs
 
 from server.app import cannot_listen, serve_until_signalled
 from server.config import ServerConfig
+from server.doorway import raise_open_files
 from server.logs import LOG_FORMATS, configure_logging
 from server.rooms import StoreError
 from server.tls import CertificateError
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port, TLS or data fail."""
     args = parse_args(argv)
     configure_logging(args.log_level, args.log_format)
+    raise_open_files()
     config = ServerConfig(
         host=args.host,
         port=args.port,

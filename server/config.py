@@ -35,6 +35,12 @@ class Limits:
     """A room's event log travels whole in `joined`; past this, only `leave` is taken."""
     connections_per_address: int = 32
     """Open websockets from one address; past this the handshake gets HTTP 429."""
+    handshakes_per_address: int = 8
+    """TCP connections from one address beyond its open websockets, handshakes under way
+    included; past `connections_per_address` + this, a new one is dropped at once."""
+    max_connections: int | None = None
+    """TCP connections in all; `None`: as many as the soft limit on open files allows, less a
+    reserve (server/doorway.py). Past this, only `/healthz` is answered (HTTP 503 otherwise)."""
     outbox_limit: int = 1024
     """Replies waiting for a reader that does not read; past this it is closed with 1008."""
     outbox_bytes: int = 1024 * 1024

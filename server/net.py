@@ -16,6 +16,8 @@ from websockets.http11 import Request, Response
 from server.closing import CloseCode
 from server.config import ServerConfig
 from server.connection import MemberConnection
+from server.doorway import Entry, peer_key
+from server.guard import GuardedConnection
 from server.limits import AttemptLimits, ConnectionLimits
 from server.outbox import Outbox
 from server.rooms import RoomRegistry
@@ -78,7 +80,14 @@ class Gateway:
             }
             response = connection.respond(HTTPStatus.OK, json.dumps(body) + "\n")
             response.headers["Content-Type"] = "application/json"
+            if isinstance(connection, GuardedConnection):
+                connection.answered()
             return response
+        if isinstance(connection, GuardedConnection) and connection.entry is Entry.SPARE:
+            connection.answered()
+            return connection.respond(
+                HTTPStatus.SERVICE_UNAVAILABLE, "The server is full; try again later.\n"
+            )
         if SUBPROTOCOL not in offered_subprotocols(request.headers):
             return connection.respond(HTTPStatus.BAD_REQUEST, OUTDATED)
         if self._per_address[self._address(connection)] >= self._limits.connections_per_address:
@@ -147,10 +156,10 @@ class Gateway:
         if self._trust_forwarded_for and request is not None:
             forwarded = forwarded_for(request.headers)
             if forwarded is not None:
-                return forwarded
+                return peer_key(forwarded)
         peer = connection.remote_address
         if isinstance(peer, tuple) and peer:
-            return str(peer[0])
+            return peer_key(str(peer[0]))
         return "unknown"
 
 

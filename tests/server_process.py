@@ -4,7 +4,7 @@ import asyncio
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -30,10 +30,20 @@ async def _collect(stream: asyncio.StreamReader, lines: list[str]) -> None:
 
 
 @asynccontextmanager
-async def server_process(*args: str, port: int = 0) -> AsyncIterator[ServerProcess]:
-    """`python -m server --port PORT ARGS…`; killed on the way out if still running."""
+async def server_process(
+    *args: str, port: int = 0, preexec: Callable[[], None] | None = None
+) -> AsyncIterator[ServerProcess]:
+    """`python -m server --port PORT ARGS…`, `preexec` run in the child first (to lower a
+    limit, say); killed on the way out if still running."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "--port", str(port), *args, stderr=subprocess.PIPE
+        sys.executable,
+        "-m",
+        "server",
+        "--port",
+        str(port),
+        *args,
+        stderr=subprocess.PIPE,
+        preexec_fn=preexec,
     )
     assert process.stderr is not None
     lines: list[str] = []

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Protocol
 
 from server.closing import CloseCode
-from server.eventlog import EventLog
+from server.eventlog import EventLog, LogRun
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply, Event, EventKind, Joined, Reply, TypingNotice
@@ -118,7 +118,7 @@ class Room:
                 found = seat
         return found
 
-    def since(self, after: int) -> tuple[Event, ...]:
+    def since(self, after: int) -> LogRun:
         """Every event with `seq` > `after`."""
         return self.log.since(after)
 

@@ -1,5 +1,6 @@
 """MessagePack framing: one string-keyed map per binary frame, every container limited."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgpack
@@ -18,7 +19,7 @@ def encode(payload: dict[str, Any]) -> bytes:
     return msgpack.packb(payload, use_bin_type=True)
 
 
-def encode_with_frames(payload: dict[str, Any], key: str, frames: list[bytes]) -> bytes:
+def encode_with_frames(payload: dict[str, Any], key: str, frames: Sequence[bytes]) -> bytes:
     """`payload` with `key` added, an array of messages given as their encoded bytes.
 
     What `encode` would give for the decoded messages, with the same meaning:

@@ -1,10 +1,10 @@
 """What the server tells members: room state, events and other replies, to and from the wire."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from shared import fields
 from shared.codec import encode, encode_with_frames
@@ -165,6 +165,15 @@ class Event:
         )
 
 
+@runtime_checkable
+class Framed(Protocol):
+    """Events kept as the frames they went out in, as the server keeps its logs."""
+
+    @property
+    def frames(self) -> Sequence[bytes]:
+        """Each event's frame, in order."""
+
+
 @dataclass(frozen=True)
 class Joined:
     """The reply to `create`, `join` and `resume`: the seat, its token, and the log."""
@@ -172,14 +181,16 @@ class Joined:
     code: str
     seat: Seat
     token: str
-    events: tuple[Event, ...]
+    events: Sequence[Event]
     state: RoomState
 
     @property
     def frame(self) -> bytes:
         """The reply's bytes, with each event's own frame as it is: a long log is not encoded
-        again on every `resume`."""
-        return encode_with_frames(self._head(), "events", [event.frame for event in self.events])
+        again on every `resume`, nor read back first when it is kept as frames."""
+        events = self.events
+        frames = events.frames if isinstance(events, Framed) else [e.frame for e in events]
+        return encode_with_frames(self._head(), "events", frames)
 
     def _head(self) -> dict[str, Any]:
         """Everything but the events."""

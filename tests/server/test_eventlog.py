@@ -1,5 +1,7 @@
 """The room's log kept as frames: the same events back, the same bytes out, the size kept."""
 
+import pytest
+
 from server.eventlog import EventLog
 from shared.codec import decode_reply, encode
 from shared.events import Event, EventKind, Joined, RoomState, frame_of
@@ -17,7 +19,13 @@ STATE = RoomState(
 def events(count: int) -> list[Event]:
     return [
         Event(
-            seq, 1_000 + seq, EventKind.NOD, Seat.A, STATE, box=bytes([seq]) * 40, nod=NodKind.HEAR
+            seq,
+            1_000 + seq,
+            EventKind.NOD,
+            Seat.A,
+            STATE,
+            box=bytes([seq % 256]) * 40,
+            nod=NodKind.HEAR,
         )
         for seq in range(1, count + 1)
     ]
@@ -60,3 +68,19 @@ def test_a_joined_reply_built_from_kept_frames_reads_as_the_encoded_one() -> Non
     assert decode_reply(frame_of(joined)) == decode_reply(encode(joined.to_wire()))
     empty = Joined("ABCDE-FGHJK", Seat.A, "token", (), STATE)
     assert decode_reply(frame_of(empty)) == decode_reply(encode(empty.to_wire()))
+
+
+def test_serving_a_log_reads_none_of_it_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `joined` carrying a long log is its kept frames spliced together: no event is read back,
+    so a resume costs the loop a copy of bytes, not a decode of every event."""
+    kept = events(2_000)
+    log = EventLog()
+    for event in kept:
+        log.append(event)
+    expected = frame_of(Joined("ABCDE-FGHJK", Seat.B, "token", tuple(kept), STATE))
+
+    def unread(frame: bytes) -> Event:
+        raise AssertionError("an event was read back to be sent again")
+
+    monkeypatch.setattr("server.eventlog._read", unread)
+    assert frame_of(Joined("ABCDE-FGHJK", Seat.B, "token", log.since(0), STATE)) == expected

@@ -105,11 +105,12 @@ async def start_server(config: ServerConfig) -> RunningServer:
         room_ttl_ms=round(config.room_ttl * 1000),
         max_rooms=limits.max_rooms,
         max_log_bytes=limits.max_log_bytes,
+        max_total_log_bytes=limits.max_total_log_bytes,
         # Group commits: what every connection did in one turn of the loop, one commit keeps,
         # and the store's writer thread waits for it while the loop goes on.
         loop=asyncio.get_running_loop(),
     )
-    attempts = AttemptLimits(limits)
+    attempts = AttemptLimits(limits, room_ttl_ms=round(config.room_ttl * 1000))
     gateway = Gateway(registry, attempts, config)
     doorway = Doorway[GuardedConnection](
         per_address=limits.connections_per_address + limits.handshakes_per_address,

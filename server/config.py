@@ -13,7 +13,8 @@ class Limits:
     """
 
     message_burst: int = 40
-    """Messages a connection may send at once before `rate_limited`."""
+    """Messages a connection may send at once before `rate_limited`; once in a room the
+    allowance is its seat's, so that a new connection does not start it afresh."""
     messages_per_second: float = 5.0
     """How fast the message allowance refills: a person types far slower."""
     rejection_burst: int = 30
@@ -29,10 +30,21 @@ class Limits:
     """Rooms one address may create at once; past this `create` is answered `rate_limited`."""
     rooms_per_address_per_second: float = 0.1
     """At 360 an hour, one address alone cannot fill `max_rooms` before idle rooms expire."""
+    rooms_per_address_per_ttl: int = 100
+    """Rooms one address may create within one room TTL (24 hours by default), burst or not."""
+    resumes_per_address: int = 30
+    """`resume`s from one address at once, right or wrong; past this, `rate_limited`."""
+    resumes_per_address_per_second: float = 0.5
+    resumes_per_seat: int = 10
+    """`resume`s of one seat at once, from anywhere: each sends the whole log again."""
+    resumes_per_seat_per_second: float = 0.1
     max_rooms: int = 10_000
     """Open rooms on this server; `create` past this is answered `rate_limited`."""
     max_log_bytes: int = 4 * 1024 * 1024
     """A room's event log travels whole in `joined`; past this, only `leave` is taken."""
+    max_total_log_bytes: int = 256 * 1024 * 1024
+    """Every room's log together, in memory and on disk: past 90% of this no room is created,
+    and past all of it only `leave` is taken (docs/deploy.md, Limits)."""
     connections_per_address: int = 32
     """Open websockets from one address; past this the handshake gets HTTP 429."""
     handshakes_per_address: int = 8

@@ -2,7 +2,8 @@
 
 from server.closing import CloseCode
 from server.limits import AttemptLimits, ConnectionLimits, Verdict
-from server.rooms import Lost, Membership, RoomRegistry, Sender
+from server.rooms import Lost, Membership, RoomRegistry, Sender, token_hash
+from shared.codes import normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply
 from shared.intake import admit
@@ -71,12 +72,14 @@ class MemberConnection:
                 # docs/protocol.md, Rate limits: rooms per address, before the server is full.
                 if not self._attempts.may_create(self._address, now):
                     raise Rejected(ErrorCode.RATE_LIMITED, "too many new rooms from here; wait")
-                self.membership = self._registry.create(
-                    self._sender, now, on_lost=self._unsaved(message, entering=True)
+                self._seated(
+                    self._registry.create(
+                        self._sender, now, on_lost=self._unsaved(message, entering=True)
+                    )
                 )
                 self._attempts.created(self._address, now)
             elif isinstance(message, Join | Resume):
-                self.membership = self._enter(message, now)
+                self._seated(self._enter(message, now))
             elif self.membership is not None:
                 self._registry.act(
                     self.membership, message, now, on_lost=self._unsaved(message, entering=False)
@@ -88,6 +91,12 @@ class MemberConnection:
         """`join` or `resume`, counting failures per address: docs/protocol.md, Error codes."""
         if self._attempts.blocked(self._address, now):
             raise Rejected(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a while")
+        if isinstance(message, Resume):
+            # Each resume sends the whole log again: limited per address and per seat, so that
+            # neither new connections nor new addresses make it free.
+            seat = (normalize_code(message.code), token_hash(message.token))
+            if not self._attempts.may_resume(self._address, seat, now):
+                raise Rejected(ErrorCode.RATE_LIMITED, "too many resumes; wait a little")
         on_lost = self._unsaved(message, entering=True)
         try:
             if isinstance(message, Join):
@@ -99,6 +108,10 @@ class MemberConnection:
             if rejection.code in (ErrorCode.NO_ROOM, ErrorCode.BAD_TOKEN):
                 self._attempts.failed(self._address, now)
             raise
+
+    def _seated(self, membership: Membership) -> None:
+        self.membership = membership
+        self._limits.seated(self._attempts.seat_messages((membership.room.key, membership.seat)))
 
     def _answer(self, rejection: Rejected, now: int) -> None:
         """docs/protocol.md, Error codes: ≥ 20 rejections answered before anything harsher."""

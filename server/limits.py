@@ -1,7 +1,9 @@
 """Rate limits as pure token buckets: time is passed in (Unix ms), nothing sleeps."""
 
+from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from server.config import Limits
 
@@ -81,53 +83,113 @@ class ConnectionLimits:
             return Verdict.ANSWER
         return self._strike(now)
 
+    def seated(self, messages: TokenBucket) -> None:
+        """The connection took a seat: from now on its messages come out of the seat's allowance,
+        which a new connection to the same seat does not refill."""
+        self._messages = messages
+
     def _strike(self, now: int) -> Verdict:
         return Verdict.LIMITED if self._strikes.take(now) else Verdict.CLOSE
 
 
-class AttemptLimits:
-    """Failed `join` and `resume` attempts per address, so codes and tokens cannot be guessed,
-    and rooms created per address, so one address cannot use up `max_rooms`.
+SeatKey = tuple[str, bytes | str]
+"""A seat, as the limits know it: its room's normalised code and its token's hash (for
+`resume`), or the seat's name (once seated)."""
 
-    docs/protocol.md, Rate limits: a `join` to an unknown code or a `resume`
-    with a wrong token counts toward a per-address limit, and so does `create`.
+
+class AttemptLimits:
+    """What one address, and one seat, may do however many connections they open.
+
+    docs/protocol.md, Rate limits: failed `join` and `resume` attempts, so codes
+    and tokens cannot be guessed; rooms created, so one address cannot use up
+    `max_rooms`, in a burst or over a room's lifetime; `resume`s, each of which
+    sends a whole log again; and a seat's messages, whose allowance does not
+    start afresh with each new connection.
     """
 
-    def __init__(self, limits: Limits) -> None:
-        self._burst = limits.failed_attempts
-        self._per_second = limits.failed_attempts_per_second
-        self._buckets: dict[str, TokenBucket] = {}
-        self._rooms_burst = limits.rooms_per_address
-        self._rooms_per_second = limits.rooms_per_address_per_second
+    def __init__(self, limits: Limits, *, room_ttl_ms: int = 24 * 60 * 60 * 1000) -> None:
+        self._limits = limits
+        self._room_ttl_ms = room_ttl_ms
+        self._failures: dict[str, TokenBucket] = {}
         self._rooms: dict[str, TokenBucket] = {}
+        self._made: dict[str, deque[int]] = {}
+        """When each address created the rooms it made within the last TTL, oldest first."""
+        self._resumes: dict[str, TokenBucket] = {}
+        self._seat_resumes: dict[SeatKey, TokenBucket] = {}
+        self._seat_messages: dict[SeatKey, TokenBucket] = {}
 
     def may_create(self, address: str, now: int) -> bool:
         """Whether `address` may create one more room now."""
         bucket = self._rooms.get(address)
-        return bucket is None or not bucket.empty(now)
+        if bucket is not None and bucket.empty(now):
+            return False
+        made = self._made.get(address)
+        return made is None or len(self._recent(made, now)) < self._limits.rooms_per_address_per_ttl
 
     def created(self, address: str, now: int) -> None:
         """Count one room created from `address`."""
+        limits = self._limits
         bucket = self._rooms.setdefault(
-            address, TokenBucket(self._rooms_burst, self._rooms_per_second)
+            address, TokenBucket(limits.rooms_per_address, limits.rooms_per_address_per_second)
         )
         bucket.take(now)
+        self._made.setdefault(address, deque()).append(now)
 
     def blocked(self, address: str, now: int) -> bool:
         """Whether `address` has used up its failed attempts for now."""
-        bucket = self._buckets.get(address)
+        bucket = self._failures.get(address)
         return bucket is not None and bucket.empty(now)
 
     def failed(self, address: str, now: int) -> None:
         """Count one failed attempt from `address`."""
-        bucket = self._buckets.setdefault(address, TokenBucket(self._burst, self._per_second))
+        limits = self._limits
+        bucket = self._failures.setdefault(
+            address, TokenBucket(limits.failed_attempts, limits.failed_attempts_per_second)
+        )
         bucket.take(now)
 
+    def may_resume(self, address: str, seat: SeatKey, now: int) -> bool:
+        """Take one `resume` from `address`'s allowance and `seat`'s, if both have one left."""
+        limits = self._limits
+        from_here = self._resumes.setdefault(
+            address, TokenBucket(limits.resumes_per_address, limits.resumes_per_address_per_second)
+        )
+        of_seat = self._seat_resumes.setdefault(
+            seat, TokenBucket(limits.resumes_per_seat, limits.resumes_per_seat_per_second)
+        )
+        if from_here.empty(now) or of_seat.empty(now):
+            return False
+        from_here.take(now)
+        of_seat.take(now)
+        return True
+
+    def seat_messages(self, seat: SeatKey) -> TokenBucket:
+        """The message allowance of `seat`, shared by every connection that sits in it."""
+        limits = self._limits
+        return self._seat_messages.setdefault(
+            seat, TokenBucket(limits.message_burst, limits.messages_per_second)
+        )
+
     def prune(self, now: int) -> None:
-        """Forget addresses whose allowance has refilled, so the table does not grow forever."""
-        for table in (self._buckets, self._rooms):
-            for address in [a for a, bucket in table.items() if bucket.full(now)]:
-                del table[address]
+        """Forget allowances that have refilled, so the tables do not grow forever."""
+        tables: tuple[dict[Any, TokenBucket], ...] = (
+            self._failures,
+            self._rooms,
+            self._resumes,
+            self._seat_resumes,
+            self._seat_messages,
+        )
+        for table in tables:
+            for key in [key for key, bucket in table.items() if bucket.full(now)]:
+                del table[key]
+        for address in [a for a, made in self._made.items() if not self._recent(made, now)]:
+            del self._made[address]
+
+    def _recent(self, made: deque[int], now: int) -> deque[int]:
+        """`made` without the rooms created longer than a TTL ago."""
+        while made and now - made[0] >= self._room_ttl_ms:
+            made.popleft()
+        return made
 
     def __len__(self) -> int:
-        return len(self._buckets.keys() | self._rooms.keys())
+        return len(self._failures.keys() | self._rooms.keys() | self._made.keys())

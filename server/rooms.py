@@ -319,12 +319,17 @@ class RoomRegistry:
         room_ttl_ms: int,
         max_rooms: int,
         max_log_bytes: int,
+        max_total_log_bytes: int | None = None,
         loop: Loop | None = None,
     ) -> None:
         self._store = store
         self._room_ttl_ms = room_ttl_ms
         self._max_rooms = max_rooms
         self._max_log_bytes = max_log_bytes
+        self._max_total_log_bytes = max_total_log_bytes
+        self._log_bytes = self._count_log_bytes()
+        """Every room's log together: added to as events are recorded, and counted again where
+        rooms go (a sweep, a lost batch)."""
         self._loop = loop
         self._batch: _Batch | None = None
         """The open batch: changes written to the store, not yet handed over."""
@@ -366,7 +371,7 @@ class RoomRegistry:
                         continue
                     self._touch(room, mark)
                     try:
-                        self._store.append(room, room.record(change, now))
+                        self._store.append(room, self._record(room, change, now))
                     except StoreError as exc:
                         self._lose(exc)
                         raise
@@ -386,17 +391,29 @@ class RoomRegistry:
         else:
             self._open().held.append((sender, reply))
 
+    @property
+    def log_bytes(self) -> int:
+        """Every room's log together, in bytes: what the server-wide budget counts."""
+        return self._log_bytes
+
     def create(self, sender: Sender, now: int, *, on_lost: Lost | None = None) -> Membership:
-        """A new room with the sender in seat `a`; its `joined` event has `seq` 1."""
+        """A new room with the sender in seat `a`; its `joined` event has `seq` 1.
+
+        docs/protocol.md, Rate limits: refused while the server holds `max_rooms`, or while
+        its logs fill 90% of `max_total_log_bytes`, the rest kept for the rooms already open.
+        """
         if self.room_count >= self._max_rooms:
             raise Rejected(ErrorCode.RATE_LIMITED, "the server has too many rooms; try later")
+        budget = self._max_total_log_bytes
+        if budget is not None and self._log_bytes * 10 >= budget * 9:
+            raise Rejected(ErrorCode.RATE_LIMITED, "the server is full; try again later")
         code = new_code()
         while self._store.get(normalize_code(code)) is not None:
             code = new_code()
         room = Room(code=code, label=secrets.token_hex(4), last_active=now)
         self._touch(room, room.mark())
         token = _new_seat(room, Seat.A)
-        room.record(room.session.seat_member(Seat.A), now)
+        self._record(room, room.session.seat_member(Seat.A), now)
         try:
             self._store.add(room)
         except StoreError as exc:
@@ -427,7 +444,7 @@ class RoomRegistry:
             raise Rejected(ErrorCode.ENDED, "this session has ended")
         self._touch(room, room.mark())
         token = _new_seat(room, Seat.B)
-        event = room.record(room.session.seat_member(Seat.B), now)
+        event = self._record(room, room.session.seat_member(Seat.B), now)
         if not self._keep(room, event):
             raise _not_kept()
         log.info("room %s joined", room.label, extra={"room": room.label})
@@ -469,7 +486,7 @@ class RoomRegistry:
         else:
             change = room.session.presence(seat, online=True)
             if change is not None:
-                event = room.record(change, now)
+                event = self._record(room, change, now)
                 if not self._keep(room, event):
                     raise _not_kept()
                 self._tell(room, event)
@@ -492,10 +509,14 @@ class RoomRegistry:
         if not member.current:
             return
         room = member.room
-        if room.log.size >= self._max_log_bytes and message.TYPE not in _TAKEN_WHEN_LOG_FULL:
-            raise Rejected(
-                ErrorCode.RATE_LIMITED, "this room's history is full; only leave is taken"
-            )
+        if message.TYPE not in _TAKEN_WHEN_LOG_FULL:
+            if room.log.size >= self._max_log_bytes:
+                raise Rejected(
+                    ErrorCode.RATE_LIMITED, "this room's history is full; only leave is taken"
+                )
+            budget = self._max_total_log_bytes
+            if budget is not None and self._log_bytes >= budget:
+                raise Rejected(ErrorCode.RATE_LIMITED, "the server is full; only leave is taken")
         mark = self._mark(room)
         change = room.session.apply(member.seat, message)
         if change is None:
@@ -504,7 +525,7 @@ class RoomRegistry:
                 self._tell(room, TypingNotice(member.seat, message.on), besides=member.seat)
             return
         self._touch(room, mark)
-        event = room.record(change, now)
+        event = self._record(room, change, now)
         if not self._keep(room, event):
             raise _not_kept()
         self._tell(room, event)
@@ -530,7 +551,7 @@ class RoomRegistry:
             self._open().gone.append((room, member.seat, member.sender))
         if change is None:
             return
-        event = room.record(change, now)
+        event = self._record(room, change, now)
         # A drop has no sender to refuse: an `away` not kept is told to no one, the room
         # stays as it was, and a restart on what was kept records the `away` then.
         if self._keep(room, event):
@@ -560,7 +581,17 @@ class RoomRegistry:
                 sender.close(CloseCode.GOING_AWAY, "the room expired")
             room.senders.clear()
             log.info("room %s expired", room.label, extra={"room": room.label})
+        self._log_bytes = self._count_log_bytes()
         return expired
+
+    def _record(self, room: Room, change: Change, now: int) -> Event:
+        """`room.record`, counted toward every log's total."""
+        event = room.record(change, now)
+        self._log_bytes += len(event.frame)
+        return event
+
+    def _count_log_bytes(self) -> int:
+        return sum(room.log.size for room in self._store.rooms())
 
     def _mark(self, room: Room) -> RoomMark | None:
         """How `room` is now, unless the open batch already knows how it was before it: a
@@ -717,6 +748,7 @@ class RoomRegistry:
                 log.error(
                     "room %s changes not saved: %s", room.label, exc, extra={"room": room.label}
                 )
+        self._log_bytes = self._count_log_bytes()
         for batch in lost:
             for room, seat, sender in batch.gone:
                 if room.senders.get(seat) is sender:

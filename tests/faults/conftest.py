@@ -13,10 +13,15 @@ SCRIPT_LIMITS = Limits(
     messages_per_second=1_000,
     connections_per_address=1_000,
     rooms_per_address=1_000,
+    rooms_per_address_per_ttl=100_000,
+    resumes_per_address=1_000_000,
+    resumes_per_address_per_second=1_000_000,
+    resumes_per_seat=1_000_000,
+    resumes_per_seat_per_second=1_000_000,
     max_log_bytes=64 * 1024 * 1024,
 )
-"""A script moves far faster than a person, every proxied connection comes from 127.0.0.1, and
-a soak run's rooms grow far longer logs than any session."""
+"""A script moves far faster than a person, every proxied connection comes from 127.0.0.1 and
+resumes after every cut, and a soak run's rooms grow far longer logs than any session."""
 
 
 @pytest.fixture

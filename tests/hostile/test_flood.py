@@ -77,10 +77,11 @@ async def test_connections_past_the_per_address_limit_get_429(server: RunningSer
 
 
 async def test_a_frame_flood_is_limited_then_closed_with_1008(server: RunningServer) -> None:
-    """A listener nodding flat out gets `message_burst` nods, `strikes` `rate_limited`, then 1008,
-    however often it resumes its seat."""
+    """A listener nodding flat out gets `message_burst` nods, `strikes` `rate_limited`, then 1008;
+    resuming its seat again and again gives it no new allowance, and soon no resume either."""
     offered = accepted = limited = 0
     closes: Counter[int | None] = Counter()
+    resumes_refused: Counter[str] = Counter()
     started = time.monotonic()
 
     async def flood_once(b: Member) -> None:
@@ -128,6 +129,10 @@ async def test_a_frame_flood_is_limited_then_closed_with_1008(server: RunningSer
                 async with member(server.port) as b:
                     resume = {"t": "resume", "code": created["code"], "token": joined["token"]}
                     back = await b.request({**resume, "after": 10**9})
+                    if back.get("code") == "rate_limited":
+                        resumes_refused[back["message"]] += 1
+                        await asyncio.sleep(0.05)
+                        continue
                     assert back["t"] == "joined", back
                     await flood_once(b)
             await a.connection.close()
@@ -143,10 +148,14 @@ async def test_a_frame_flood_is_limited_then_closed_with_1008(server: RunningSer
         f"\nframe flood: {offered} nods offered in {elapsed:.1f} s ({offered / elapsed:.0f}/s);"
         f" {accepted} accepted ({accepted / elapsed:.0f}/s), {refused} refused"
         f" ({refused / elapsed:.0f}/s), {limited} of them answered rate_limited and the rest"
-        f" unread after a close; closes {dict(closes)}; the honest pair took {took:.2f} s"
+        f" unread after a close; closes {dict(closes)}; resumes refused {dict(resumes_refused)};"
+        f" the honest pair took {took:.2f} s"
     )
     assert set(closes) == {1008}
     assert closes[1008] > 6
+    assert resumes_refused["too many resumes; wait a little"] > 0
+    # Six seats, each with one allowance however many connections sat in it.
+    assert accepted <= 6 * (LIMITS.message_burst + LIMITS.messages_per_second * elapsed + 1)
 
 
 async def test_join_code_guessing_is_refused_after_the_failed_attempt_limit(

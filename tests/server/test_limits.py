@@ -46,6 +46,10 @@ def test_rejections_have_their_own_allowance() -> None:
     assert verdicts == [Verdict.ANSWER] * 20 + [Verdict.LIMITED] * 2 + [Verdict.CLOSE]
 
 
+HOUR = 60 * 60 * 1000
+DAY = 24 * HOUR
+
+
 def test_failed_attempts_block_an_address_and_not_another() -> None:
     """After `failed_attempts` failures an address is blocked until its allowance refills."""
     attempts = AttemptLimits(Limits(failed_attempts=3, failed_attempts_per_second=0.1))
@@ -71,4 +75,46 @@ def test_rooms_created_per_address_are_limited_and_refill() -> None:
     assert attempts.may_create("192.0.2.2", 0) is True
     assert attempts.may_create("192.0.2.1", 2_000) is True
     attempts.prune(4_000)
+    assert len(attempts) == 1, "the rooms it made are counted for a TTL"
+    attempts.prune(DAY)
     assert len(attempts) == 0
+
+
+def test_rooms_per_address_are_counted_over_the_ttl() -> None:
+    """However slowly it goes, an address makes at most `rooms_per_address_per_ttl` rooms within
+    one room TTL; the oldest leaves the count once a TTL has passed since it was made."""
+    attempts = AttemptLimits(Limits(rooms_per_address_per_ttl=3), room_ttl_ms=DAY)
+    for hour in range(3):
+        assert attempts.may_create("192.0.2.1", hour * HOUR)
+        attempts.created("192.0.2.1", hour * HOUR)
+    assert not attempts.may_create("192.0.2.1", 23 * HOUR)
+    assert attempts.may_create("192.0.2.2", 23 * HOUR)
+    assert attempts.may_create("192.0.2.1", DAY)
+
+
+def test_resumes_are_limited_per_address_and_per_seat() -> None:
+    """A seat may be resumed `resumes_per_seat` times at once from any address, and one address
+    may resume `resumes_per_address` times at once whatever the seat; both refill."""
+    attempts = AttemptLimits(Limits(resumes_per_seat=3, resumes_per_address=5))
+    seat = ("ABCDEFGHJK", b"token hash")
+    assert [attempts.may_resume(f"192.0.2.{n}", seat, 0) for n in range(4)] == [True] * 3 + [False]
+    others = [("ABCDEFGHJK", bytes([n])) for n in range(6)]
+    assert [attempts.may_resume("198.51.100.1", s, 0) for s in others] == [True] * 5 + [False]
+    assert attempts.may_resume("192.0.2.9", seat, 10_000)
+    attempts.prune(DAY)
+    assert len(attempts) == 0
+
+
+def test_a_seats_message_allowance_outlives_its_connection() -> None:
+    """A new connection to the same seat does not start its message allowance afresh."""
+    limits = Limits(message_burst=30, strikes=3)
+    attempts = AttemptLimits(limits)
+    first = ConnectionLimits(limits)
+    first.seated(attempts.seat_messages(("ABCDEFGHJK", "a")))
+    assert [first.on_message(0) for _ in range(30)] == [Verdict.ANSWER] * 30
+    second = ConnectionLimits(limits)
+    second.seated(attempts.seat_messages(("ABCDEFGHJK", "a")))
+    assert second.on_message(0) is Verdict.LIMITED
+    other_seat = ConnectionLimits(limits)
+    other_seat.seated(attempts.seat_messages(("ABCDEFGHJK", "b")))
+    assert other_seat.on_message(0) is Verdict.ANSWER

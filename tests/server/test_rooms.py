@@ -190,6 +190,39 @@ def test_a_full_log_takes_only_leave() -> None:
     assert pair.a.room.log[-1].kind == "left"
 
 
+def test_the_server_wide_log_budget_stops_new_rooms_first_then_moves() -> None:
+    """Past 90% of `max_total_log_bytes` no room is made; past all of it the rooms already open
+    take only `leave`; once rooms expire the budget is free again."""
+    one_room = seat_pair(new_registry()).a.room.log.size
+    rooms = RoomRegistry(
+        MemoryRoomStore(),
+        room_ttl_ms=60_000,
+        max_rooms=100,
+        max_log_bytes=1024 * 1024,
+        max_total_log_bytes=one_room * 2,
+    )
+    first = seat_pair(rooms)
+    rooms.create(RecordingSender(), 1_000)  # under 90%: a room is still made
+    while rooms.log_bytes * 10 < one_room * 2 * 9:
+        rooms.act(first.b, Nod(kind=NodKind.HEART), 1_500)
+    with pytest.raises(Rejected) as full:
+        rooms.create(RecordingSender(), 2_000)
+    assert (full.value.code, full.value.message) == (
+        ErrorCode.RATE_LIMITED,
+        "the server is full; try again later",
+    )
+    while rooms.log_bytes < one_room * 2:
+        rooms.act(first.b, Nod(kind=NodKind.HEART), 2_500)
+    with pytest.raises(Rejected) as moves:
+        rooms.act(first.a, Ask(box=b"sealed ask"), 3_000)
+    assert moves.value.message == "the server is full; only leave is taken"
+    rooms.act(first.b, Leave(), 3_001)
+    assert first.a.room.log[-1].kind == "left"
+    rooms.sweep(70_000)
+    assert rooms.log_bytes == 0
+    rooms.create(RecordingSender(), 70_000)
+
+
 def test_join_matches_codes_ignoring_case_spaces_and_dashes() -> None:
     """`join` finds `ABCDE-FGHJK` typed lower-case, spaced, bare or dashed anywhere."""
     rooms = new_registry()

@@ -30,9 +30,6 @@ from bench.attacks import ATTACKS, Options
 from bench.honest import GENERATOR_CORE, latency_figures, play
 from bench.proc import machine
 
-QUIET = 3.0
-"""Seconds the honest pair plays before the attack, for its figures with no attack."""
-
 SYSTEMD_OPEN_FILES = 1024
 """deploy/fireside-server.service sets no LimitNOFILE: systemd's default soft limit."""
 
@@ -45,7 +42,7 @@ def spec(name: str, options: Options) -> ServerSpec:
     return ServerSpec(open_files=SYSTEMD_OPEN_FILES)
 
 
-async def run_attack(name: str, options: Options, rate: float) -> dict[str, Any]:
+async def run_attack(name: str, options: Options, rate: float, quiet: float) -> dict[str, Any]:
     """One attack on a fresh server, with the honest pair and the monitor around it."""
     context = multiprocessing.get_context("spawn")
     with running_server(spec(name, options)) as server:
@@ -60,7 +57,7 @@ async def run_attack(name: str, options: Options, rate: float) -> dict[str, Any]
             monitor = Monitor(server)
             monitor.start()
             quiet_from = time.monotonic_ns()
-            await asyncio.sleep(QUIET)
+            await asyncio.sleep(quiet)
             lines_before = server.log_lines()
             began = time.monotonic_ns()
             try:
@@ -90,7 +87,7 @@ async def run_attack(name: str, options: Options, rate: float) -> dict[str, Any]
                 "healthz_after": answer,
                 "log_lines": lines,
                 "log_lines_per_s": round(lines / max(0.001, (ended - began) / 1e9), 1),
-                "log_tail": server.log_tail(3),
+                "log_kinds": server.log_kinds(lines_before),
             },
             "honest_quiet": latency_figures(played, quiet_from, began),
             "honest": latency_figures(played, began, ended),
@@ -194,6 +191,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seconds", type=float, default=defaults.seconds, help="bound per attack")
     parser.add_argument("--rate", type=float, default=2.0, help="honest steps per second")
+    parser.add_argument(
+        "--quiet", type=float, default=3.0, help="seconds the pair plays before each attack"
+    )
     parser.add_argument("--resume-events", type=int, default=defaults.resume_events)
     parser.add_argument("--storm-connections", type=int, default=defaults.storm_connections)
     parser.add_argument("--fill-addresses", type=int, default=defaults.fill_addresses)
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     records = []
     for name in names:
         print(f"attack {name} …", file=sys.stderr, flush=True)
-        records.append(asyncio.run(run_attack(name, options, args.rate)))
+        records.append(asyncio.run(run_attack(name, options, args.rate, args.quiet)))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     table = markdown(records)
     print(table)

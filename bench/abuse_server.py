@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,8 @@ from typing import Any
 from server.app import serve_until_signalled
 from server.config import Limits, ServerConfig
 from server.logs import configure_logging
+
+_DIGITS = re.compile(r"\d+")
 
 SERVER_CORE = 0
 """The server runs alone on one core, as on a one-vCPU VPS (docs/performance.md, Pinning)."""
@@ -63,6 +67,16 @@ class RunningServer:
         """Lines the server has written to stderr so far."""
         with self.log_path.open("rb") as log:
             return sum(1 for _ in log)
+
+    def log_kinds(self, skip: int, most: int = 6) -> list[tuple[str, int]]:
+        """The commonest lines after the first `skip`, digits blanked: what the log filled with."""
+        kinds: Counter[str] = Counter()
+        with self.log_path.open("rb") as log:
+            for number, line in enumerate(log):
+                if number >= skip:
+                    text = line.decode(errors="replace").rstrip()
+                    kinds[_DIGITS.sub("#", text)[:120]] += 1
+        return kinds.most_common(most)
 
     def log_tail(self, lines: int = 5) -> list[str]:
         text = self.log_path.read_text(errors="replace").splitlines()

@@ -372,8 +372,8 @@ async def half_open(server: RunningServer, options: Options) -> dict[str, Any]:
                     client.close()
             except Refused as exc:
                 outcome = exc.outcome
-            probes.append({"at": since(started), "ms": round(1000 * (time.monotonic() - began))})
-            probes[-1]["outcome"] = outcome
+            took = round(1000 * (time.monotonic() - began))
+            probes.append({"at": round(began - started, 2), "ms": took, "outcome": outcome})
             await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - began)))
 
     await asyncio.gather(probe(), *(hold() for _ in range(options.half_open)))

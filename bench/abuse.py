@@ -199,6 +199,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fill-addresses", type=int, default=defaults.fill_addresses)
     parser.add_argument("--fill-rooms", type=int, default=defaults.fill_rooms)
     parser.add_argument("--half-open", type=int, default=defaults.half_open)
+    parser.add_argument(
+        "--half-open-retry",
+        type=float,
+        default=defaults.half_open_retry,
+        metavar="SECONDS",
+        help="how long a dropped half-open connection waits before it is opened again "
+        "(default: %(default)s, at once)",
+    )
     parser.add_argument("--expiry-rooms", type=int, default=defaults.expiry_rooms)
     parser.add_argument("--expiry-ttl", type=float, default=defaults.expiry_ttl)
     parser.add_argument("--expiry-sweep", type=float, default=defaults.expiry_sweep)
@@ -219,6 +227,7 @@ def main(argv: list[str] | None = None) -> None:
         fill_addresses=args.fill_addresses,
         fill_rooms=args.fill_rooms,
         half_open=args.half_open,
+        half_open_retry=args.half_open_retry,
         expiry_rooms=args.expiry_rooms,
         expiry_ttl=args.expiry_ttl,
         expiry_sweep=args.expiry_sweep,

@@ -40,6 +40,8 @@ class Options:
     fill_addresses: int = 8
     fill_rooms: int = 8
     half_open: int = 1_100
+    half_open_retry: float = 0.0
+    """Seconds a half-open connection the server dropped waits before it is opened again."""
     expiry_rooms: int = 3_000
     expiry_ttl: float = 5.0
     expiry_sweep: float = 30.0
@@ -354,6 +356,7 @@ async def half_open(server: RunningServer, options: Options) -> dict[str, Any]:
             finally:
                 holding[0] -= 1
                 transport.close()
+            await asyncio.sleep(options.half_open_retry)
 
     probes: list[dict[str, Any]] = []
 

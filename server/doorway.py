@@ -48,6 +48,8 @@ def peer_key(host: str) -> str:
     addresses would give one person 2^64 allowances. An IPv4-mapped IPv6
     address counts as the IPv4 address it maps.
     """
+    if ":" not in host:
+        return host  # IPv4, as the socket gave it: no need to parse it on every accept
     try:
         address = ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:

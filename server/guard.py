@@ -43,25 +43,29 @@ class GuardedConnection(ServerConnection):
         self._holds: set[str] = set()
         self._stall: asyncio.TimerHandle | None = None
         self._giving_up: asyncio.Task[None] | None = None
-        self._counted: str | None = None
-        self.entry = Entry.SHUT
+        peer = transport.get_extra_info("peername")
+        counted = None
+        if self.count_peer and isinstance(peer, tuple) and peer:
+            counted = peer_key(str(peer[0]))
+        self.entry, evicted = self.doorway.enter(self, counted)
+        if evicted is not None:
+            evicted.transport.abort()
+        if self.entry is Entry.SHUT:
+            # Before websockets sets anything up, so that a peer reconnecting as fast as it is
+            # dropped costs an accept and a close, and no task, frames or timers.
+            cast(asyncio.Transport, transport).abort()
+            return
         super().connection_made(transport)
         # websockets pauses reading while its queue of frames is full; our pause while
         # writing is paused must not be undone by its resume, nor its pause by ours.
         self.recv_messages.pause = lambda: self._hold("queue")
         self.recv_messages.resume = lambda: self._release("queue")
-        peer = transport.get_extra_info("peername")
-        if self.count_peer and isinstance(peer, tuple) and peer:
-            self._counted = peer_key(str(peer[0]))
-        self.entry, evicted = self.doorway.enter(self, self._counted)
-        if evicted is not None:
-            evicted.transport.abort()
-        if self.entry is Entry.SHUT:
-            self.transport.abort()
-        elif self.entry is Entry.SPARE:
+        if self.entry is Entry.SPARE:
             self.loop.call_later(SPARE_SECONDS, self._end_spare)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.entry is Entry.SHUT:
+            return  # never set up, never counted
         self.doorway.leave(self)
         if self._stall is not None:
             self._stall.cancel()

@@ -14,16 +14,17 @@ disk.
 """
 
 import fcntl
+import functools
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.config import MEMORY_DATA
-from server.rooms import MemoryRoomStore, Room, RoomStore, StoreError
+from server.rooms import MemoryRoomStore, NotRemoved, Room, RoomStore, StoreError
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
@@ -34,6 +35,10 @@ LOCK_FILE = "fireside.lock"
 
 APPLICATION_ID = 0x46495245
 """`PRAGMA application_id`, "FIRE": tells a Fireside file from any other SQLite file."""
+
+REMOVE_CHUNK = 200
+"""Expired rooms deleted per transaction: a commit of what the live rooms did waits behind one
+chunk at most, never behind a whole sweep (docs/deploy.md, Expiry)."""
 
 Migration = Callable[[sqlite3.Connection], None]
 """One step of the schema, from version N to N+1, run inside the opening transaction."""
@@ -204,14 +209,35 @@ class _Rows:
     events: list[Row] = field(default_factory=list)
 
 
+@dataclass
+class _Removal:
+    """Expired rooms whose rows the writer deletes a chunk at a time, and how it went."""
+
+    rooms: list[tuple[str, str]]
+    """Each room by key and label; an earlier removal's leftovers join them when it begins."""
+    start: int = 0
+    """How many of `rooms` are deleted: the next chunk begins here."""
+    failure: StoreError | None = None
+    """Why the rest, from `start` on, could not be deleted."""
+    done: Future[None] = field(default_factory=Future)
+
+    def answer(self) -> None:
+        """Tell whoever removed the rooms how it went: done, or NotRemoved naming the rest."""
+        if self.failure is None:
+            self.done.set_result(None)
+        else:
+            labels = [label for _, label in self.rooms[self.start :]]
+            self.done.set_exception(NotRemoved(str(self.failure), labels))
+
+
 class SqliteRoomStore:
     """Rooms in one SQLite file, read whole at start and written through, a batch at a time.
 
     One writer thread owns the connection once the file is open: it writes
-    and commits each batch handed over by `commit`, and runs `remove`. The
-    event loop's thread only keeps the rooms in memory and builds the rows,
-    so a commit's fsync (`synchronous=FULL`) never holds up the loop, and
-    the writer, alone on the file, needs no lock of ours around it.
+    and commits each batch handed over by `commit`, and deletes what `remove`
+    hands it. The event loop's thread only keeps the rooms in memory and
+    builds the rows, so a commit's fsync (`synchronous=FULL`) never holds up
+    the loop, and the writer, alone on the file, needs no lock of ours around it.
     """
 
     def __init__(self, db: sqlite3.Connection, path: Path, lock: int) -> None:
@@ -227,6 +253,11 @@ class SqliteRoomStore:
         """The batch last handed to the writer, by the rooms it added and its future, until
         another is handed over or it is lost."""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fireside-store")
+        self._removals: list[Future[None]] = []
+        """Each removal not yet answered: `close` lets its chunks in before the writer stops."""
+        self._unremoved: list[tuple[str, str]] = []
+        """Rooms forgotten whose rows a removal could not delete, for the next one to begin
+        with; only the writer thread touches it."""
         self._closed = False
         self.commits = 0
         """Batches committed since the file was opened: how well the writes are grouped."""
@@ -326,16 +357,23 @@ class SqliteRoomStore:
         for room in lost:
             self._rooms.pop(room.key, None)
 
-    def remove(self, key: str) -> None:
-        """Delete the room's rows, its words included, then copy the WAL back and truncate it.
+    def remove(self, rooms: Sequence[Room]) -> Future[None]:
+        """Forget `rooms` now; the writer deletes their rows, their words included, REMOVE_CHUNK
+        rooms to a transaction, with any batch handed over meanwhile between two chunks, then
+        copies the WAL back into the file and truncates it.
 
         `secure_delete` zeroes the deleted rows in the file's pages; the
         checkpoint moves those pages out of the WAL and empties it, so no old
-        copy of the words stays behind in either file. The writer does it, after
-        any batch handed to it; this waits, which is fine outside the hot path.
+        copy of the words stays behind in either file. A chunk that fails
+        leaves the rest for the next removal, which deletes them first.
         """
-        self._writer.submit(self._delete, key).result()
-        self._rooms.pop(key, None)
+        for room in rooms:
+            self._rooms.pop(room.key, None)
+        removal = _Removal([(room.key, room.label) for room in rooms])
+        self._removals = [removing for removing in self._removals if not removing.done()]
+        self._removals.append(removal.done)
+        self._delete_next(removal)
+        return removal.done
 
     def rooms(self) -> list[Room]:
         return list(self._rooms.values())
@@ -353,6 +391,8 @@ class SqliteRoomStore:
         if self._closed:
             return
         self._closed = True
+        # A removal queues its next chunk as each is done: the writer must still take them.
+        wait(self._removals)
         self._writer.shutdown(wait=True)
         self._db.close()
         if self._lock >= 0:
@@ -375,11 +415,48 @@ class SqliteRoomStore:
                 self._db.executemany(_UPDATE_ROOM, updates)
         self.commits += 1
 
-    def _delete(self, key: str) -> None:
-        """On the writer thread: `remove`."""
-        with self._transaction():
-            for table in ("events", "seats", "rooms"):
-                self._db.execute(f"DELETE FROM {table} WHERE room_key = ?", (key,))
+    def _delete_next(self, removal: _Removal) -> None:
+        """Queue `removal`'s next chunk for the writer, behind whatever was handed to it since."""
+        deleting = self._writer.submit(self._delete_chunk, removal)
+        deleting.add_done_callback(functools.partial(self._chunk_deleted, removal))
+
+    def _chunk_deleted(self, removal: _Removal, deleting: Future[bool]) -> None:
+        """Once a chunk is done (on the writer thread): queue the next, or answer."""
+        failed = deleting.exception()
+        if failed is not None:
+            removal.done.set_exception(failed)
+        elif deleting.result():
+            self._delete_next(removal)
+        else:
+            removal.answer()
+
+    def _delete_chunk(self, removal: _Removal) -> bool:
+        """On the writer thread: `removal`'s next chunk, in one transaction. True while chunks
+        are left; after the last one, or one that failed, the checkpoint."""
+        if removal.start == 0:
+            removal.rooms += self._unremoved
+            self._unremoved = []
+        chunk = [key for key, _ in removal.rooms[removal.start : removal.start + REMOVE_CHUNK]]
+        try:
+            if chunk:
+                with self._transaction():
+                    for table in ("events", "seats", "rooms"):
+                        self._db.executemany(
+                            f"DELETE FROM {table} WHERE room_key = ?", [(key,) for key in chunk]
+                        )
+        except StoreError as exc:
+            removal.failure = exc
+            self._unremoved += removal.rooms[removal.start :]
+        else:
+            removal.start += len(chunk)
+            if removal.start < len(removal.rooms):
+                return True
+        if removal.start:
+            self._checkpoint()
+        return False
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL back into the file and empty it; a failure is for `health` to say."""
         try:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:

@@ -1,6 +1,7 @@
 """The SQLite room store by direct calls: what it keeps, what a restart finds, what failure does."""
 
 import hashlib
+import logging
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -228,7 +229,7 @@ def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) 
 class FlakyStore(MemoryRoomStore):
     """A memory store that fails while `failing` is set, as a full disk's would: at `at`,
     either at each write (`add`, `append`) or only at the `commit` after them (its future
-    fails); `remove` fails either way. A failure loses the whole open batch, as SQLite's can."""
+    fails). A failure loses the whole open batch, as SQLite's can."""
 
     def __init__(self, at: str) -> None:
         super().__init__()
@@ -253,11 +254,6 @@ class FlakyStore(MemoryRoomStore):
             lost.set_exception(StoreError("full"))
             return lost
         return super().commit()
-
-    def remove(self, key: str) -> None:
-        if self.failing:
-            raise StoreError("full")
-        super().remove(key)
 
 
 @pytest.fixture(params=["write", "commit"])
@@ -363,17 +359,37 @@ def test_an_away_or_back_the_store_cannot_keep_is_told_to_no_one(flaky: FlakySto
     assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(9, "back")]
 
 
-def test_a_room_whose_rows_cannot_be_deleted_stays_for_the_next_sweep() -> None:
-    """A sweep whose delete fails keeps the room and its member; the next sweep removes it."""
-    store = FlakyStore("write")
+@pytest.mark.parametrize("then", ["sweep", "restart"])
+def test_rows_a_sweep_cannot_delete_are_logged_by_label_and_deleted_later(
+    data: Path, then: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An expired room whose rows cannot be deleted is still forgotten and its members closed;
+    the log names it by label, never its code, and the next sweep or start deletes the rows."""
+    store = SqliteRoomStore.open(data)
     rooms = registry_on(store, ttl_ms=10_000)
     pair = seat_pair(rooms, now=0)
-    store.failing = True
-    assert rooms.sweep(10_000) == []
-    assert pair.a_out.closed is None
-    store.failing = False
-    assert rooms.sweep(10_001) == [pair.a.room]
-    assert pair.a_out.closed is not None
+    room = pair.a.room
+    store._db.execute("PRAGMA query_only = ON")  # the writer is idle: its writes now fail
+    with caplog.at_level(logging.ERROR, logger="server.rooms"):
+        assert rooms.sweep(10_000) == [room]
+    assert pair.a_out.closed == pair.b_out.closed == (1001, "the room expired")
+    assert (store.get(room.key), rooms.room_count) == (None, 0)
+    assert count(data / DB_FILE, "events", room.key) == 8
+    (line,) = caplog.messages
+    assert f"room {room.label} not removed" in line
+    assert "readonly" in line
+    assert room.key not in caplog.text
+    assert room.code not in caplog.text
+    store._db.execute("PRAGMA query_only = OFF")
+    if then == "restart":
+        store.close()
+        store = SqliteRoomStore.open(data)
+        registry_on(store, ttl_ms=10_000).recover(10_001)
+    else:
+        assert rooms.sweep(10_001) == []
+    store.close()
+    for table in ("rooms", "seats", "events"):
+        assert count(data / DB_FILE, table, room.key) == 0, table
 
 
 def test_a_full_disk_refuses_the_move_names_it_in_health_and_the_retry_follows_on(

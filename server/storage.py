@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from server.config import MEMORY_DATA
 from server.rooms import MemoryRoomStore, NotRemoved, Room, RoomStore, StoreError
@@ -39,6 +41,9 @@ APPLICATION_ID = 0x46495245
 REMOVE_CHUNK = 200
 """Expired rooms deleted per transaction: a commit of what the live rooms did waits behind one
 chunk at most, never behind a whole sweep (docs/deploy.md, Expiry)."""
+
+RESTORE = "; restore it from a backup (docs/deploy.md, Backing up)"
+"""How a sentence about a damaged file ends: where to read how to put a good one back."""
 
 Migration = Callable[[sqlite3.Connection], None]
 """One step of the schema, from version N to N+1, run inside the opening transaction."""
@@ -193,7 +198,37 @@ def failure_word(exc: sqlite3.Error) -> str:
     return type(exc).__name__.lower()
 
 
+_MEANINGS = (
+    ("full", "the disk is full"),
+    # SQLite's word when the -shm file cannot grow: no space left (or no quota) for it.
+    ("ioerr_shmsize", "the disk is full"),
+    ("ioerr", "the disk failed to read or write it"),
+    ("readonly", "it is read-only"),
+    ("cantopen", "it cannot be opened"),
+    ("notadb", "it is not a database, or it is damaged"),
+    ("corrupt", "it is damaged"),
+    ("busy", "another program holds a lock on it"),
+    ("locked", "another program holds a lock on it"),
+)
+"""What each SQLite failure word (or the start of one, `ioerr_write`) means to a person."""
+
+
+def plainly(word: str) -> str:
+    """A failure word as the end of a sentence for stderr or the log, still naming the word."""
+    meaning = next((said for start, said in _MEANINGS if word.startswith(start)), "SQLite failed")
+    advice = RESTORE if word.startswith(("notadb", "corrupt")) else ""
+    return f"{meaning} (SQLite says {word}){advice}"
+
+
+def _damaged(what: str) -> StoreError:
+    """A file SQLite reads well whose rows no Fireside server wrote: `what` names the row's
+    kind and the problem, never a value from it (a room's code included)."""
+    return StoreError(f"it is damaged: {what}{RESTORE}")
+
+
 Row = tuple[object, ...]
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass
@@ -300,8 +335,8 @@ class SqliteRoomStore:
         except (sqlite3.Error, StoreError) as exc:
             db.close()
             os.close(lock)
-            word = failure_word(exc) if isinstance(exc, sqlite3.Error) else str(exc)
-            raise StoreError(f"cannot use {path}: {word}") from exc
+            said = plainly(failure_word(exc)) if isinstance(exc, sqlite3.Error) else str(exc)
+            raise StoreError(f"cannot use {path}: {said}") from exc
 
     def get(self, key: str) -> Room | None:
         return self._rooms.get(key)
@@ -472,7 +507,7 @@ class SqliteRoomStore:
         except sqlite3.Error as exc:
             self._abandon()
             self._failure = failure_word(exc)
-            raise StoreError(self._failure) from exc
+            raise StoreError(f"cannot write {self.path}: {plainly(self._failure)}") from exc
         except BaseException:
             self._abandon()
             raise
@@ -486,25 +521,50 @@ class SqliteRoomStore:
             pass  # SQLite rolls back on its own after the errors that leave no transaction.
 
     def _load(self) -> dict[str, Room]:
-        """Every room with its seats and log, checking that each log runs 1, 2, … n."""
+        """Every room with its seats and log, checking that each log runs 1, 2, … n; StoreError
+        saying what is damaged, when a row is not what this server writes."""
         rooms: dict[str, Room] = {}
         for row in self._db.execute(
             f"SELECT {_ROOM_COLUMNS} FROM rooms ORDER BY created, room_key"
         ):
-            room = _room_from_row(row)
+            room = _read("a room", _room_from_row, row)
             rooms[room.key] = room
-        for key, seat, kept in self._db.execute("SELECT room_key, seat, token_hash FROM seats"):
-            rooms[key].token_hashes[Seat(_str(seat))] = kept
+        for row in self._db.execute("SELECT room_key, seat, token_hash FROM seats"):
+            room = _owner(rooms, row[0], "a seat row")
+            seat, kept = _read("a seat row", _seat_from_row, row)
+            room.token_hashes[seat] = kept
         for row in self._db.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY room_key, seq"):
-            room = rooms[row[0]]
-            event = _event_from_row(row)
+            room = _owner(rooms, row[0], "an event")
+            event = _read("an event", _event_from_row, row)
             if event.seq != len(room.log) + 1:
-                raise StoreError(f"room {room.label}'s log skips from {len(room.log)}")
+                raise _damaged(f"room {room.label}'s log skips from {len(room.log)}")
             room.keep(event)
             if event.kind is EventKind.NOTE:
                 # Which seats left their closing note is read from the log, not a column.
                 room.session.noted |= {event.by}
         return rooms
+
+
+class _Unreadable(Exception):
+    """One value in a row is not what this server writes; the text names the column, never
+    the value."""
+
+
+def _read(what: str, parse: Callable[[Row], T], row: Row) -> T:
+    """`parse(row)`, or the file is damaged: `what` (a room, a seat row, an event) has a value
+    this server would never have written."""
+    try:
+        return parse(row)
+    except _Unreadable as exc:
+        raise _damaged(f"{what} has {exc}") from None
+
+
+def _owner(rooms: dict[str, Room], key: object, what: str) -> Room:
+    """The room a seat or event row belongs to; the key itself is a code, so it is not said."""
+    room = rooms.get(key) if isinstance(key, str) else None
+    if room is None:
+        raise _damaged(f"{what} belongs to no room")
+    return room
 
 
 def _lock_directory(directory: Path) -> int:
@@ -606,7 +666,7 @@ def _room_row(room: Room) -> Row:
 
 def _room_from_row(row: tuple[object, ...]) -> Room:
     (
-        _key,
+        key,
         code,
         label,
         _created,
@@ -626,17 +686,25 @@ def _room_from_row(row: tuple[object, ...]) -> Room:
         said_since_ask,
     ) = row
     session = Session(
-        phase=Phase(_str(phase)),
-        round=_int(round_),
-        asker=Seat(_str(asker)),
-        names={Seat.A: _blob(name_a), Seat.B: _blob(name_b)},
+        phase=_member(Phase, phase, "phase"),
+        round=_int(round_, "round"),
+        asker=_member(Seat, asker, "asker"),
+        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
         online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
         paked=_seats(paked_a, paked_b),
         verified=_seats(verified_a, verified_b),
         said_since_sharing=bool(said_since_sharing),
         said_since_ask=bool(said_since_ask),
     )
-    return Room(code=str(code), label=str(label), last_active=_int(last_active), session=session)
+    room = Room(
+        code=_str(code, "code"),
+        label=_str(label, "label"),
+        last_active=_int(last_active, "last activity"),
+        session=session,
+    )
+    if room.key != key:
+        raise _Unreadable("a code that is not its key")
+    return room
 
 
 def _event_row(key: str, event: Event) -> Row:
@@ -677,24 +745,24 @@ def _event_from_row(row: tuple[object, ...]) -> Event:
         online_b,
     ) = row
     state = RoomState(
-        phase=Phase(_str(phase)),
-        round=_int(round_),
-        asker=Seat(_str(asker)),
-        names={Seat.A: _blob(name_a), Seat.B: _blob(name_b)},
+        phase=_member(Phase, phase, "phase"),
+        round=_int(round_, "round"),
+        asker=_member(Seat, asker, "asker"),
+        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
         online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
     )
-    event_kind = EventKind(_str(kind))
-    held = _blob(sealed)
+    event_kind = _member(EventKind, kind, "kind")
+    held = _blob(sealed, "sealed value")
     return Event(
-        seq=_int(seq),
-        at=_int(at),
+        seq=_int(seq, "seq"),
+        at=_int(at, "time"),
         kind=event_kind,
-        by=Seat(_str(by)),
+        by=_member(Seat, by, "seat"),
         state=state,
         msg=held if event_kind is EventKind.PAKE else None,
         mac=held if event_kind is EventKind.VERIFY else None,
         box=held if event_kind not in (EventKind.PAKE, EventKind.VERIFY) else None,
-        nod=None if nod is None else NodKind(_str(nod)),
+        nod=None if nod is None else _member(NodKind, nod, "nod"),
     )
 
 
@@ -710,19 +778,34 @@ def _seats(a: object, b: object) -> frozenset[Seat]:
     return frozenset(seat for seat, flag in ((Seat.A, a), (Seat.B, b)) if flag)
 
 
-def _int(value: object) -> int:
+def _seat_from_row(row: Row) -> tuple[Seat, bytes]:
+    _key, seat, kept = row
+    if not isinstance(kept, bytes):
+        raise _Unreadable("a token hash that is not bytes")
+    return _member(Seat, seat, "seat"), kept
+
+
+def _member(kind: type[E], value: object, name: str) -> E:
+    """`value` as a member of `kind`, or _Unreadable naming `name` (never the value)."""
+    try:
+        return kind(_str(value, name))
+    except ValueError:
+        raise _Unreadable(f"an unknown {name}") from None
+
+
+def _int(value: object, name: str) -> int:
     if not isinstance(value, int):
-        raise StoreError(f"expected an integer column, found {type(value).__name__}")
+        raise _Unreadable(f"a {name} that is not a number")
     return value
 
 
-def _str(value: object) -> str:
+def _str(value: object, name: str) -> str:
     if not isinstance(value, str):
-        raise StoreError(f"expected a text column, found {type(value).__name__}")
+        raise _Unreadable(f"a {name} that is not text")
     return value
 
 
-def _blob(value: object) -> bytes | None:
+def _blob(value: object, name: str) -> bytes | None:
     if value is not None and not isinstance(value, bytes):
-        raise StoreError(f"expected a BLOB column, found {type(value).__name__}")
+        raise _Unreadable(f"a {name} that is not bytes")
     return value

@@ -16,8 +16,10 @@ from server.storage import (
     APPLICATION_ID,
     DB_FILE,
     MIGRATIONS,
+    RESTORE,
     SCHEMA_VERSION,
     SqliteRoomStore,
+    plainly,
 )
 from shared.errors import ErrorCode, Rejected
 from shared.events import Event
@@ -630,3 +632,85 @@ def test_a_data_file_copied_in_with_a_loose_mode_is_made_0600(data: Path) -> Non
     (data / DB_FILE).chmod(0o644)
     SqliteRoomStore.open(data).close()
     assert stat.S_IMODE((data / DB_FILE).stat().st_mode) == 0o600
+
+
+UNCHECKED = "PRAGMA ignore_check_constraints = ON"
+"""Lets a plain connection write what the schema's CHECKs refuse, as a bad edit or disk can."""
+
+DAMAGE = [
+    (["UPDATE events SET kind = 'gossip' WHERE seq = 3"], "an event has an unknown kind"),
+    ([UNCHECKED, "UPDATE events SET by_seat = 'c' WHERE seq = 3"], "an event has an unknown seat"),
+    (["UPDATE events SET nod = 'wink' WHERE seq = 3"], "an event has an unknown nod"),
+    (["UPDATE rooms SET phase = 'dancing'"], "a room has an unknown phase"),
+    (["UPDATE rooms SET asker = 'c'"], "a room has an unknown asker"),
+    (["UPDATE rooms SET round = 'one'"], "a room has a round that is not a number"),
+    (["UPDATE rooms SET code = 'AAAAA-AAAAA'"], "a room has a code that is not its key"),
+    ([UNCHECKED, "UPDATE seats SET seat = 'c' WHERE seat = 'b'"], "a seat row has an unknown seat"),
+    (["UPDATE seats SET token_hash = 'abc'"], "a seat row has a token hash that is not bytes"),
+    (["DELETE FROM events", "DELETE FROM rooms"], "a seat row belongs to no room"),
+    (["DELETE FROM seats", "DELETE FROM rooms"], "an event belongs to no room"),
+]
+"""Each way a file SQLite reads well can hold rows no Fireside server wrote, and what it says."""
+
+
+@pytest.mark.parametrize(("statements", "says"), DAMAGE)
+def test_a_damaged_file_is_refused_saying_what_is_wrong_and_never_a_code(
+    data: Path, statements: list[str], says: str
+) -> None:
+    """A file whose rows hold an unknown value, or seats and events of no room, is refused with
+    StoreError naming the problem and the backup, and the room's code appears nowhere in it."""
+    store = SqliteRoomStore.open(data)
+    room = seat_pair(registry_on(store)).a.room
+    store.close()
+    db = sqlite3.connect(data / DB_FILE, isolation_level=None)  # foreign keys off, as by default
+    try:
+        for statement in statements:
+            db.execute(statement)
+    finally:
+        db.close()
+    with pytest.raises(StoreError) as refused:
+        SqliteRoomStore.open(data)
+    said = str(refused.value)
+    assert said == f"cannot use {data / DB_FILE}: it is damaged: {says}{RESTORE}"
+    assert room.key not in said
+
+
+def test_a_log_with_a_gap_is_damaged_and_named_by_label(data: Path) -> None:
+    """A room whose log skips a `seq` is refused as damaged, naming the room by its label."""
+    store = SqliteRoomStore.open(data)
+    room = seat_pair(registry_on(store)).a.room
+    store.close()
+    with raw(data / DB_FILE) as db:
+        db.execute("UPDATE events SET seq = 20 WHERE seq = 8")
+    with pytest.raises(StoreError, match=f"it is damaged: room {room.label}'s log skips from 7"):
+        SqliteRoomStore.open(data)
+
+
+@pytest.mark.parametrize(
+    ("word", "says"),
+    [
+        ("full", "the disk is full"),
+        ("ioerr_shmsize", "the disk is full"),
+        ("ioerr_write", "the disk failed to read or write it"),
+        ("readonly", "it is read-only"),
+        ("readonly_dbmoved", "it is read-only"),
+        ("cantopen", "it cannot be opened"),
+        ("busy", "another program holds a lock on it"),
+        ("locked_sharedcache", "another program holds a lock on it"),
+        ("constraint", "SQLite failed"),
+    ],
+)
+def test_each_sqlite_failure_word_reads_as_plain_words_and_still_names_the_word(
+    word: str, says: str
+) -> None:
+    """A failure word becomes what it means to a person, followed by the word itself."""
+    assert plainly(word) == f"{says} (SQLite says {word})"
+
+
+@pytest.mark.parametrize(
+    ("word", "says"),
+    [("notadb", "it is not a database, or it is damaged"), ("corrupt_index", "it is damaged")],
+)
+def test_a_damaged_database_word_says_to_restore_from_a_backup(word: str, says: str) -> None:
+    """The words for a file SQLite cannot read as its own send the reader to the backup."""
+    assert plainly(word) == f"{says} (SQLite says {word}){RESTORE}"

@@ -139,7 +139,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
         raise
 
     async def sweep() -> None:
-        """docs/protocol.md says nothing of expiry; rooms idle for `room_ttl` are removed."""
+        """docs/protocol.md, Expiry: rooms idle for `room_ttl` are removed. The sweep never waits
+        for the disk; the store deletes their rows behind the commits (docs/deploy.md, Expiry)."""
         while True:
             await asyncio.sleep(config.sweep_interval)
             now = now_ms()

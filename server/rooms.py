@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -151,6 +151,15 @@ class StoreError(Exception):
     """A store could not keep a change; nothing of it was kept. The text names no one's words."""
 
 
+class NotRemoved(StoreError):
+    """Rooms the store has forgotten whose rows it could not delete yet; the next `remove`
+    deletes them. Each is named by its label, never its code."""
+
+    def __init__(self, reason: str, labels: Sequence[str]) -> None:
+        super().__init__(reason)
+        self.labels = tuple(labels)
+
+
 class RoomStore(Protocol):
     """Where rooms live: in memory, or on disk (`server.storage`), behind the same calls.
 
@@ -185,8 +194,11 @@ class RoomStore(Protocol):
         """Lose the open batch, and the one handed over if it failed: keep none of them, and
         forget the rooms they added."""
 
-    def remove(self, key: str) -> None:
-        """Forget a room and everything it held, at once; no batch may be open or handed over."""
+    def remove(self, rooms: Sequence[Room]) -> Future[None]:
+        """Forget `rooms` at once, and delete everything they held without the caller waiting:
+        done once it is deleted, failed with NotRemoved naming the rooms whose rows are still
+        kept, which the next `remove` deletes first (a restart finds them, still expired).
+        Neither the open batch nor the one handed over may hold a change to any of them."""
 
     def rooms(self) -> list[Room]:
         """Every room kept, and those added in the open batch."""
@@ -228,8 +240,13 @@ class MemoryRoomStore:
             self._rooms.pop(key, None)
         self._added.clear()
 
-    def remove(self, key: str) -> None:
-        self._rooms.pop(key, None)
+    def remove(self, rooms: Sequence[Room]) -> Future[None]:
+        """Deleted at once: the dict held them and nothing else."""
+        for room in rooms:
+            self._rooms.pop(room.key, None)
+        removed: Future[None] = Future()
+        removed.set_result(None)
+        return removed
 
     def rooms(self) -> list[Room]:
         return list(self._rooms.values())
@@ -559,30 +576,39 @@ class RoomRegistry:
             self._settle(None)
 
     def sweep(self, now: int) -> list[Room]:
-        """Remove rooms idle for the room TTL; their connections close with 1001.
+        """Forget the rooms idle for the room TTL and close their connections with 1001, at
+        once; the store deletes their rows while the loop goes on (without `loop`, before this
+        returns). A room whose rows could not be deleted is logged by label and deleted at the
+        next sweep, or by `recover` after a restart, as it is still expired then.
 
-        A room whose rows could not be deleted stays, open, for the next sweep.
+        A room that the open batch or the one in flight changes waits for the next sweep: one
+        that recorded an event is not idle, but a takeover records none, and the batch's held
+        replies and undo must not outlive the room.
         """
-        # `remove` is a transaction of its own: what is in flight and what is open are kept (or
-        # lost) first. The loop waits for them here, once a sweep interval, not per message.
-        with contextlib.suppress(StoreError):
-            self._commit()
-        expired = []
-        for room in self._store.rooms():
-            if now - room.last_active < self._room_ttl_ms:
-                continue
-            try:
-                self._store.remove(room.key)
-            except StoreError as exc:
-                log.error("room %s not removed: %s", room.label, exc, extra={"room": room.label})
-                continue
-            expired.append(room)
+        changing = self._changing()
+        expired = [
+            room
+            for room in self._store.rooms()
+            if now - room.last_active >= self._room_ttl_ms and id(room) not in changing
+        ]
+        # Even with none expired: the store first deletes what an earlier sweep could not.
+        removed = self._store.remove(expired)
+        for room in expired:
             for sender in room.senders.values():
                 sender.close(CloseCode.GOING_AWAY, "the room expired")
             room.senders.clear()
             log.info("room %s expired", room.label, extra={"room": room.label})
+        if self._loop is None:
+            _log_not_removed(removed)
+        else:
+            removed.add_done_callback(_log_not_removed)
         self._log_bytes = self._count_log_bytes()
         return expired
+
+    def _changing(self) -> set[int]:
+        """The `id` of every room the open batch or the batch in flight changes."""
+        batches = (self._batch, self._in_flight)
+        return {key for batch in batches if batch is not None for key in batch.marks}
 
     def _record(self, room: Room, change: Change, now: int) -> Event:
         """`room.record`, counted toward every log's total."""
@@ -773,6 +799,21 @@ class RoomRegistry:
         if room is None:
             raise Rejected(ErrorCode.NO_ROOM, "no room has that code")
         return room
+
+
+def _log_not_removed(removed: Future[None]) -> None:
+    """Log each room whose rows `removed` could not delete, by label, once it is done (waiting
+    for it if not, when the registry has no loop)."""
+    try:
+        removed.result()
+    except NotRemoved as failed:
+        for label in failed.labels:
+            log.error(
+                "room %s not removed: %s; the next sweep tries again",
+                label,
+                failed,
+                extra={"room": label},
+            )
 
 
 def _seated(batches: list[_Batch]) -> set[int]:

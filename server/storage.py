@@ -14,16 +14,19 @@ disk.
 """
 
 import fcntl
+import functools
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from server.config import MEMORY_DATA
-from server.rooms import MemoryRoomStore, Room, RoomStore, StoreError
+from server.rooms import MemoryRoomStore, NotRemoved, Room, RoomStore, StoreError
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
@@ -34,6 +37,13 @@ LOCK_FILE = "fireside.lock"
 
 APPLICATION_ID = 0x46495245
 """`PRAGMA application_id`, "FIRE": tells a Fireside file from any other SQLite file."""
+
+REMOVE_CHUNK = 200
+"""Expired rooms deleted per transaction: a commit of what the live rooms did waits behind one
+chunk at most, never behind a whole sweep (docs/deploy.md, Expiry)."""
+
+RESTORE = "; restore it from a backup (docs/deploy.md, Backing up)"
+"""How a sentence about a damaged file ends: where to read how to put a good one back."""
 
 Migration = Callable[[sqlite3.Connection], None]
 """One step of the schema, from version N to N+1, run inside the opening transaction."""
@@ -188,7 +198,37 @@ def failure_word(exc: sqlite3.Error) -> str:
     return type(exc).__name__.lower()
 
 
+_MEANINGS = (
+    ("full", "the disk is full"),
+    # SQLite's word when the -shm file cannot grow: no space left (or no quota) for it.
+    ("ioerr_shmsize", "the disk is full"),
+    ("ioerr", "the disk failed to read or write it"),
+    ("readonly", "it is read-only"),
+    ("cantopen", "it cannot be opened"),
+    ("notadb", "it is not a database, or it is damaged"),
+    ("corrupt", "it is damaged"),
+    ("busy", "another program holds a lock on it"),
+    ("locked", "another program holds a lock on it"),
+)
+"""What each SQLite failure word (or the start of one, `ioerr_write`) means to a person."""
+
+
+def plainly(word: str) -> str:
+    """A failure word as the end of a sentence for stderr or the log, still naming the word."""
+    meaning = next((said for start, said in _MEANINGS if word.startswith(start)), "SQLite failed")
+    advice = RESTORE if word.startswith(("notadb", "corrupt")) else ""
+    return f"{meaning} (SQLite says {word}){advice}"
+
+
+def _damaged(what: str) -> StoreError:
+    """A file SQLite reads well whose rows no Fireside server wrote: `what` names the row's
+    kind and the problem, never a value from it (a room's code included)."""
+    return StoreError(f"it is damaged: {what}{RESTORE}")
+
+
 Row = tuple[object, ...]
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass
@@ -204,14 +244,35 @@ class _Rows:
     events: list[Row] = field(default_factory=list)
 
 
+@dataclass
+class _Removal:
+    """Expired rooms whose rows the writer deletes a chunk at a time, and how it went."""
+
+    rooms: list[tuple[str, str]]
+    """Each room by key and label; an earlier removal's leftovers join them when it begins."""
+    start: int = 0
+    """How many of `rooms` are deleted: the next chunk begins here."""
+    failure: StoreError | None = None
+    """Why the rest, from `start` on, could not be deleted."""
+    done: Future[None] = field(default_factory=Future)
+
+    def answer(self) -> None:
+        """Tell whoever removed the rooms how it went: done, or NotRemoved naming the rest."""
+        if self.failure is None:
+            self.done.set_result(None)
+        else:
+            labels = [label for _, label in self.rooms[self.start :]]
+            self.done.set_exception(NotRemoved(str(self.failure), labels))
+
+
 class SqliteRoomStore:
     """Rooms in one SQLite file, read whole at start and written through, a batch at a time.
 
     One writer thread owns the connection once the file is open: it writes
-    and commits each batch handed over by `commit`, and runs `remove`. The
-    event loop's thread only keeps the rooms in memory and builds the rows,
-    so a commit's fsync (`synchronous=FULL`) never holds up the loop, and
-    the writer, alone on the file, needs no lock of ours around it.
+    and commits each batch handed over by `commit`, and deletes what `remove`
+    hands it. The event loop's thread only keeps the rooms in memory and
+    builds the rows, so a commit's fsync (`synchronous=FULL`) never holds up
+    the loop, and the writer, alone on the file, needs no lock of ours around it.
     """
 
     def __init__(self, db: sqlite3.Connection, path: Path, lock: int) -> None:
@@ -227,6 +288,11 @@ class SqliteRoomStore:
         """The batch last handed to the writer, by the rooms it added and its future, until
         another is handed over or it is lost."""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fireside-store")
+        self._removals: list[Future[None]] = []
+        """Each removal not yet answered: `close` lets its chunks in before the writer stops."""
+        self._unremoved: list[tuple[str, str]] = []
+        """Rooms forgotten whose rows a removal could not delete, for the next one to begin
+        with; only the writer thread touches it."""
         self._closed = False
         self.commits = 0
         """Batches committed since the file was opened: how well the writes are grouped."""
@@ -269,8 +335,8 @@ class SqliteRoomStore:
         except (sqlite3.Error, StoreError) as exc:
             db.close()
             os.close(lock)
-            word = failure_word(exc) if isinstance(exc, sqlite3.Error) else str(exc)
-            raise StoreError(f"cannot use {path}: {word}") from exc
+            said = plainly(failure_word(exc)) if isinstance(exc, sqlite3.Error) else str(exc)
+            raise StoreError(f"cannot use {path}: {said}") from exc
 
     def get(self, key: str) -> Room | None:
         return self._rooms.get(key)
@@ -326,16 +392,23 @@ class SqliteRoomStore:
         for room in lost:
             self._rooms.pop(room.key, None)
 
-    def remove(self, key: str) -> None:
-        """Delete the room's rows, its words included, then copy the WAL back and truncate it.
+    def remove(self, rooms: Sequence[Room]) -> Future[None]:
+        """Forget `rooms` now; the writer deletes their rows, their words included, REMOVE_CHUNK
+        rooms to a transaction, with any batch handed over meanwhile between two chunks, then
+        copies the WAL back into the file and truncates it.
 
         `secure_delete` zeroes the deleted rows in the file's pages; the
         checkpoint moves those pages out of the WAL and empties it, so no old
-        copy of the words stays behind in either file. The writer does it, after
-        any batch handed to it; this waits, which is fine outside the hot path.
+        copy of the words stays behind in either file. A chunk that fails
+        leaves the rest for the next removal, which deletes them first.
         """
-        self._writer.submit(self._delete, key).result()
-        self._rooms.pop(key, None)
+        for room in rooms:
+            self._rooms.pop(room.key, None)
+        removal = _Removal([(room.key, room.label) for room in rooms])
+        self._removals = [removing for removing in self._removals if not removing.done()]
+        self._removals.append(removal.done)
+        self._delete_next(removal)
+        return removal.done
 
     def rooms(self) -> list[Room]:
         return list(self._rooms.values())
@@ -353,6 +426,8 @@ class SqliteRoomStore:
         if self._closed:
             return
         self._closed = True
+        # A removal queues its next chunk as each is done: the writer must still take them.
+        wait(self._removals)
         self._writer.shutdown(wait=True)
         self._db.close()
         if self._lock >= 0:
@@ -375,11 +450,48 @@ class SqliteRoomStore:
                 self._db.executemany(_UPDATE_ROOM, updates)
         self.commits += 1
 
-    def _delete(self, key: str) -> None:
-        """On the writer thread: `remove`."""
-        with self._transaction():
-            for table in ("events", "seats", "rooms"):
-                self._db.execute(f"DELETE FROM {table} WHERE room_key = ?", (key,))
+    def _delete_next(self, removal: _Removal) -> None:
+        """Queue `removal`'s next chunk for the writer, behind whatever was handed to it since."""
+        deleting = self._writer.submit(self._delete_chunk, removal)
+        deleting.add_done_callback(functools.partial(self._chunk_deleted, removal))
+
+    def _chunk_deleted(self, removal: _Removal, deleting: Future[bool]) -> None:
+        """Once a chunk is done (on the writer thread): queue the next, or answer."""
+        failed = deleting.exception()
+        if failed is not None:
+            removal.done.set_exception(failed)
+        elif deleting.result():
+            self._delete_next(removal)
+        else:
+            removal.answer()
+
+    def _delete_chunk(self, removal: _Removal) -> bool:
+        """On the writer thread: `removal`'s next chunk, in one transaction. True while chunks
+        are left; after the last one, or one that failed, the checkpoint."""
+        if removal.start == 0:
+            removal.rooms += self._unremoved
+            self._unremoved = []
+        chunk = [key for key, _ in removal.rooms[removal.start : removal.start + REMOVE_CHUNK]]
+        try:
+            if chunk:
+                with self._transaction():
+                    for table in ("events", "seats", "rooms"):
+                        self._db.executemany(
+                            f"DELETE FROM {table} WHERE room_key = ?", [(key,) for key in chunk]
+                        )
+        except StoreError as exc:
+            removal.failure = exc
+            self._unremoved += removal.rooms[removal.start :]
+        else:
+            removal.start += len(chunk)
+            if removal.start < len(removal.rooms):
+                return True
+        if removal.start:
+            self._checkpoint()
+        return False
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL back into the file and empty it; a failure is for `health` to say."""
         try:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
@@ -395,7 +507,7 @@ class SqliteRoomStore:
         except sqlite3.Error as exc:
             self._abandon()
             self._failure = failure_word(exc)
-            raise StoreError(self._failure) from exc
+            raise StoreError(f"cannot write {self.path}: {plainly(self._failure)}") from exc
         except BaseException:
             self._abandon()
             raise
@@ -409,25 +521,50 @@ class SqliteRoomStore:
             pass  # SQLite rolls back on its own after the errors that leave no transaction.
 
     def _load(self) -> dict[str, Room]:
-        """Every room with its seats and log, checking that each log runs 1, 2, … n."""
+        """Every room with its seats and log, checking that each log runs 1, 2, … n; StoreError
+        saying what is damaged, when a row is not what this server writes."""
         rooms: dict[str, Room] = {}
         for row in self._db.execute(
             f"SELECT {_ROOM_COLUMNS} FROM rooms ORDER BY created, room_key"
         ):
-            room = _room_from_row(row)
+            room = _read("a room", _room_from_row, row)
             rooms[room.key] = room
-        for key, seat, kept in self._db.execute("SELECT room_key, seat, token_hash FROM seats"):
-            rooms[key].token_hashes[Seat(_str(seat))] = kept
+        for row in self._db.execute("SELECT room_key, seat, token_hash FROM seats"):
+            room = _owner(rooms, row[0], "a seat row")
+            seat, kept = _read("a seat row", _seat_from_row, row)
+            room.token_hashes[seat] = kept
         for row in self._db.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY room_key, seq"):
-            room = rooms[row[0]]
-            event = _event_from_row(row)
+            room = _owner(rooms, row[0], "an event")
+            event = _read("an event", _event_from_row, row)
             if event.seq != len(room.log) + 1:
-                raise StoreError(f"room {room.label}'s log skips from {len(room.log)}")
+                raise _damaged(f"room {room.label}'s log skips from {len(room.log)}")
             room.keep(event)
             if event.kind is EventKind.NOTE:
                 # Which seats left their closing note is read from the log, not a column.
                 room.session.noted |= {event.by}
         return rooms
+
+
+class _Unreadable(Exception):
+    """One value in a row is not what this server writes; the text names the column, never
+    the value."""
+
+
+def _read(what: str, parse: Callable[[Row], T], row: Row) -> T:
+    """`parse(row)`, or the file is damaged: `what` (a room, a seat row, an event) has a value
+    this server would never have written."""
+    try:
+        return parse(row)
+    except _Unreadable as exc:
+        raise _damaged(f"{what} has {exc}") from None
+
+
+def _owner(rooms: dict[str, Room], key: object, what: str) -> Room:
+    """The room a seat or event row belongs to; the key itself is a code, so it is not said."""
+    room = rooms.get(key) if isinstance(key, str) else None
+    if room is None:
+        raise _damaged(f"{what} belongs to no room")
+    return room
 
 
 def _lock_directory(directory: Path) -> int:
@@ -529,7 +666,7 @@ def _room_row(room: Room) -> Row:
 
 def _room_from_row(row: tuple[object, ...]) -> Room:
     (
-        _key,
+        key,
         code,
         label,
         _created,
@@ -549,17 +686,25 @@ def _room_from_row(row: tuple[object, ...]) -> Room:
         said_since_ask,
     ) = row
     session = Session(
-        phase=Phase(_str(phase)),
-        round=_int(round_),
-        asker=Seat(_str(asker)),
-        names={Seat.A: _blob(name_a), Seat.B: _blob(name_b)},
+        phase=_member(Phase, phase, "phase"),
+        round=_int(round_, "round"),
+        asker=_member(Seat, asker, "asker"),
+        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
         online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
         paked=_seats(paked_a, paked_b),
         verified=_seats(verified_a, verified_b),
         said_since_sharing=bool(said_since_sharing),
         said_since_ask=bool(said_since_ask),
     )
-    return Room(code=str(code), label=str(label), last_active=_int(last_active), session=session)
+    room = Room(
+        code=_str(code, "code"),
+        label=_str(label, "label"),
+        last_active=_int(last_active, "last activity"),
+        session=session,
+    )
+    if room.key != key:
+        raise _Unreadable("a code that is not its key")
+    return room
 
 
 def _event_row(key: str, event: Event) -> Row:
@@ -600,24 +745,24 @@ def _event_from_row(row: tuple[object, ...]) -> Event:
         online_b,
     ) = row
     state = RoomState(
-        phase=Phase(_str(phase)),
-        round=_int(round_),
-        asker=Seat(_str(asker)),
-        names={Seat.A: _blob(name_a), Seat.B: _blob(name_b)},
+        phase=_member(Phase, phase, "phase"),
+        round=_int(round_, "round"),
+        asker=_member(Seat, asker, "asker"),
+        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
         online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
     )
-    event_kind = EventKind(_str(kind))
-    held = _blob(sealed)
+    event_kind = _member(EventKind, kind, "kind")
+    held = _blob(sealed, "sealed value")
     return Event(
-        seq=_int(seq),
-        at=_int(at),
+        seq=_int(seq, "seq"),
+        at=_int(at, "time"),
         kind=event_kind,
-        by=Seat(_str(by)),
+        by=_member(Seat, by, "seat"),
         state=state,
         msg=held if event_kind is EventKind.PAKE else None,
         mac=held if event_kind is EventKind.VERIFY else None,
         box=held if event_kind not in (EventKind.PAKE, EventKind.VERIFY) else None,
-        nod=None if nod is None else NodKind(_str(nod)),
+        nod=None if nod is None else _member(NodKind, nod, "nod"),
     )
 
 
@@ -633,19 +778,34 @@ def _seats(a: object, b: object) -> frozenset[Seat]:
     return frozenset(seat for seat, flag in ((Seat.A, a), (Seat.B, b)) if flag)
 
 
-def _int(value: object) -> int:
+def _seat_from_row(row: Row) -> tuple[Seat, bytes]:
+    _key, seat, kept = row
+    if not isinstance(kept, bytes):
+        raise _Unreadable("a token hash that is not bytes")
+    return _member(Seat, seat, "seat"), kept
+
+
+def _member(kind: type[E], value: object, name: str) -> E:
+    """`value` as a member of `kind`, or _Unreadable naming `name` (never the value)."""
+    try:
+        return kind(_str(value, name))
+    except ValueError:
+        raise _Unreadable(f"an unknown {name}") from None
+
+
+def _int(value: object, name: str) -> int:
     if not isinstance(value, int):
-        raise StoreError(f"expected an integer column, found {type(value).__name__}")
+        raise _Unreadable(f"a {name} that is not a number")
     return value
 
 
-def _str(value: object) -> str:
+def _str(value: object, name: str) -> str:
     if not isinstance(value, str):
-        raise StoreError(f"expected a text column, found {type(value).__name__}")
+        raise _Unreadable(f"a {name} that is not text")
     return value
 
 
-def _blob(value: object) -> bytes | None:
+def _blob(value: object, name: str) -> bytes | None:
     if value is not None and not isinstance(value, bytes):
-        raise StoreError(f"expected a BLOB column, found {type(value).__name__}")
+        raise _Unreadable(f"a {name} that is not bytes")
     return value

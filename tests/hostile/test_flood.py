@@ -245,9 +245,15 @@ def test_the_documented_defaults_are_the_servers() -> None:
         (LIMITS.strikes, every[LIMITS.strikes_per_second]),
         (LIMITS.failed_attempts, every[LIMITS.failed_attempts_per_second]),
         (LIMITS.rooms_per_address, every[LIMITS.rooms_per_address_per_second]),
+        (LIMITS.resumes_per_address, every[LIMITS.resumes_per_address_per_second]),
+        (LIMITS.resumes_per_seat, every[LIMITS.resumes_per_seat_per_second]),
     ]
     for burst, refill in rows:
         assert f"{burst}, then {refill} |" in section, (burst, refill)
     assert f"| connections open from one address | {LIMITS.connections_per_address} |" in section
     assert f"| rooms on the server | {LIMITS.max_rooms:,} |" in section
     assert f"| one room's event log | {LIMITS.max_log_bytes // 2**20} MiB |" in section
+    total = LIMITS.max_total_log_bytes // 2**20
+    assert f"| every room's log together | {total} MiB |" in section
+    assert f"within one room TTL | {LIMITS.rooms_per_address_per_ttl} |" in section
+    assert f"beyond those | {LIMITS.handshakes_per_address} |" in section

@@ -6,6 +6,7 @@ in flight, and the next waits for it.
 
 import asyncio
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from server import app
+from server import app, storage
 from server.app import start_server
 from server.config import Limits, ServerConfig
 from server.connection import MemberConnection
@@ -544,11 +545,12 @@ def test_close_waits_for_the_batch_in_flight_and_keeps_the_open_one(
         again.close()
 
 
-def test_a_sweep_while_a_batch_is_in_flight_keeps_it_before_removing_rooms(
+def test_a_sweep_while_a_batch_is_in_flight_removes_at_once_and_deletes_after_it(
     store: FailingStore,
 ) -> None:
-    """A sweep that comes while a batch is in flight and the next is open keeps both, tells
-    them in order, and only then removes the rooms idle past the TTL."""
+    """A sweep while a batch is in flight and the next is open forgets the idle room and closes
+    its members at once, without waiting for either; both are then kept and told in order, and
+    the idle room's rows are deleted behind them."""
     turns = Turns()
     rooms = batched(store, turns, ttl_ms=10_000)
     idle, busy = paired(rooms, turns, store), paired(rooms, turns, store)
@@ -556,15 +558,102 @@ def test_a_sweep_while_a_batch_is_in_flight_keeps_it_before_removing_rooms(
     rooms.act(busy.a, Ask(box=b"sealed: still here?"), 9_000)
     turns.run()
     rooms.act(busy.b, Say(box=b"sealed: yes."), 9_001)
-    store.gate.release()
-    store.gate.release()
     assert rooms.sweep(11_000) == [idle.a.room]
-    assert told(busy.a_out) == told(busy.b_out) == [(9, "ask"), (10, "say")]
-    assert idle.a_out.closed is not None
-    assert not rooms.committing
-    turns.run()
+    assert idle.a_out.closed == idle.b_out.closed == (1001, "the room expired")
+    assert rooms.room_count == 1
     assert (busy.a_out.sent, busy.b_out.sent) == ([], [])
+    store.gate.release()
+    store.gate.release()
+    turns.settle(rooms)
+    assert told(busy.a_out) == told(busy.b_out) == [(9, "ask"), (10, "say")]
+    store.close()
+    with sqlite3.connect(store.path) as db:
+        keys = db.execute("SELECT room_key FROM events GROUP BY room_key").fetchall()
+    assert keys == [(busy.a.room.key,)]
     assert [e.seq for e in busy.a.room.log] == list(range(1, 11))
+
+
+def test_a_sweep_never_waits_for_the_writer_and_commits_go_between_its_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the real store's writer held inside the first chunk of a sweep's deletes, the sweep
+    has returned, every idle room is gone and closed, and a live room's move is handed over; the
+    writer then commits that move before the sweep's next chunk."""
+    monkeypatch.setattr(storage, "REMOVE_CHUNK", 2)
+    store = SqliteRoomStore.open(tmp_path / "data")
+    turns = Turns()
+    rooms = batched(store, turns, ttl_ms=10_000)
+    idle = [paired(rooms, turns, store) for _ in range(5)]
+    busy = paired(rooms, turns, store)
+    rooms.act(busy.a, Ask(box=b"sealed: still here?"), 9_000)
+    turns.settle(rooms)
+    busy.a_out.take()
+    busy.b_out.take()
+    writer = HeldWriter(store)
+    try:
+        assert rooms.sweep(11_000) == [pair.a.room for pair in idle]
+        assert writer.inside.wait(seconds(10)), "the writer never began deleting"
+        assert not writer.left.is_set(), "the sweep waited for the writer"
+        assert all(pair.a_out.closed == (1001, "the room expired") for pair in idle)
+        assert rooms.room_count == 1
+        rooms.act(busy.b, Say(box=b"sealed: yes."), 11_000)
+        turns.run()
+        assert rooms.committing, "the move is handed over while the writer deletes"
+    finally:
+        writer.gate.set()
+    turns.settle(rooms)
+    assert told(busy.a_out) == [(10, "say")]
+    store.close()
+    assert writer.order() == ["delete", "insert", "delete", "delete"]
+
+
+class HeldWriter:
+    """Watches every statement the store's own SQLite connection runs, in order, and holds its
+    writer thread at its first delete of events until `gate` is set."""
+
+    def __init__(self, store: SqliteRoomStore) -> None:
+        self.statements: list[str] = []
+        self.gate = threading.Event()
+        self.inside = threading.Event()
+        self.left = threading.Event()
+        store._db.set_trace_callback(self._ran)  # the writer is idle: set before it runs again
+
+    def _ran(self, statement: str) -> None:
+        self.statements.append(statement)
+        if statement.startswith("DELETE FROM events") and not self.inside.is_set():
+            self.inside.set()
+            self.gate.wait(seconds(10))
+            self.left.set()
+
+    def order(self) -> list[str]:
+        """Each transaction that deleted or inserted events, in order, by which it did."""
+        kinds: list[str] = []
+        for statement in self.statements:
+            if statement.startswith("BEGIN"):
+                kinds.append("")
+            elif statement.startswith("DELETE FROM events"):
+                kinds[-1] = "delete"
+            elif statement.startswith("INSERT INTO events"):
+                kinds[-1] = "insert"
+        return [kind for kind in kinds if kind]
+
+
+def test_a_room_a_batch_is_changing_waits_for_the_next_sweep(store: FailingStore) -> None:
+    """An idle room whose seat is taken over in the open batch is not removed by a sweep in that
+    turn; once the batch is kept, its `joined` has gone out and the next sweep removes it."""
+    turns = Turns()
+    rooms = batched(store, turns, ttl_ms=10_000)
+    idle = paired(rooms, turns, store)
+    again = CheckingSender(store.path)
+    rooms.resume(again, idle.a.room.code, idle.b_token, 8, 11_000)
+    assert rooms.sweep(11_000) == []
+    assert again.closed is None
+    turns.settle(rooms)
+    assert [m["t"] for m in again.take()] == ["joined"]
+    assert idle.b_out.closed is not None
+    assert idle.b_out.closed[0] == 4001
+    assert rooms.sweep(11_001) == [idle.a.room]
+    assert again.closed == (1001, "the room expired")
 
 
 async def test_over_websockets_the_server_answers_while_its_writer_is_held(

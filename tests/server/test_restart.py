@@ -1,16 +1,25 @@
 """A server with `--data` survives `kill -9`: wire clients resume, nothing lost or doubled."""
 
 import asyncio
+import errno
 import json
+import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+import pytest
 
 from server.app import start_server
 from server.config import ServerConfig
-from server.storage import SqliteRoomStore
+from server.rooms import RoomRegistry
+from server.storage import DB_FILE, RESTORE, SqliteRoomStore
+from tests.server.fakes import Pair, seat_pair
 from tests.server.http import http_get
 from tests.server.wire import Member, hello_box, member, pairing
 from tests.server_process import server_process
@@ -175,3 +184,120 @@ async def test_a_second_server_on_the_same_data_is_refused(tmp_path: Path) -> No
         _, stderr = await asyncio.wait_for(process.communicate(), seconds(10))
     assert process.returncode == 2
     assert "in use by another server" in stderr.decode()
+
+
+def room_on_disk(data: Path) -> Pair:
+    """A data directory holding one paired room, as a server stopped by a crash leaves it."""
+    store = SqliteRoomStore.open(data)
+    try:
+        rooms = RoomRegistry(store, room_ttl_ms=86_400_000, max_rooms=1, max_log_bytes=1 << 20)
+        return seat_pair(rooms, now=int(time.time() * 1000))
+    finally:
+        store.close()
+
+
+async def refused_start(data: Path) -> tuple[int | None, list[str]]:
+    """`python -m server --data DATA`, which must not start: its exit code and stderr's lines."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--port", "0", "--data", str(data), stderr=subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), seconds(10))
+    return process.returncode, stderr.decode().splitlines()
+
+
+def _unknown_kind(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE events SET kind = 'gossip' WHERE seq = 3")
+    db.close()
+
+
+def _seats_of_no_room(path: Path) -> None:
+    with sqlite3.connect(path) as db:  # foreign keys are off on a plain connection
+        db.execute("DELETE FROM events")
+        db.execute("DELETE FROM rooms")
+    db.close()
+
+
+def _not_a_database(path: Path) -> None:
+    path.write_bytes(b"these bytes were never a database " * 200)
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (_unknown_kind, f"it is damaged: an event has an unknown kind{RESTORE}"),
+        (_seats_of_no_room, f"it is damaged: a seat row belongs to no room{RESTORE}"),
+        (_not_a_database, f"it is not a database, or it is damaged (SQLite says notadb){RESTORE}"),
+    ],
+    ids=["unknown-kind", "seats-of-no-room", "not-a-database"],
+)
+async def test_a_damaged_data_file_is_one_sentence_exit_2_and_no_code_or_token(
+    tmp_path: Path, damage: Callable[[Path], None], says: str
+) -> None:
+    """A start on a damaged file exits 2 with one line on stderr that says what is wrong and
+    where the backup is, and holds no room code, key or token."""
+    data = tmp_path / "data"
+    pair = room_on_disk(data)
+    damage(data / DB_FILE)
+    code, lines = await refused_start(data)
+    assert code == 2
+    assert lines == [f"fireside-server: cannot use {data / DB_FILE}: {says}."]
+    room = pair.a.room
+    for secret in (room.code, room.key, pair.a_token, pair.b_token):
+        assert secret not in lines[0]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs of its own, mounted for the test and gone after it: a disk that fills."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def fill(disk: Path) -> None:
+    """Zeros in a file of their own on `disk` until it takes no more."""
+    with (
+        (disk / "filler").open("wb", buffering=0) as filler,
+        pytest.raises(OSError, match=os.strerror(errno.ENOSPC)),
+    ):
+        write_forever(filler)
+
+
+def write_forever(filler: BinaryIO) -> None:
+    while True:
+        filler.write(bytes(4096))
+
+
+async def test_a_start_on_a_full_disk_says_the_disk_is_full_and_the_data_survives(
+    small_disk: Path,
+) -> None:
+    """On a disk with no space left, the server exits 2 with one line saying the disk is full
+    (and SQLite's word); once there is space again the room is all there."""
+    data = small_disk / "data"
+    pair = room_on_disk(data)
+    fill(small_disk)
+    code, lines = await refused_start(data)
+    assert code == 2
+    assert len(lines) == 1
+    assert lines[0].startswith(f"fireside-server: cannot use {data / DB_FILE}: the disk is full")
+    assert "(SQLite says " in lines[0]
+    (small_disk / "filler").unlink()
+    store = SqliteRoomStore.open(data)
+    try:
+        (room,) = store.rooms()
+        assert room.log == pair.a.room.log
+    finally:
+        store.close()

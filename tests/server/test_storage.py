@@ -1,6 +1,7 @@
 """The SQLite room store by direct calls: what it keeps, what a restart finds, what failure does."""
 
 import hashlib
+import logging
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -15,8 +16,10 @@ from server.storage import (
     APPLICATION_ID,
     DB_FILE,
     MIGRATIONS,
+    RESTORE,
     SCHEMA_VERSION,
     SqliteRoomStore,
+    plainly,
 )
 from shared.errors import ErrorCode, Rejected
 from shared.events import Event
@@ -228,7 +231,7 @@ def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) 
 class FlakyStore(MemoryRoomStore):
     """A memory store that fails while `failing` is set, as a full disk's would: at `at`,
     either at each write (`add`, `append`) or only at the `commit` after them (its future
-    fails); `remove` fails either way. A failure loses the whole open batch, as SQLite's can."""
+    fails). A failure loses the whole open batch, as SQLite's can."""
 
     def __init__(self, at: str) -> None:
         super().__init__()
@@ -253,11 +256,6 @@ class FlakyStore(MemoryRoomStore):
             lost.set_exception(StoreError("full"))
             return lost
         return super().commit()
-
-    def remove(self, key: str) -> None:
-        if self.failing:
-            raise StoreError("full")
-        super().remove(key)
 
 
 @pytest.fixture(params=["write", "commit"])
@@ -363,17 +361,37 @@ def test_an_away_or_back_the_store_cannot_keep_is_told_to_no_one(flaky: FlakySto
     assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(9, "back")]
 
 
-def test_a_room_whose_rows_cannot_be_deleted_stays_for_the_next_sweep() -> None:
-    """A sweep whose delete fails keeps the room and its member; the next sweep removes it."""
-    store = FlakyStore("write")
+@pytest.mark.parametrize("then", ["sweep", "restart"])
+def test_rows_a_sweep_cannot_delete_are_logged_by_label_and_deleted_later(
+    data: Path, then: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An expired room whose rows cannot be deleted is still forgotten and its members closed;
+    the log names it by label, never its code, and the next sweep or start deletes the rows."""
+    store = SqliteRoomStore.open(data)
     rooms = registry_on(store, ttl_ms=10_000)
     pair = seat_pair(rooms, now=0)
-    store.failing = True
-    assert rooms.sweep(10_000) == []
-    assert pair.a_out.closed is None
-    store.failing = False
-    assert rooms.sweep(10_001) == [pair.a.room]
-    assert pair.a_out.closed is not None
+    room = pair.a.room
+    store._db.execute("PRAGMA query_only = ON")  # the writer is idle: its writes now fail
+    with caplog.at_level(logging.ERROR, logger="server.rooms"):
+        assert rooms.sweep(10_000) == [room]
+    assert pair.a_out.closed == pair.b_out.closed == (1001, "the room expired")
+    assert (store.get(room.key), rooms.room_count) == (None, 0)
+    assert count(data / DB_FILE, "events", room.key) == 8
+    (line,) = caplog.messages
+    assert f"room {room.label} not removed" in line
+    assert "readonly" in line
+    assert room.key not in caplog.text
+    assert room.code not in caplog.text
+    store._db.execute("PRAGMA query_only = OFF")
+    if then == "restart":
+        store.close()
+        store = SqliteRoomStore.open(data)
+        registry_on(store, ttl_ms=10_000).recover(10_001)
+    else:
+        assert rooms.sweep(10_001) == []
+    store.close()
+    for table in ("rooms", "seats", "events"):
+        assert count(data / DB_FILE, table, room.key) == 0, table
 
 
 def test_a_full_disk_refuses_the_move_names_it_in_health_and_the_retry_follows_on(
@@ -614,3 +632,85 @@ def test_a_data_file_copied_in_with_a_loose_mode_is_made_0600(data: Path) -> Non
     (data / DB_FILE).chmod(0o644)
     SqliteRoomStore.open(data).close()
     assert stat.S_IMODE((data / DB_FILE).stat().st_mode) == 0o600
+
+
+UNCHECKED = "PRAGMA ignore_check_constraints = ON"
+"""Lets a plain connection write what the schema's CHECKs refuse, as a bad edit or disk can."""
+
+DAMAGE = [
+    (["UPDATE events SET kind = 'gossip' WHERE seq = 3"], "an event has an unknown kind"),
+    ([UNCHECKED, "UPDATE events SET by_seat = 'c' WHERE seq = 3"], "an event has an unknown seat"),
+    (["UPDATE events SET nod = 'wink' WHERE seq = 3"], "an event has an unknown nod"),
+    (["UPDATE rooms SET phase = 'dancing'"], "a room has an unknown phase"),
+    (["UPDATE rooms SET asker = 'c'"], "a room has an unknown asker"),
+    (["UPDATE rooms SET round = 'one'"], "a room has a round that is not a number"),
+    (["UPDATE rooms SET code = 'AAAAA-AAAAA'"], "a room has a code that is not its key"),
+    ([UNCHECKED, "UPDATE seats SET seat = 'c' WHERE seat = 'b'"], "a seat row has an unknown seat"),
+    (["UPDATE seats SET token_hash = 'abc'"], "a seat row has a token hash that is not bytes"),
+    (["DELETE FROM events", "DELETE FROM rooms"], "a seat row belongs to no room"),
+    (["DELETE FROM seats", "DELETE FROM rooms"], "an event belongs to no room"),
+]
+"""Each way a file SQLite reads well can hold rows no Fireside server wrote, and what it says."""
+
+
+@pytest.mark.parametrize(("statements", "says"), DAMAGE)
+def test_a_damaged_file_is_refused_saying_what_is_wrong_and_never_a_code(
+    data: Path, statements: list[str], says: str
+) -> None:
+    """A file whose rows hold an unknown value, or seats and events of no room, is refused with
+    StoreError naming the problem and the backup, and the room's code appears nowhere in it."""
+    store = SqliteRoomStore.open(data)
+    room = seat_pair(registry_on(store)).a.room
+    store.close()
+    db = sqlite3.connect(data / DB_FILE, isolation_level=None)  # foreign keys off, as by default
+    try:
+        for statement in statements:
+            db.execute(statement)
+    finally:
+        db.close()
+    with pytest.raises(StoreError) as refused:
+        SqliteRoomStore.open(data)
+    said = str(refused.value)
+    assert said == f"cannot use {data / DB_FILE}: it is damaged: {says}{RESTORE}"
+    assert room.key not in said
+
+
+def test_a_log_with_a_gap_is_damaged_and_named_by_label(data: Path) -> None:
+    """A room whose log skips a `seq` is refused as damaged, naming the room by its label."""
+    store = SqliteRoomStore.open(data)
+    room = seat_pair(registry_on(store)).a.room
+    store.close()
+    with raw(data / DB_FILE) as db:
+        db.execute("UPDATE events SET seq = 20 WHERE seq = 8")
+    with pytest.raises(StoreError, match=f"it is damaged: room {room.label}'s log skips from 7"):
+        SqliteRoomStore.open(data)
+
+
+@pytest.mark.parametrize(
+    ("word", "says"),
+    [
+        ("full", "the disk is full"),
+        ("ioerr_shmsize", "the disk is full"),
+        ("ioerr_write", "the disk failed to read or write it"),
+        ("readonly", "it is read-only"),
+        ("readonly_dbmoved", "it is read-only"),
+        ("cantopen", "it cannot be opened"),
+        ("busy", "another program holds a lock on it"),
+        ("locked_sharedcache", "another program holds a lock on it"),
+        ("constraint", "SQLite failed"),
+    ],
+)
+def test_each_sqlite_failure_word_reads_as_plain_words_and_still_names_the_word(
+    word: str, says: str
+) -> None:
+    """A failure word becomes what it means to a person, followed by the word itself."""
+    assert plainly(word) == f"{says} (SQLite says {word})"
+
+
+@pytest.mark.parametrize(
+    ("word", "says"),
+    [("notadb", "it is not a database, or it is damaged"), ("corrupt_index", "it is damaged")],
+)
+def test_a_damaged_database_word_says_to_restore_from_a_backup(word: str, says: str) -> None:
+    """The words for a file SQLite cannot read as its own send the reader to the backup."""
+    assert plainly(word) == f"{says} (SQLite says {word}){RESTORE}"

@@ -18,15 +18,23 @@ from client.messages import (
     PairingNews,
     PartnerTyping,
     Refused,
-    RoomEventArrived,
+    RoomEventsArrived,
     Seated,
 )
-from client.sealed_room import MISMATCHED, TAMPERED, CannotPair, SealedMove, SealedRoom
-from shared.codec import MAX_REPLY, decode_reply, encode
+from client.sealed_room import MISMATCHED, TAMPERED, CannotPair, Opened, SealedMove, SealedRoom
+from shared.codec import MAX_MESSAGE, MAX_REPLY, decode_reply, encode
 from shared.crypto.boxes import Tampered
 from shared.crypto.pairing import RoomKey
 from shared.errors import ErrorCode, Rejected
-from shared.events import ErrorReply, Event, Joined, MalformedReply, TypingNotice, parse_reply
+from shared.events import (
+    ErrorReply,
+    Event,
+    Joined,
+    MalformedReply,
+    Reply,
+    TypingNotice,
+    parse_reply,
+)
 from shared.messages import ClientMessage, Create, Join, Leave, MessageType, Resume
 from shared.seats import Phase, Seat
 
@@ -44,6 +52,11 @@ length is survived, and once it is back we are in again within 5 seconds.
 CLOSE_AFTER_LEAVE = 1000
 CLOSE_TAKEN_OVER = 4001
 CLOSE_WINDOW_CLOSED = 1001
+CLOSE_NOT_FIRESIDE = 1002
+"""RFC 6455 7.4.1, protocol error: what we close with when the server's first reply is nonsense."""
+
+OPEN_IN_STEPS = 500
+"""Boxes opened between two turns of the loop: a long log never holds the screen still for long."""
 
 OPEN_TIMEOUT = 5.0
 CLOSE_TIMEOUT = 2.0
@@ -57,10 +70,15 @@ _ENTRY_REFUSALS = {
     ErrorCode.ENDED: MISMATCHED,
 }
 
+_NOT_FIRESIDE = "The server at {url} does not speak Fireside's protocol; check the address."
 _ROOM_GONE = "The server lost this room (did it restart?), so this session cannot go on."
 _SEAT_GONE = (
     "The server no longer has your seat in room {code}, so this saved session is forgotten."
 )
+
+
+class NotFireside(Exception):
+    """The server accepted the websocket, but its first reply is not one of Fireside's."""
 
 
 @dataclass
@@ -143,11 +161,19 @@ class RoomLink:
                         # with 1011, which reads as a fault; the seat is kept either way.
                         await websocket.close(CLOSE_WINDOW_CLOSED, "the window was closed")
                         raise
+                    except NotFireside:
+                        await websocket.close(CLOSE_NOT_FIRESIDE, "not a Fireside reply")
+                        raise
                     close_code = websocket.close_code
-            except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
+            except (OSError, TimeoutError, InvalidHandshake, InvalidURI, NotFireside) as exc:
                 if self.ticket is None:
                     self._post(CouldNotEnter(_unreachable(self.url, exc)))
                     return
+                if isinstance(exc, NotFireside):
+                    # Another program took the server's place: wait as for one that is down,
+                    # and say so, since the seat may come back once the real server does.
+                    await self._wait(_NOT_FIRESIDE.format(url=self.url))
+                    continue
                 stop = False
                 close_code = None
             except ConnectionClosed as exc:
@@ -169,10 +195,14 @@ class RoomLink:
             if self.ticket is None:
                 self._post(CouldNotEnter(f"The server at {self.url} closed the connection."))
                 return
-            delay = self._delays[min(self._failures, len(self._delays) - 1)]
-            self._post(LinkDown("Connection lost — reconnecting…", retry_in=delay))
-            await asyncio.sleep(delay)
-            self._failures += 1
+            await self._wait("Connection lost — reconnecting…")
+
+    async def _wait(self, sentence: str) -> None:
+        """Say `sentence` and wait before the next attempt, a little longer each time."""
+        delay = self._delays[min(self._failures, len(self._delays) - 1)]
+        self._post(LinkDown(sentence, retry_in=delay))
+        await asyncio.sleep(delay)
+        self._failures += 1
 
     @property
     def key(self) -> RoomKey | None:
@@ -234,20 +264,25 @@ class RoomLink:
         stop = False
         async for frame in websocket:
             try:
-                if isinstance(frame, str):
-                    raise MalformedReply("a text frame")
-                reply = parse_reply(decode_reply(frame))
-            except (Rejected, MalformedReply):
+                reply = await _read(frame)
+            except (Rejected, MalformedReply) as exc:
+                if not seated_here:
+                    # Not even the answer to our first message makes sense: whatever
+                    # listens there is not a Fireside server, and waiting will not change it.
+                    raise NotFireside(str(exc)) from exc
                 # A frame we cannot read changes nothing we know; the next event carries the state.
                 continue
             if isinstance(reply, Joined):
-                # Only now may the person's messages go out: before it, the server would
-                # answer them `not_in_room`, and we would take that for a failed resume.
                 seated_here = True
+                stop = await self._seat(reply)
+                # Only now may the person's messages go out: before it, the server would
+                # answer them `not_in_room`, and we would take that for a failed resume;
+                # and a box sealed before the whole log is open would take a used counter.
                 self.websocket = websocket
-                stop = self._seat(reply)
+            elif not seated_here and not isinstance(reply, ErrorReply):
+                raise NotFireside(f"a {type(reply).__name__} before joined")
             elif isinstance(reply, Event):
-                stop = self._pass_on((reply,))
+                stop = await self._pass_on((reply,))
             elif isinstance(reply, TypingNotice):
                 if self.ticket is not None and reply.by is not self.ticket.seat:
                     self._post(PartnerTyping(reply.on))
@@ -265,7 +300,7 @@ class RoomLink:
                 return True
         return False
 
-    def _seat(self, joined: Joined) -> bool:
+    async def _seat(self, joined: Joined) -> bool:
         """Take the seat and read the log; True to stop (see `_pass_on`)."""
         self._failures = 0
         resumed = self.ticket is not None or isinstance(self.entry, Resume)
@@ -286,32 +321,40 @@ class RoomLink:
                 return True
         self.secrets.connected()
         self._post(Seated(joined, resumed))
-        return self._pass_on(joined.events)
+        return await self._pass_on(joined.events)
 
-    def _pass_on(self, events: Iterable[Event]) -> bool:
-        """Open and post each new event; True to stop, having said why.
+    async def _pass_on(self, events: Iterable[Event]) -> bool:
+        """Open the new events and post them together; True to stop, having said why.
 
         A box that does not open, or a move after the pairing that has none, stops
         everything at once: docs/protocol.md, Sealing, What a receiver must check;
-        nothing of it is shown, nor anything after it.
+        nothing of it is shown, nor anything after it. The events before it are.
         """
         assert self.ticket is not None
         assert self.secrets is not None
         secrets = self.secrets
+        opened: list[Opened] = []
+        stopped: LinkClosed | None = None
         for event in self.ticket.take_fresh(events):
+            if opened and len(opened) % OPEN_IN_STEPS == 0:
+                await asyncio.sleep(0)  # the screen paints and takes keys between steps
             self._ended = event.state.phase is Phase.ENDED
             had_key = secrets.key is not None
             try:
-                opened = secrets.read(event)
+                opened.append(secrets.read(event))
             except Tampered:
-                self._post(LinkClosed(TAMPERED, seat_gone=True))
-                return True
+                stopped = LinkClosed(TAMPERED, seat_gone=True)
+                break
             except CannotPair as exc:
-                self._post(LinkClosed(str(exc), seat_gone=True))
-                return True
+                stopped = LinkClosed(str(exc), seat_gone=True)
+                break
             if secrets.key is not None and not had_key:
                 self._post(Paired(secrets.key))
-            self._post(RoomEventArrived(opened))
+        if opened:
+            self._post(RoomEventsArrived(tuple(opened)))
+        if stopped is not None:
+            self._post(stopped)
+            return True
         if secrets.room.phase is Phase.WAITING and not secrets.mismatched:
             progress = secrets.progress
             if progress != self._progress:
@@ -348,8 +391,23 @@ class RoomLink:
         return False
 
 
+async def _read(frame: str | bytes) -> Reply:
+    """The reply in `frame`; Rejected or MalformedReply for one we cannot read.
+
+    A `joined` with a long log takes seconds to decode: that is done off the loop,
+    so the screen keeps painting and taking keys meanwhile.
+    """
+    if isinstance(frame, str):
+        raise MalformedReply("a text frame")
+    if len(frame) <= MAX_MESSAGE:
+        return parse_reply(decode_reply(frame))
+    return await asyncio.to_thread(lambda: parse_reply(decode_reply(frame)))
+
+
 def _unreachable(url: str, exc: Exception) -> str:
     """One sentence for a server we could not talk to at all."""
+    if isinstance(exc, NotFireside):
+        return _NOT_FIRESIDE.format(url=url)
     if isinstance(exc, InvalidURI):
         return f"{url!r} is not a server address; it should look like ws://host:8765."
     # Certificates are checked for every wss:// connection (websockets' default context);

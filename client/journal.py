@@ -1,8 +1,9 @@
 """The session journal: each session written as Markdown on this machine, event by event.
 
-Every event is appended and flushed as it arrives, so a crash loses nothing. A
-resumed session reads the whole log again from seq 1 (client/saved_seats.py); the
-journal keeps the last seq it wrote in the file itself and skips what it already has.
+Every event is appended and flushed as it arrives (a long log in one write), so a crash
+loses nothing. A resumed session reads the whole log again from seq 1
+(client/saved_seats.py); the journal keeps the last seq it wrote in the file itself and
+skips what it already has.
 What a person typed is escaped so that it reads as plain text: no link, heading,
 HTML or emphasis can come from a partner's words. The journal never leaves the machine.
 """
@@ -12,6 +13,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -147,31 +149,35 @@ class Journal:
         journal._partner_known = _PARTNER.search(text) is not None
         return journal
 
-    def write(self, opened: "Opened") -> str | None:
-        """Append `opened` if the file does not hold it yet, flushed to disk; or say why not.
+    def write(self, batch: Sequence["Opened"]) -> str | None:
+        """Append the events of `batch` the file does not hold yet, flushed to disk; or say why not.
 
-        After one failed write the journal stops: a gap in it would read as a lie.
+        A batch is what one reply brought (a `joined` may carry the whole log): one write and
+        one fsync for all of it. After one failed write the journal stops: a gap in it would
+        read as a lie.
         """
-        if self.broken or opened.seq <= self.last_seq:
+        fresh = [opened for opened in batch if opened.seq > self.last_seq]
+        if self.broken or not fresh:
             return None
         try:
-            self._write(opened)
+            self._write(fresh)
         except OSError as exc:
             self.broken = True
             return TROUBLE.format(why=exc.strerror or type(exc).__name__)
         return None
 
-    def _write(self, opened: "Opened") -> None:
-        block = self._block(opened)
-        with self._append() as out:
-            if self.last_seq == 0:
-                out.write(self._heading(opened))
+    def _write(self, fresh: Sequence["Opened"]) -> None:
+        parts = [self._heading(fresh[0])] if self.last_seq == 0 else []
+        for opened in fresh:
+            block = self._block(opened)
             if block:
-                out.write(block + "\n\n")
-            out.write(f"<!-- seq {opened.seq} -->\n\n")
+                parts.append(block + "\n\n")
+            parts.append(f"<!-- seq {opened.seq} -->\n\n")
+        with self._append() as out:
+            out.write("".join(parts))
             out.flush()
             os.fsync(out.fileno())
-        self.last_seq = opened.seq
+        self.last_seq = fresh[-1].seq
 
     def _append(self) -> IO[str]:
         descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, _PRIVATE_FILE)

@@ -18,10 +18,13 @@ class Seated(Message):
 
 
 @dataclass
-class RoomEventArrived(Message):
-    """An event not seen before, in `seq` order, its box opened: both members see the same ones."""
+class RoomEventsArrived(Message):
+    """Events not seen before, in `seq` order, their boxes opened: both members see the same ones.
 
-    opened: Opened
+    One reply's worth: a live event alone, or the whole log of a `joined`.
+    """
+
+    opened: tuple[Opened, ...]
 
 
 @dataclass

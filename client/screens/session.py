@@ -24,7 +24,7 @@ from client.messages import (
     PairingNews,
     PartnerTyping,
     Refused,
-    RoomEventArrived,
+    RoomEventsArrived,
     Seated,
 )
 from client.outlook import Outlook
@@ -229,24 +229,27 @@ class SessionScreen(Screen[str | None]):
     def on_pairing_news(self, message: PairingNews) -> None:
         self.query_one(StatusLine).say(message.sentence)
 
-    def on_room_event_arrived(self, message: RoomEventArrived) -> None:
-        opened = message.opened
+    def on_room_events_arrived(self, message: RoomEventsArrived) -> None:
+        """Take in one reply's events: a live one, or a whole log, with one look at the room."""
+        batch = message.opened
+        newest = batch[-1]
         assert self.me is not None
-        self._note_for_resume(opened)
-        trouble = self.journal.write(opened) if self.journal is not None else None
+        self._note_for_resume(newest)
+        trouble = self.journal.write(batch) if self.journal is not None else None
         if trouble is not None:
             self.query_one(StatusLine).say(trouble, trouble=True)
-        self.room.observe(opened.event)
-        self.room_log.append(opened)
-        self.names = dict(opened.names)
-        self.query_one(Transcript).add(opened, self.me)
-        if opened.by is not self.me and opened.kind is not EventKind.NOD:
+        for opened in batch:
+            self.room.observe(opened.event)
+        self.room_log.extend(batch)
+        self.names = dict(newest.names)
+        self.query_one(Transcript).add(batch, self.me)
+        if any(opened.by is not self.me and opened.kind is not EventKind.NOD for opened in batch):
             self.query_one(TypingIndicator).writer = None
         outlook = self._outlook()
-        if opened.by is not self.me and opened.kind is EventKind.NOD and outlook is not None:
-            self.query_one(NodEcho).show(nod_words(opened), outlook.partner_name)
+        if newest.by is not self.me and newest.kind is EventKind.NOD and outlook is not None:
+            self.query_one(NodEcho).show(nod_words(newest), outlook.partner_name)
         self.show_room()
-        if self._summary is not None or opened.kind is EventKind.LEFT:
+        if self._summary is not None or any(opened.kind is EventKind.LEFT for opened in batch):
             self._sum_up()
 
     def on_partner_typing(self, message: PartnerTyping) -> None:
@@ -340,7 +343,7 @@ class SessionScreen(Screen[str | None]):
     def action_scroll_transcript(self, pages: int) -> None:
         transcript = self.query_one(Transcript)
         if pages < 0:
-            transcript.scroll_page_up()
+            transcript.page_up()
         else:
             transcript.scroll_page_down()
 

@@ -100,8 +100,9 @@ class DeckPanel(OptionList):
         return card.follow_ups if card is not None else ()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Focus can rest on the hidden panel before the first turn: its keys are not shown then.
-        return self.display or action not in ("next_deck", "next_depth", "draw")
+        # Focus can rest on the hidden panel between turns: its keys are not shown then, and
+        # the list's own (page up, page down) go on to the screen, which scrolls the transcript.
+        return self.display
 
     def action_next_deck(self) -> None:
         """Browse the next deck, then every deck again."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from client.connection import RoomLink
-from client.messages import CouldNotEnter, LinkClosed, Refused, RoomEventArrived, Seated
+from client.messages import CouldNotEnter, LinkClosed, Refused, RoomEventsArrived, Seated
 from client.sealed_room import Opened, SealedMove
 from shared.crypto.invite import WORD_COUNT, WORDS
 from shared.events import Event, EventKind
@@ -227,13 +227,13 @@ class Member:
         self.task = asyncio.create_task(self.link.run())
 
     def post(self, message: Message) -> None:
-        if isinstance(message, RoomEventArrived):
-            opened = message.opened
-            self.events.append(opened)
-            if opened.kind in PAIRING:
-                self.pairing.append(opened)
-            elif opened.kind not in PRESENCE:
-                self.moves.append(opened)
+        if isinstance(message, RoomEventsArrived):
+            for opened in message.opened:
+                self.events.append(opened)
+                if opened.kind in PAIRING:
+                    self.pairing.append(opened)
+                elif opened.kind not in PRESENCE:
+                    self.moves.append(opened)
         elif isinstance(message, Seated):
             self.seated += 1
             self._note_sealing()

@@ -152,6 +152,13 @@ def latency_figures(result: dict[str, Any], since_ns: int, until_ns: int) -> dic
         "p50_ms": _rank(answered, 50),
         "p99_ms": _rank(answered, 99),
         "max_ms": answered[-1] / 1000 if answered else None,
+        # When the slowest steps were sent (seconds into the window), to line them up with
+        # what the attack was doing then.
+        "slowest": [
+            [round((step[0] - since_ns) / 1e9, 2), step[1] / 1000]
+            for step in sorted(steps, key=lambda step: step[1], reverse=True)[:5]
+            if step[1] >= 0
+        ],
         "errors": result.get("errors", {}),
         "closed": [why for at, why in result.get("closed", []) if at >= since_ns],
     }

@@ -21,6 +21,8 @@ BENCH_LIMITS = Limits(
     rooms_per_address=1_000_000,
     rooms_per_address_per_second=1_000_000.0,
     rooms_per_address_per_ttl=1_000_000,
+    bytes_per_address=1 << 40,
+    bytes_per_address_per_second=float(1 << 40),
     max_total_log_bytes=64 * 1024**3,
 )
 

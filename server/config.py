@@ -17,6 +17,10 @@ class Limits:
     allowance is its seat's, so that a new connection does not start it afresh."""
     messages_per_second: float = 5.0
     """How fast the message allowance refills: a person types far slower."""
+    bytes_per_address: int = 1024 * 1024
+    """Bytes of frames one address may send at once, over all its connections; past this,
+    `rate_limited`. A person typing sends a few KiB a minute; a `say` is at most 16 KiB."""
+    bytes_per_address_per_second: float = 64 * 1024
     rejection_burst: int = 30
     """Rejected messages answered with their own error before `rate_limited`."""
     rejections_per_second: float = 0.5

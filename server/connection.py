@@ -40,6 +40,10 @@ class MemberConnection:
         if self._closing:
             return
         verdict = self._limits.on_message(now)
+        if verdict is Verdict.ANSWER and not self._attempts.may_send(
+            self._address, len(frame), now
+        ):
+            verdict = self._limits.strike(now)
         if verdict is Verdict.CLOSE:
             self._close_for_abuse("too many messages")
             return

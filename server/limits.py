@@ -27,11 +27,11 @@ class TokenBucket:
         if self.updated is None or now > self.updated:
             self.updated = now
 
-    def take(self, now: int) -> bool:
-        """Take one token if there is one."""
+    def take(self, now: int, amount: float = 1) -> bool:
+        """Take `amount` tokens (one message, or a frame's bytes) if there are that many."""
         self._refill(now)
-        if self.tokens >= 1:
-            self.tokens -= 1
+        if self.tokens >= amount:
+            self.tokens -= amount
             return True
         return False
 
@@ -75,20 +75,21 @@ class ConnectionLimits:
         """A frame arrived."""
         if self._messages.take(now):
             return Verdict.ANSWER
-        return self._strike(now)
+        return self.strike(now)
 
     def on_rejected(self, now: int) -> Verdict:
         """A frame was rejected with an error other than `rate_limited`."""
         if self._rejections.take(now):
             return Verdict.ANSWER
-        return self._strike(now)
+        return self.strike(now)
 
     def seated(self, messages: TokenBucket) -> None:
         """The connection took a seat: from now on its messages come out of the seat's allowance,
         which a new connection to the same seat does not refill."""
         self._messages = messages
 
-    def _strike(self, now: int) -> Verdict:
+    def strike(self, now: int) -> Verdict:
+        """A message over some allowance: `rate_limited`, or a close once the strikes are up."""
         return Verdict.LIMITED if self._strikes.take(now) else Verdict.CLOSE
 
 
@@ -104,7 +105,8 @@ class AttemptLimits:
     and tokens cannot be guessed; rooms created, so one address cannot use up
     `max_rooms`, in a burst or over a room's lifetime; `resume`s, each of which
     sends a whole log again; and a seat's messages, whose allowance does not
-    start afresh with each new connection.
+    start afresh with each new connection; and the bytes of every frame, so that a
+    few addresses cannot make the server write its disk as fast as they can send.
     """
 
     def __init__(self, limits: Limits, *, room_ttl_ms: int = 24 * 60 * 60 * 1000) -> None:
@@ -117,6 +119,7 @@ class AttemptLimits:
         self._resumes: dict[str, TokenBucket] = {}
         self._seat_resumes: dict[SeatKey, TokenBucket] = {}
         self._seat_messages: dict[SeatKey, TokenBucket] = {}
+        self._bytes: dict[str, TokenBucket] = {}
 
     def may_create(self, address: str, now: int) -> bool:
         """Whether `address` may create one more room now."""
@@ -163,6 +166,15 @@ class AttemptLimits:
         of_seat.take(now)
         return True
 
+    def may_send(self, address: str, size: int, now: int) -> bool:
+        """Take a frame of `size` bytes from `address`'s allowance, if it has that many left:
+        what every connection from one address may make the server read, check and keep."""
+        limits = self._limits
+        bucket = self._bytes.setdefault(
+            address, TokenBucket(limits.bytes_per_address, limits.bytes_per_address_per_second)
+        )
+        return bucket.take(now, size)
+
     def seat_messages(self, seat: SeatKey) -> TokenBucket:
         """The message allowance of `seat`, shared by every connection that sits in it."""
         limits = self._limits
@@ -178,6 +190,7 @@ class AttemptLimits:
             self._resumes,
             self._seat_resumes,
             self._seat_messages,
+            self._bytes,
         )
         for table in tables:
             for key in [key for key, bucket in table.items() if bucket.full(now)]:

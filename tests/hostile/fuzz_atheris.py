@@ -47,7 +47,7 @@ PAIRING_STEPS = [
 
 def seated_connections() -> list[MemberConnection]:
     """A lobby connection, both members of a room still pairing, and both of a paired room."""
-    limits = Limits(message_burst=10**9, rejection_burst=10**9)
+    limits = Limits(message_burst=10**9, rejection_burst=10**9, bytes_per_address=10**12)
     rooms = RoomRegistry(MemoryRoomStore(), room_ttl_ms=60_000, max_rooms=100, max_log_bytes=2**20)
     attempts = AttemptLimits(limits)
     lobby, a, b, paired_a, paired_b = (

@@ -253,6 +253,11 @@ def test_the_documented_defaults_are_the_servers() -> None:
     assert f"| connections open from one address | {LIMITS.connections_per_address} |" in section
     assert f"| rooms on the server | {LIMITS.max_rooms:,} |" in section
     assert f"| one room's event log | {LIMITS.max_log_bytes // 2**20} MiB |" in section
+    per_address = (LIMITS.bytes_per_address // 2**20, LIMITS.bytes_per_address_per_second // 1024)
+    assert (
+        "| bytes of frames from one address | {} MiB, then {:g} KiB a second |".format(*per_address)
+        in section
+    )
     total = LIMITS.max_total_log_bytes // 2**20
     assert f"| every room's log together | {total} MiB |" in section
     assert f"within one room TTL | {LIMITS.rooms_per_address_per_ttl} |" in section

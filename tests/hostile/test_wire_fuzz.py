@@ -29,6 +29,7 @@ GENEROUS = Limits(
     rejection_burst=10**9,
     failed_attempts=10**9,
     rooms_per_address=10**9,
+    bytes_per_address=10**12,
 )
 """Limits that let every fuzz frame reach the rules; the flood tests keep the real ones."""
 

@@ -118,3 +118,13 @@ def test_a_seats_message_allowance_outlives_its_connection() -> None:
     other_seat = ConnectionLimits(limits)
     other_seat.seated(attempts.seat_messages(("ABCDEFGHJK", "b")))
     assert other_seat.on_message(0) is Verdict.ANSWER
+
+
+def test_the_bytes_one_address_sends_are_limited_over_all_its_connections() -> None:
+    """An address sends `bytes_per_address` at once, in frames on any connection, then only as
+    fast as the allowance refills; another address has its own."""
+    attempts = AttemptLimits(Limits(bytes_per_address=64_000, bytes_per_address_per_second=16_000))
+    assert [attempts.may_send("192.0.2.1", 16_000, 0) for _ in range(5)] == [True] * 4 + [False]
+    assert attempts.may_send("192.0.2.2", 16_000, 0)
+    assert attempts.may_send("192.0.2.1", 16_000, 1_000)
+    assert not attempts.may_send("192.0.2.1", 16_000, 1_000)

@@ -17,7 +17,6 @@ import os
 import re
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.proc import stop
 from server.app import serve_until_signalled
 from server.config import Limits, ServerConfig
 from server.logs import configure_logging
@@ -133,12 +133,7 @@ def running_server(spec: ServerSpec) -> Iterator[RunningServer]:
                 _wait_listening(server)
                 yield server
             finally:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
 
 
 def _wait_listening(server: RunningServer) -> None:

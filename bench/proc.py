@@ -1,6 +1,8 @@
 """What a process costs, read from /proc: CPU seconds so far and resident memory."""
 
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -50,3 +52,13 @@ def machine() -> dict[str, str | int]:
         "cores": os.cpu_count() or 0,
         "kernel": f"{uname.sysname} {uname.release}",
     }
+
+
+def stop(process: "subprocess.Popen[bytes]", timeout: float = 30) -> None:
+    """SIGTERM, as systemd stops a server, and SIGKILL if it has not exited in `timeout`."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

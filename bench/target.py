@@ -5,7 +5,6 @@ import math
 import multiprocessing
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import Plan, Run, work
-from bench.proc import core_ticks, cpu_seconds, rss_mib
+from bench.proc import core_ticks, cpu_seconds, rss_mib, stop
 
 SERVER_CORE = 0
 GENERATOR_CORE = 1
@@ -174,12 +173,7 @@ def _server(target: str) -> Iterator[tuple[int, int]]:
             _wait_listening(port, process)
             yield process.pid, port
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             log.close()
 
 

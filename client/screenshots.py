@@ -67,7 +67,7 @@ async def _round(directory: Path, url: str, pace: float) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await _until(pilot, lambda: _phase(app) is Phase.ASKING)
         await _save(pilot, directory, "asking")
-        await pilot.press("enter")
+        await pilot.press("f8")
         await _until(pilot, lambda: _said_by_sam(app) >= 2)
         await _save(pilot, directory, "listening")
         await _until(pilot, lambda: _phase(app) is Phase.REFLECTING)

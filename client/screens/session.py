@@ -82,6 +82,8 @@ _PLACEHOLDERS = {
 _CLOSED = "The composer opens when it is your turn to write."
 _OVER = "Nothing more can be sent in this session."
 _NOD_KEYS = ("1", "2", "3")
+_CARD_ACTIONS = frozenset({"ask_card", "card", "browse"})
+"""The asker's keys for the cards: live only while the cards are shown."""
 SAVE_DELAY = 1.0
 """Seconds between noting an event and writing the seat: a replayed log is one write, not many."""
 _MOVES: dict[MessageType, ClientMessage] = {
@@ -97,12 +99,25 @@ class SessionScreen(Screen[str | None]):
     """One person's seat in the room; dismissed with a sentence if the room cannot be entered."""
 
     CSS_PATH = "session.tcss"
+    # Nothing takes the focus at mount: the composer takes it when a turn to write begins
+    # (_open_composer), and until then keys go to the screen, which scrolls and nods. A list
+    # focused at mount would keep the focus hidden and take page up for its own.
+    AUTO_FOCUS = ""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # One key, three meanings: check_action keeps only the one the phase allows.
         Binding("ctrl+s", "send('ask')", "Ask"),
         Binding("ctrl+s", "send('say')", "Send"),
         Binding("ctrl+s", "send('reflect')", "Send reflection"),
+        # The cards, with keys that are never letters: the composer keeps the focus while
+        # the asker browses, so a question typed in one burst is all written (issue 10).
+        # Deck, depth and random are named in the panel itself: the footer has no room.
+        Binding("f8", "ask_card", "Ask card"),
+        Binding("ctrl+down,alt+down", "card(1)", "Cards", key_display="^↑↓"),
+        Binding("ctrl+up,alt+up", "card(-1)", "Previous card", show=False),
+        Binding("ctrl+n", "browse('deck')", "Deck", show=False),
+        Binding("ctrl+l", "browse('depth')", "Depth", show=False),
+        Binding("ctrl+r", "browse('draw')", "Random", show=False),
         Binding("f2", "move('handover')", "Hand over"),
         Binding("f3", "move('done')", "Done"),
         Binding("f4", "move('decline')", "Pass"),
@@ -307,6 +322,8 @@ class SessionScreen(Screen[str | None]):
         """Offer only what Session.may allows: dim what is not yet possible, hide the rest."""
         if action == "phrase":
             return self.link.key is not None
+        if action in _CARD_ACTIONS:
+            return self.query_one(DeckPanel).display
         kind = _message_type(action, parameters)
         if kind is None:
             return True
@@ -346,6 +363,25 @@ class SessionScreen(Screen[str | None]):
             transcript.page_up()
         else:
             transcript.scroll_page_down()
+
+    def action_ask_card(self) -> None:
+        self.query_one(DeckPanel).ask_highlighted()
+
+    def action_card(self, step: int) -> None:
+        deck = self.query_one(DeckPanel)
+        if step < 0:
+            deck.action_cursor_up()
+        else:
+            deck.action_cursor_down()
+
+    def action_browse(self, how: str) -> None:
+        deck = self.query_one(DeckPanel)
+        if how == "deck":
+            deck.action_next_deck()
+        elif how == "depth":
+            deck.action_next_depth()
+        elif how == "draw":
+            deck.action_draw()
 
     async def action_move(self, kind_name: str) -> None:
         kind = MessageType(kind_name)
@@ -538,9 +574,10 @@ class SessionScreen(Screen[str | None]):
             composer.insert(draft)
         if was_open:
             return
-        # A new turn: put the person where they act first.
-        first = self.query_one(DeckPanel) if kind is MessageType.ASK else composer
-        first.focus()
+        # A new turn: the focus goes to the composer now, not through a message that keys
+        # already queued would overtake (shared/field-notes.md); the cards have keys of
+        # their own that are not letters.
+        self.set_focus(composer)
 
     def on_key(self, event: events.Key) -> None:
         """A listener who types or tries to send is told, calmly, why nothing happens."""

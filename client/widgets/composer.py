@@ -27,6 +27,11 @@ class Composer(TextArea):
         self._writing = False
         self._quiet_timer: Timer | None = None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # F6 and F7 are the session's ("there's more", the phrase), not select line / all:
+        # the box has the focus at every turn to write, so it lets them go on to the screen.
+        return action not in ("select_line", "select_all")
+
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
         if not self.text.strip():

@@ -3,10 +3,8 @@
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -20,11 +18,15 @@ from shared.seats import Seat
 OWN_WORDS = "own"
 SAME_QUESTION = "same"
 
+KEYS = "^n deck · ^l depth · ^r random"
+"""The browsing keys (client/screens/session.py binds them), shown in the panel: the footer
+already holds the ones for asking."""
+
 WARM_UP_ROUNDS = 4
 """Rounds that open on the warm-ups (each partner asks twice) before the panel shows every depth."""
 
 _DEPTHS: tuple[Depth | None, ...] = (None, *Depth)
-"""The depth views, in the order `l` steps through them: every depth, then one at a time."""
+"""The depth views, in the order ctrl+l steps through them: every depth, then one at a time."""
 
 
 def _asks(log: Sequence[Opened]) -> list[Opened]:
@@ -32,13 +34,23 @@ def _asks(log: Sequence[Opened]) -> list[Opened]:
 
 
 class DeckPanel(OptionList):
-    """Pick a card to ask it at once, or choose to write your own question."""
+    """Pick a card to ask it at once, or choose to write your own question.
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "next_deck", "Deck"),
-        Binding("l", "next_depth", "Depth"),
-        Binding("r", "draw", "Random"),
-    ]
+    It never takes the focus: the composer keeps it for the whole turn, so every letter typed
+    is a letter of the question, however fast it comes (issue 10). The session screen drives
+    the cursor with keys that are not letters; a click on a card asks it.
+    """
+
+    can_focus = False
+
+    DEFAULT_CSS = """
+    DeckPanel > .option-list--option-highlighted {
+        color: $block-cursor-foreground;
+        background: $block-cursor-background;
+        text-style: $block-cursor-text-style;
+    }
+    """
+    """The cursor looks as it does in a focused list: it is the card F8 asks."""
 
     @dataclass
     class CardChosen(Message):
@@ -99,10 +111,9 @@ class DeckPanel(OptionList):
         card = self.library.card(asks[-1].card) if asks and asks[-1].card is not None else None
         return card.follow_ups if card is not None else ()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Focus can rest on the hidden panel between turns: its keys are not shown then, and
-        # the list's own (page up, page down) go on to the screen, which scrolls the transcript.
-        return self.display
+    def ask_highlighted(self) -> None:
+        """Ask the card under the cursor, as Enter does in a focused list."""
+        self.action_select()
 
     def action_next_deck(self) -> None:
         """Browse the next deck, then every deck again."""
@@ -139,8 +150,9 @@ class DeckPanel(OptionList):
             Option(Text(f"Left out {problem}", style="dim italic"), disabled=True)
             for problem in self.library.problems
         ]
+        options.append(Option(Text(KEYS, style="dim italic"), disabled=True))
         if self.depth is Depth.WARM_UP and self._round <= WARM_UP_ROUNDS:
-            suggestion = "Warm-ups suit the first rounds; l goes deeper."
+            suggestion = "Warm-ups suit the first rounds; ^l goes deeper."
             options.append(Option(Text(suggestion, style="dim italic"), disabled=True))
         if self._same is not None and self._same.text is not None:
             offer = Text.assemble(("↺ Ask me the same question: ", "bold"), self._same.text)

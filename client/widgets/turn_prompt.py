@@ -8,8 +8,8 @@ from client.outlook import Outlook
 from shared.seats import Phase
 
 _YOUR_TURN = {
-    Phase.ASKING: "Your turn to ask: pick a card, or write your own question and press ctrl+s."
-    " F2 hands the asking to your partner.",
+    Phase.ASKING: "Your turn to ask: write a question and press ctrl+s, or pick a card"
+    " (ctrl+↑↓, F8 asks it). F2 hands the asking to your partner.",
     Phase.SHARING: "Your turn to share: take your time. ctrl+s sends, F3 when you are done;"
     " F4 if you would rather not answer.",
     Phase.REFLECTING: "Say back what you heard and why it makes sense; tab reaches the starters."

@@ -329,7 +329,7 @@ async def ben_answers(
     Ana's session screen, and Ben."""
     ben = await paired_partner(pilot, ana)
     room = session_of(ana)
-    await pilot.press("enter")
+    await pilot.press("f8")
     await ben.until_kind(EventKind.ASK)
     await ben.say(text)
     await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)

@@ -8,6 +8,7 @@ import pytest
 from client.app import FiresideApp
 from client.decks import BUILT_IN, Depth
 from client.entry import Entry
+from client.widgets.composer import Composer
 from client.widgets.deck_panel import SAME_QUESTION, DeckPanel
 from client.widgets.follow_ups import FollowUps
 from shared.events import EventKind
@@ -25,7 +26,8 @@ def _card_ids(deck: DeckPanel) -> list[str]:
 
 
 async def test_the_panel_opens_on_warm_ups_and_browses_by_deck_and_depth(server_url: str) -> None:
-    """Round 1 shows every deck's warm-ups; d picks a deck, l a depth, enter asks that card."""
+    """Round 1 shows every deck's warm-ups; ctrl+n picks a deck, ctrl+l a depth, ctrl+down moves
+    the cursor and F8 asks that card, all while the composer keeps the focus."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as pilot:
         ben = await paired_partner(pilot, ana)
@@ -34,33 +36,34 @@ async def test_the_panel_opens_on_warm_ups_and_browses_by_deck_and_depth(server_
         assert _card_ids(deck) == warm_ups
         assert deck.border_subtitle == "all decks · warm-up"
 
-        await pilot.press("d", "d")
+        await pilot.press("ctrl+n", "ctrl+n")
         childhood = BUILT_IN.decks[1]
         assert deck.border_subtitle == f"{childhood.title} · warm-up"
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         deeper = [card.id for card in childhood.cards if card.depth is Depth.DEEPER]
         assert _card_ids(deck) == deeper
         assert deck.border_subtitle == f"{childhood.title} · deeper"
 
-        await pilot.press("down", "enter")
+        assert session_of(ana).query_one(Composer).has_focus
+        await pilot.press("ctrl+down", "f8")
         asked = await ben.until_kind(EventKind.ASK)
         assert asked.words == {"text": childhood.cards[5].text, "card": deeper[1]}
         await ben.close()
 
 
-async def test_r_draws_a_card_at_random_from_those_shown(server_url: str) -> None:
+async def test_ctrl_r_draws_a_card_at_random_from_those_shown(server_url: str) -> None:
     """Each draw lands on a card of the current view, and the draws are not all the same card."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as pilot:
         ben = await paired_partner(pilot, ana)
         deck = session_of(ana).query_one(DeckPanel)
-        await pilot.press("l", "l")
+        await pilot.press("ctrl+l", "ctrl+l")
         shown = set(_card_ids(deck))
         depths = {card.depth for d in BUILT_IN.decks for card in d.cards if card.id in shown}
         assert depths == {Depth.DEEPEST}
         drawn = set()
         for _ in range(20):
-            await pilot.press("r")
+            await pilot.press("ctrl+r")
             assert deck.highlighted is not None
             drawn.add(deck.get_option_at_index(deck.highlighted).id)
         assert drawn <= shown
@@ -95,7 +98,7 @@ async def test_the_new_asker_may_ask_the_same_question_and_sees_follow_ups(
         offer = deck.get_option(SAME_QUESTION)
         assert "Ask me the same question" in str(offer.prompt)
         assert w1.text in str(offer.prompt)
-        await pilot.press("enter")
+        await pilot.press("f8")
         asked = await ben.until_kind(EventKind.ASK)
         assert asked.words == {"text": w1.text, "card": w1.id}
 
@@ -123,7 +126,7 @@ async def test_the_same_question_in_own_words_goes_back_without_a_card(server_ur
         await pilot.press("f5")
         await until(pilot, lambda: room.room.round == 2 and room.room.phase is Phase.ASKING)
         assert not room.query_one(FollowUps).display
-        await pilot.press("enter")
+        await pilot.press("f8")
         asked = await ben.until_kind(EventKind.ASK)
         assert asked.words == {"text": "What made you laugh today?"}
         await ben.close()
@@ -163,9 +166,29 @@ async def test_a_custom_deck_loads_beside_the_shipped_ones_and_a_broken_one_is_a
         assert deck.get_option_at_index(0).disabled
         assert [d.title for d in deck.library.decks][-1] == "Our own"
 
-        await pilot.press(*"d" * len(deck.library.decks))
+        await pilot.press(*["ctrl+n"] * len(deck.library.decks))
         assert deck.border_subtitle == "Our own · warm-up"
-        await pilot.press("enter")
+        await pilot.press("f8")
         asked = await ben.until_kind(EventKind.ASK)
         assert asked.words == {"text": "What song is stuck in your head today?", "card": "ours-1"}
+        await ben.close()
+
+
+async def test_a_click_asks_a_card_and_the_composer_keeps_the_focus(server_url: str) -> None:
+    """Clicking a card asks it; the cards never take the focus from the composer."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        session = session_of(ana)
+        deck = session.query_one(DeckPanel)
+        assert session.query_one(Composer).has_focus
+        first = _card_ids(deck)[0]
+        index = deck.get_option_index(first)
+        x, top = deck.region.x + 3, deck.region.y
+        rows = range(top, top + deck.region.height)
+        # The row the card is drawn on: each option's lines carry its index in their style.
+        y = next(y for y in rows if session.get_style_at(x, y).meta.get("option") == index)
+        await pilot.click(offset=(x, y))
+        asked = await ben.until_kind(EventKind.ASK)
+        assert asked.words["card"] == first
         await ben.close()

@@ -41,7 +41,7 @@ async def test_a_whole_round_with_sam(demo_server: RunningServer) -> None:
         await until(pilot, lambda: room.room.phase is Phase.ASKING, within=5)
         assert room.names[Seat.B] == "Sam"
 
-        await pilot.press("enter")
+        await pilot.press("f8")
         await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
         said = [o.text for o in room.room_log if o.kind is EventKind.SAY]
         assert said == list(lines.ANSWER)
@@ -71,7 +71,7 @@ async def test_sam_says_goodbye_and_leaves(demo_server: RunningServer) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         room = session_of(app)
         await until(pilot, lambda: room.room.phase is Phase.ASKING, within=5)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
         await pilot.press(*"Small things", "ctrl+s")
         await until(pilot, lambda: room.room.round == 2 and room.room.phase is Phase.SHARING)
@@ -79,7 +79,7 @@ async def test_sam_says_goodbye_and_leaves(demo_server: RunningServer) -> None:
         await until(pilot, lambda: room.room.phase is Phase.CONFIRMING)
         await pilot.press("f5")
         await until(pilot, lambda: room.room.round == 3 and room.room.phase is Phase.ASKING)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
         said = [o.text for o in room.room_log if o.kind is EventKind.SAY and o.by is Seat.B]
         assert said[-2:] == list(lines.GOODBYE)
@@ -94,7 +94,7 @@ async def test_sams_words_and_the_quote_are_plain_text(demo_server: RunningServe
     async with app.run_test(size=(100, 30)) as pilot:
         room = session_of(app)
         await until(pilot, lambda: room.room.phase is Phase.ASKING, within=5)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
         await pilot.press(*"ok", "ctrl+s")
         await until(pilot, lambda: room.room.round == 2 and room.room.phase is Phase.SHARING)

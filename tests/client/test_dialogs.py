@@ -65,7 +65,7 @@ async def test_both_notes_and_the_round_reach_the_summary(server_url: str) -> No
     async with ana.run_test(size=(80, 24)) as pilot:
         ben = await paired_partner(pilot, ana)
         room = session_of(ana)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await ben.until_kind(EventKind.ASK)
         await ben.say("The sea")
         await ben.send(t="done")

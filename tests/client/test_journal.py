@@ -46,7 +46,7 @@ async def a_full_round(server_url: str, entry: Entry | None = None) -> list[Even
     async with ana.run_test(size=SIZE) as pilot:
         ben = await paired_partner(pilot, ana)
         room = session_of(ana)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await ben.until_kind(EventKind.ASK)
         await ben.say(HOSTILE)
         await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)

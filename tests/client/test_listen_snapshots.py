@@ -32,7 +32,7 @@ def reflecting(server_thread: ServerThread) -> Callable[[Pilot[Any]], Any]:
         await until(pilot, lambda: session_of(app).me is not None)
         ben = await server_thread.partner_pairs(session_of(app).code, "Ben")
         await until(pilot, lambda: session_of(app).room.phase is Phase.ASKING)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await server_thread.run(ben.until_kind(EventKind.ASK))
         await server_thread.run(ben.say("It was a long day; the walk helped."))
         await server_thread.run(ben.say("I miss our evenings, though."))

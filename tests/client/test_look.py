@@ -114,7 +114,7 @@ async def test_the_palette_offers_only_what_may_be_done_now(server_url: str) -> 
         assert {"Ask", "Help", "Quit", "Phrase", "Theme"} <= titles
         assert not titles & {"Send", "Done", "Nod: ♥", "Yes, you heard me"}
         room = session_of(ana)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await ben.until_kind(EventKind.ASK)
         await until(pilot, lambda: room.room.phase is Phase.SHARING)
         titles = await _palette_titles(pilot, ana)

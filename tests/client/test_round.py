@@ -39,8 +39,8 @@ async def test_two_partners_pair_and_finish_a_round(server_url: str) -> None:
             assert "with Ana" in str(ben_room.query_one(SessionHeader).render())
 
             # Ana asks the first warm-up card from the deck.
-            assert ana.focused is ana_room.query_one(DeckPanel)
-            await ana_pilot.press("enter")
+            assert ana.focused is ana_room.query_one(Composer)
+            await ana_pilot.press("f8")
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
             assert ben_room.room_log[-1].text == WARM_UP.cards[0].text
             assert ben_room.room_log[-1].card == WARM_UP.cards[0].id
@@ -173,7 +173,7 @@ async def test_done_with_unsent_words_sends_them_first(server_url: str) -> None:
         async with ben.run_test(size=SIZE) as ben_pilot:
             ana_room, ben_room = session_of(ana), session_of(ben)
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
-            await ana_pilot.press("enter")
+            await ana_pilot.press("f8")
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
 
             await ben_pilot.press(*"first part", "ctrl+s")
@@ -199,7 +199,7 @@ async def test_done_with_only_unsent_words_shares_them_and_yields(server_url: st
         async with ben.run_test(size=SIZE) as ben_pilot:
             ana_room, ben_room = session_of(ana), session_of(ben)
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
-            await ana_pilot.press("enter")
+            await ana_pilot.press("f8")
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
 
             await ben_pilot.press(*"all of it at once", "f3")

@@ -112,7 +112,7 @@ async def test_a_tampered_box_stops_the_session_unseen(server_url: str, tamperin
     async with ana.run_test(size=SIZE) as pilot:
         ben = await paired_partner(pilot, ana)
         room = session_of(ana)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await until(pilot, lambda: room.room.phase is Phase.SHARING)
         await ben.until_kind(EventKind.ASK)
         assert ben.key is not None
@@ -167,7 +167,7 @@ async def test_a_forged_move_stops_the_session(server_url: str, forgery: str) ->
     async with ana.run_test(size=SIZE) as pilot:
         ben = await paired_partner(pilot, ana)
         room = session_of(ana)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await until(pilot, lambda: room.room.phase is Phase.SHARING)
         await ben.until_kind(EventKind.ASK)
         await ben.say("One thing.")

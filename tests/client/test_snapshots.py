@@ -146,7 +146,7 @@ def test_listening_screen(snap_compare: SnapCompare, server_thread: ServerThread
         await until(pilot, lambda: in_room(app))
         ben = await server_thread.partner_pairs(session_of(app).code, "Ben")
         await until(pilot, lambda: session_of(app).room.phase is Phase.ASKING)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await until(pilot, lambda: session_of(app).room.phase is Phase.SHARING)
         await server_thread.run(ben.until_kind(EventKind.ASK))
         await server_thread.run(ben.say("It was a long day; the walk helped."))

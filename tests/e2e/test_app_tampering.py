@@ -26,7 +26,7 @@ async def test_the_app_shows_the_stop_sentence_and_never_the_relabelled_answer(
             await ben.join(invite)
             room = session_of(ana)
             await until(pilot, lambda: room.room.phase is Phase.ASKING)
-            await pilot.press("enter")
+            await pilot.press("f8")
             await ben.until(lambda: ben.events[-1].kind is EventKind.ASK, "Ana's question")
             for answer in ANSWERS:
                 await ben.act(MessageType.SAY, text=answer)

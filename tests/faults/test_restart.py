@@ -93,7 +93,7 @@ async def test_both_windows_resume_after_the_server_restarts_mid_round(
                 assert ana_room.names == ben_room.names == {Seat.A: "Ana", Seat.B: "Ben"}
 
                 # Mid-round: Ana asks, Ben starts answering.
-                await ana_pilot.press("enter")
+                await ana_pilot.press("f8")
                 await until(ben_pilot, lambda: ben_room.room.phase is Phase.SHARING)
                 await ben_pilot.press(*"before the crash", "ctrl+s")
                 await until(ana_pilot, lambda: ana_room.room_log[-1].text == "before the crash")

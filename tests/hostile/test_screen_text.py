@@ -18,7 +18,6 @@ from client.entry import Entry
 from client.screens.session import SessionScreen
 from client.sealed_room import TAMPERED
 from client.widgets.composer import Composer
-from client.widgets.deck_panel import DeckPanel
 from client.widgets.listening_banner import ListeningBanner
 from client.widgets.session_header import SessionHeader
 from client.widgets.status_line import StatusLine
@@ -62,8 +61,8 @@ async def test_partner_text_is_shown_literally_and_the_app_stays_responsive(
     async with ana.run_test(size=SIZE) as pilot:
         ben = await paired_partner(pilot, ana, NAME)
         room = session_of(ana)
-        assert ana.focused is room.query_one(DeckPanel)
-        await pilot.press("enter")
+        assert ana.focused is room.query_one(Composer)
+        await pilot.press("f8")
         await until(pilot, lambda: room.room.phase is Phase.SHARING)
 
         await ben.send(t="typing", on=True)
@@ -127,7 +126,7 @@ async def test_a_partner_with_the_key_cannot_put_controls_on_the_screen(
     async with ana.run_test(size=SIZE) as pilot:
         ben = await paired_partner(pilot, ana)
         room = session_of(ana)
-        await pilot.press("enter")
+        await pilot.press("f8")
         await until(pilot, lambda: room.room.phase is Phase.SHARING)
         await ben.say("an honest first answer")
         await until(pilot, lambda: room.room_log[-1].text == "an honest first answer")

@@ -4,6 +4,7 @@ question back, follow-ups while listening, and custom decks beside the shipped o
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from client.app import FiresideApp
 from client.decks import BUILT_IN, Depth
@@ -171,6 +172,36 @@ async def test_a_custom_deck_loads_beside_the_shipped_ones_and_a_broken_one_is_a
         await pilot.press("f8")
         asked = await ben.until_kind(EventKind.ASK)
         assert asked.words == {"text": "What song is stuck in your head today?", "card": "ours-1"}
+        await ben.close()
+
+
+def _keys(text: str) -> list[events.Key]:
+    """Key events for `text`, as the terminal driver makes them from one read."""
+    names = {" ": "space", "?": "question_mark"}
+    return [events.Key(names.get(character, character), character) for character in text]
+
+
+async def test_a_question_typed_in_one_burst_lands_whole_in_the_composer(
+    server_url: str,
+) -> None:
+    """Every key of a question that arrives at once, before the app has handled any, reaches
+    the composer in order; none of them (d, l and r included) reaches the cards."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        ben = await paired_partner(pilot, ana)
+        session = session_of(ana)
+        deck = session.query_one(DeckPanel)
+        question = "What did the rain sound like?"
+        # Queued together, as a terminal delivers a burst: Pilot's press() would wait
+        # between keys and so let a focus change catch up (shared/field-notes.md).
+        for key in _keys(question):
+            ana.post_message(key)
+        await pilot.pause()
+        assert session.query_one(Composer).text == question
+        assert deck.border_subtitle == "all decks · warm-up", "no d, l or r reached the cards"
+        await pilot.press("ctrl+s")
+        asked = await ben.until_kind(EventKind.ASK)
+        assert asked.words == {"text": question}
         await ben.close()
 
 

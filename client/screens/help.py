@@ -12,8 +12,11 @@ GUIDE = "\n".join(
     (
         "How a round goes",
         "",
-        "1. Ask. The asker picks a card (warm-ups first, deeper ones later) or writes"
-        " a question of their own and sends it with ctrl+s. F2 hands the asking over.",
+        "1. Ask. The asker writes a question of their own and sends it with ctrl+s, or"
+        " picks a card (warm-ups first, deeper ones later): ctrl+↓ and ctrl+↑ (or alt+↓"
+        " and alt+↑) move between the cards, F8 asks the one under the cursor, and so"
+        " does a click. ctrl+n changes the deck, ctrl+l the depth, ctrl+r draws a card"
+        " at random. Letters always go to the composer. F2 hands the asking over.",
         "2. Share. The other person answers in as many messages as they like (ctrl+s"
         " sends each one) and presses F3 when done. F4 passes on a question.",
         "3. Reflect. The asker says back what they heard and why it makes sense;"
@@ -28,7 +31,7 @@ GUIDE = "\n".join(
         " no fixing, no answers of your own. You can nod quietly: 1 sends a heart,"
         ' 2 "I hear you", 3 "take your time".',
         "",
-        "tab moves between the cards and the composer. ctrl+q leaves the session"
+        "tab moves between the composer and the reflection starters. ctrl+q leaves the session"
         " (it ends for both of you). escape closes this help.",
     )
 )

@@ -541,7 +541,9 @@ class SessionScreen(Screen[str | None]):
             assert self.me is not None
             deck.offer(self.room.round, self.room_log, self.me)
         self.query_one(ReflectionStarters).display = may(MessageType.REFLECT)
-        asker_listens = listening or may(MessageType.REFLECT)
+        # The follow-ups are the asker's, for the answer to their own question: once the roles
+        # swap, the card is the partner's past and no longer theirs to follow up on.
+        asker_listens = self.room.asker is self.me and (listening or may(MessageType.REFLECT))
         self.query_one(FollowUps).show(deck.follow_ups(self.room_log) if asker_listens else ())
         started = None if self.stopped else turn_started_at(self.room_log, self.room.phase)
         self.query_one(PaceNote).follow(started, self.room.phase)

@@ -110,6 +110,30 @@ async def test_the_new_asker_may_ask_the_same_question_and_sees_follow_ups(
         await ben.close()
 
 
+async def test_the_follow_ups_of_round_1_are_gone_once_the_roles_swap(server_url: str) -> None:
+    """Ana asks w1 and sees its follow-ups while Ben shares; in round 2 Ben asks, and the
+    follow-ups of Ana's card are no longer hers to follow up on."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        follow_ups = room.query_one(FollowUps)
+        await pilot.press("f8")
+        await ben.until_kind(EventKind.ASK)
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        assert follow_ups.display
+        await ben.say("A walk by the river")
+        await ben.send(t="done")
+        await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
+        await pilot.press(*"The river", "ctrl+s")
+        await ben.until_kind(EventKind.REFLECT)
+        await ben.send(t="confirm")
+        await until(pilot, lambda: room.room.round == 2 and room.room.phase is Phase.ASKING)
+        assert room.room.asker is not room.me
+        assert not follow_ups.display
+        await ben.close()
+
+
 async def test_the_same_question_in_own_words_goes_back_without_a_card(server_url: str) -> None:
     """A question Ben wrote himself is offered back too, and travels without a card id."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)

@@ -412,7 +412,9 @@ class SessionScreen(Screen[str | None]):
 
     @on(DeckPanel.OwnWordsChosen)
     def write_own(self) -> None:
+        # The composer has the focus already, so moving it would look like nothing happened.
         self.query_one(Composer).focus()
+        self.query_one(StatusLine).say("Write your question in the box below; ctrl+s asks it.")
 
     @on(PaceNote.Reminder)
     def remind_of_pace(self, message: PaceNote.Reminder) -> None:

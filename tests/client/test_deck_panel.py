@@ -10,8 +10,9 @@ from client.app import FiresideApp
 from client.decks import BUILT_IN, Depth
 from client.entry import Entry
 from client.widgets.composer import Composer
-from client.widgets.deck_panel import SAME_QUESTION, DeckPanel
+from client.widgets.deck_panel import OWN_WORDS, SAME_QUESTION, DeckPanel
 from client.widgets.follow_ups import FollowUps
+from client.widgets.status_line import StatusLine
 from shared.events import EventKind
 from shared.messages import MessageType
 from shared.seats import Phase
@@ -131,6 +132,25 @@ async def test_the_follow_ups_of_round_1_are_gone_once_the_roles_swap(server_url
         await until(pilot, lambda: room.room.round == 2 and room.room.phase is Phase.ASKING)
         assert room.room.asker is not room.me
         assert not follow_ups.display
+        await ben.close()
+
+
+async def test_f8_on_write_your_own_points_to_the_composer(server_url: str) -> None:
+    """The last card says "Write your own question below": F8 on it says where and how, keeps
+    the words already written, and asks nothing."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        deck = room.query_one(DeckPanel)
+        await pilot.press(*"Where ")
+        deck.highlighted = deck.get_option_index(OWN_WORDS)
+        await pilot.press("f8")
+        assert "ctrl+s asks it" in room.query_one(StatusLine).sentence
+        composer = room.query_one(Composer)
+        assert composer.has_focus
+        assert composer.text == "Where "
+        assert room.room.phase is Phase.ASKING
         await ben.close()
 
 

@@ -20,7 +20,8 @@ GUIDE = "\n".join(
         "2. Share. The other person answers in as many messages as they like (ctrl+s"
         " sends each one) and presses F3 when done. F4 passes on a question.",
         "3. Reflect. The asker says back what they heard and why it makes sense;"
-        " the starters beside the transcript help to begin.",
+        " the starters beside the transcript help to begin: ctrl+↓ and ctrl+↑ move"
+        " between them, F8 puts one in the composer.",
         '4. Confirm. The speaker presses F5 for "Yes, you heard me" or F6 for'
         ' "There\'s more", which goes back to sharing.',
         "5. Swap. After a confirm the roles change and the next round begins.",
@@ -31,8 +32,7 @@ GUIDE = "\n".join(
         " no fixing, no answers of your own. You can nod quietly: 1 sends a heart,"
         ' 2 "I hear you", 3 "take your time".',
         "",
-        "tab moves between the composer and the reflection starters. ctrl+q leaves the session"
-        " (it ends for both of you). escape closes this help.",
+        "ctrl+q leaves the session (it ends for both of you). escape closes this help.",
     )
 )
 

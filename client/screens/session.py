@@ -84,6 +84,8 @@ _OVER = "Nothing more can be sent in this session."
 _NOD_KEYS = ("1", "2", "3")
 _CARD_ACTIONS = frozenset({"ask_card", "card", "browse"})
 """The asker's keys for the cards: live only while the cards are shown."""
+_STARTER_ACTIONS = frozenset({"use_starter", "starter"})
+"""The asker's keys for the reflection starters: live only while the starters are shown."""
 SAVE_DELAY = 1.0
 """Seconds between noting an event and writing the seat: a replayed log is one write, not many."""
 _MOVES: dict[MessageType, ClientMessage] = {
@@ -118,6 +120,10 @@ class SessionScreen(Screen[str | None]):
         Binding("ctrl+n", "browse('deck')", "Deck", show=False),
         Binding("ctrl+l", "browse('depth')", "Depth", show=False),
         Binding("ctrl+r", "browse('draw')", "Random", show=False),
+        # The reflection starters take the same keys at the reflecting turn, when no card shows.
+        Binding("f8", "use_starter", "Use starter"),
+        Binding("ctrl+down,alt+down", "starter(1)", "Next starter", show=False),
+        Binding("ctrl+up,alt+up", "starter(-1)", "Previous starter", show=False),
         Binding("f2", "move('handover')", "Hand over"),
         Binding("f3", "move('done')", "Done"),
         Binding("f4", "move('decline')", "Pass"),
@@ -324,6 +330,8 @@ class SessionScreen(Screen[str | None]):
             return self.link.key is not None
         if action in _CARD_ACTIONS:
             return self.query_one(DeckPanel).display
+        if action in _STARTER_ACTIONS:
+            return self.query_one(ReflectionStarters).display
         kind = _message_type(action, parameters)
         if kind is None:
             return True
@@ -366,6 +374,16 @@ class SessionScreen(Screen[str | None]):
 
     def action_ask_card(self) -> None:
         self.query_one(DeckPanel).ask_highlighted()
+
+    def action_use_starter(self) -> None:
+        self.query_one(ReflectionStarters).use_highlighted()
+
+    def action_starter(self, step: int) -> None:
+        starters = self.query_one(ReflectionStarters)
+        if step < 0:
+            starters.action_cursor_up()
+        else:
+            starters.action_cursor_down()
 
     def action_card(self, step: int) -> None:
         deck = self.query_one(DeckPanel)
@@ -423,7 +441,11 @@ class SessionScreen(Screen[str | None]):
     @on(ReflectionStarters.StarterChosen)
     def start_reflection(self, message: ReflectionStarters.StarterChosen) -> None:
         composer = self.query_one(Composer)
-        composer.insert(message.words)
+        before = composer.get_text_range((0, 0), composer.cursor_location)
+        # A starter begins a sentence: after words already written it needs a space.
+        composer.insert(
+            message.words if not before or before[-1].isspace() else f" {message.words}"
+        )
         composer.focus()
 
     @on(Composer.Writing)

@@ -11,7 +11,23 @@ from client.reflection import STEPS
 
 
 class ReflectionStarters(OptionList):
-    """Pick a starter to put it into the composer, then finish the sentence; or write freely."""
+    """Pick a starter to put it into the composer, then finish the sentence; or write freely.
+
+    Like the cards, it never takes the focus: the composer keeps it for the whole turn, so a
+    reflection typed in one burst is all written (issue 10). The session screen moves the
+    cursor with keys that are not letters; F8 or a click puts the starter in.
+    """
+
+    can_focus = False
+
+    DEFAULT_CSS = """
+    ReflectionStarters > .option-list--option-highlighted {
+        color: $block-cursor-foreground;
+        background: $block-cursor-background;
+        text-style: $block-cursor-text-style;
+    }
+    """
+    """The cursor looks as it does in a focused list: it is the starter F8 puts in."""
 
     @dataclass
     class StarterChosen(Message):
@@ -32,7 +48,12 @@ class ReflectionStarters(OptionList):
                 options.append(Option(Text(f"  {words.strip()}"), id=key))
         super().__init__(*options, id=id)
         self.border_title = "A guide, if it helps"
-        self.border_subtitle = "or write freely"
+        self.border_subtitle = "^↑↓ pick · F8 use"
+        self.highlighted = 1
+
+    def use_highlighted(self) -> None:
+        """Put the starter under the cursor into the composer, as Enter does in a focused list."""
+        self.action_select()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

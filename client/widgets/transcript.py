@@ -60,8 +60,8 @@ class Transcript(VerticalScroll):
     many wait above, and page up at the top (or a click on it) brings them in.
     """
 
-    # Tab moves between the things that act (cards, starters, the composer); the
-    # screen scrolls the transcript with page up and page down instead.
+    # The composer keeps the focus at every turn to write; the screen scrolls the
+    # transcript with page up and page down instead.
     can_focus = False
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -12,8 +12,8 @@ _YOUR_TURN = {
     " (ctrl+↑↓, F8 asks it). F2 hands the asking to your partner.",
     Phase.SHARING: "Your turn to share: take your time. ctrl+s sends, F3 when you are done;"
     " F4 if you would rather not answer.",
-    Phase.REFLECTING: "Say back what you heard and why it makes sense; tab reaches the starters."
-    " ctrl+s sends.",
+    Phase.REFLECTING: "Say back what you heard and why it makes sense (a starter helps:"
+    " ctrl+↑↓, F8 puts it in). ctrl+s sends.",
     Phase.CONFIRMING: "Did you feel heard? F5: yes, you heard me. F6: there's more.",
 }
 

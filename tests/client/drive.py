@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 from websockets.asyncio.client import ClientConnection, connect
@@ -38,6 +39,14 @@ async def until(pilot: Pilot[Any], condition: Callable[[], object], within: floa
             return
         await pilot.pause(STEP)
     assert condition(), f"still waiting after {seconds(within):.1f}s"
+
+
+def burst(text: str) -> list[events.Key]:
+    """Key events for `text`, as the terminal driver makes them from one read: post them all
+    with `app.post_message` before a pause, since Pilot's press() waits between keys and so
+    lets a focus change catch up (shared/field-notes.md)."""
+    names = {" ": "space", "?": "question_mark", ",": "comma", ".": "full_stop"}
+    return [events.Key(names.get(character, character), character) for character in text]
 
 
 def _holds(condition: Callable[[], object]) -> bool:

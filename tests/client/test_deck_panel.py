@@ -4,7 +4,6 @@ question back, follow-ups while listening, and custom decks beside the shipped o
 from pathlib import Path
 
 import pytest
-from textual import events
 
 from client.app import FiresideApp
 from client.decks import BUILT_IN, Depth
@@ -16,7 +15,7 @@ from client.widgets.status_line import StatusLine
 from shared.events import EventKind
 from shared.messages import MessageType
 from shared.seats import Phase
-from tests.client.drive import WirePartner, paired_partner, session_of, until
+from tests.client.drive import WirePartner, burst, paired_partner, session_of, until
 
 SIZE = (100, 30)
 
@@ -219,12 +218,6 @@ async def test_a_custom_deck_loads_beside_the_shipped_ones_and_a_broken_one_is_a
         await ben.close()
 
 
-def _keys(text: str) -> list[events.Key]:
-    """Key events for `text`, as the terminal driver makes them from one read."""
-    names = {" ": "space", "?": "question_mark"}
-    return [events.Key(names.get(character, character), character) for character in text]
-
-
 async def test_a_question_typed_in_one_burst_lands_whole_in_the_composer(
     server_url: str,
 ) -> None:
@@ -238,7 +231,7 @@ async def test_a_question_typed_in_one_burst_lands_whole_in_the_composer(
         question = "What did the rain sound like?"
         # Queued together, as a terminal delivers a burst: Pilot's press() would wait
         # between keys and so let a focus change catch up (shared/field-notes.md).
-        for key in _keys(question):
+        for key in burst(question):
             ana.post_message(key)
         await pilot.pause()
         assert session.query_one(Composer).text == question

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from textual import events
 from textual.pilot import Pilot
 
 from client.app import FiresideApp
@@ -13,7 +14,14 @@ from client.widgets.heard_beside import HeardBeside
 from client.widgets.reflection_starters import ReflectionStarters
 from shared.events import EventKind
 from shared.seats import Phase
-from tests.client.drive import WirePartner, ben_answers, paired_partner, session_of, until
+from tests.client.drive import (
+    WirePartner,
+    ben_answers,
+    burst,
+    paired_partner,
+    session_of,
+    until,
+)
 
 SIZE = (100, 30)
 
@@ -37,15 +45,32 @@ async def test_the_guide_offers_three_steps_and_inserts_the_chosen_words(server_
         assert [step.name for step in STEPS] == ["Mirror", "Validate", "Empathise"]
         for step in STEPS:
             assert any(heading.startswith(step.name) for heading in headings)
-        guide.focus()
         # Down past the mirror's three starters to validate's (the headings are skipped).
-        await pilot.press("down", "down", "down", "enter")
+        await pilot.press("ctrl+down", "ctrl+down", "alt+down", "f8")
         composer = room.query_one(Composer)
         assert composer.text == "That makes sense, because… "
         assert ana.focused is composer
-        await pilot.press(*"the walk helped", "ctrl+s")
+        await pilot.press(*"the walk helped.", "alt+up", "f8")
+        assert composer.text == "That makes sense, because… the walk helped. Is there more? "
+        await pilot.press("ctrl+s")
         reflected = await ben.until_kind(EventKind.REFLECT)
-        assert reflected.text == "That makes sense, because… the walk helped"
+        assert reflected.text == "That makes sense, because… the walk helped. Is there more?"
+        await ben.close()
+
+
+async def test_a_reflection_typed_in_one_burst_after_tab_lands_whole(server_url: str) -> None:
+    """Tab cannot take the focus to the starters: every key of a reflection that arrives at
+    once, before the app has handled any, is in the composer, in order."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        room, ben = await _reflecting(pilot, ana)
+        words = "It was a long day, and the walk helped."
+        for key in [events.Key("tab", None), *burst(words)]:
+            ana.post_message(key)
+        await pilot.pause()
+        composer = room.query_one(Composer)
+        assert composer.text == words
+        assert ana.focused is composer
         await ben.close()
 
 

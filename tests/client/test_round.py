@@ -58,8 +58,7 @@ async def test_two_partners_pair_and_finish_a_round(server_url: str) -> None:
 
             # Ana reflects, starting from a starter.
             assert ana_room.query_one(ReflectionStarters).display
-            ana_room.query_one(ReflectionStarters).focus()
-            await ana_pilot.press("enter", *"it was long", "ctrl+s")
+            await ana_pilot.press("f8", *"it was long", "ctrl+s")
             await until(ben_pilot, lambda: ben_room.room.phase is Phase.CONFIRMING)
 
             # Not quite: Ben has more, then Ana reflects again and Ben feels heard.

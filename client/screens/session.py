@@ -29,7 +29,7 @@ from client.messages import (
 )
 from client.outlook import Outlook
 from client.pacing import turn_started_at
-from client.reflection import heard_this_turn
+from client.reflection import STEPS, heard_this_turn
 from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
@@ -77,7 +77,7 @@ _WRITTEN: dict[MessageType, tuple[int, str]] = {
 _PLACEHOLDERS = {
     MessageType.ASK: "Write your own question… (ctrl+s asks it)",
     MessageType.SAY: "Share whatever comes… (ctrl+s sends, F3 when you are done)",
-    MessageType.REFLECT: "What I heard is… (ctrl+s sends)",
+    MessageType.REFLECT: f"{STEPS[0].starters[0]}(ctrl+s sends)",
 }
 _CLOSED = "The composer opens when it is your turn to write."
 _OVER = "Nothing more can be sent in this session."

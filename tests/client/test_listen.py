@@ -74,6 +74,17 @@ async def test_a_reflection_typed_in_one_burst_after_tab_lands_whole(server_url:
         await ben.close()
 
 
+async def test_the_reflecting_placeholder_opens_as_the_guide_does(server_url: str) -> None:
+    """The empty box at the reflecting turn starts with the guide's first words, not others."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        room, ben = await _reflecting(pilot, ana)
+        placeholder = str(room.query_one(Composer).placeholder)
+        assert placeholder.startswith(STEPS[0].starters[0])
+        assert "ctrl+s" in placeholder
+        await ben.close()
+
+
 async def test_the_guide_can_be_ignored(server_url: str) -> None:
     """The asker may write a reflection in their own words: nothing is added to them."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)

@@ -190,9 +190,12 @@ class SessionScreen(Screen[str | None]):
         with Horizontal(id="whispers"):
             yield TypingIndicator(id="typing")
             yield NodEcho(id="nod-echo")
-            yield PaceNote(id="pace")
         yield Composer(id="composer")
-        yield StatusLine(id="status")
+        # The minutes live beside the connection's state, not on the line above the box: that
+        # one is for the partner's typing and nods, and the header has no room at 80 columns.
+        with Horizontal(id="foot"):
+            yield StatusLine(id="status")
+            yield PaceNote(id="pace")
         yield Footer()
 
     def on_mount(self) -> None:

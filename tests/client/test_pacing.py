@@ -6,6 +6,7 @@ from client.pacing import minutes_between, pace_words, reminder
 from client.settings import Settings
 from client.widgets.pace_note import PaceNote
 from client.widgets.status_line import StatusLine
+from client.widgets.typing_indicator import TypingIndicator
 from shared.events import EventKind
 from shared.seats import Phase
 from tests.client.drive import ben_answers, until
@@ -45,6 +46,12 @@ async def test_the_turn_shows_its_minutes_and_reminds_once_at_the_chosen_time(
         assert note.display
         status = room.query_one(StatusLine)
         assert "It's been" not in status.sentence
+        # Its home is the status line's row, never the line where Ben's typing shows.
+        await ben.send(t="typing", on=True)
+        await until(pilot, lambda: room.query_one(TypingIndicator).writer is not None)
+        await pilot.pause()
+        assert note.region.y == status.region.y
+        assert note.region.y != room.query_one(TypingIndicator).region.y
 
         now[0] = asked / 1000 + 10 * 60 + 1
         await until(pilot, lambda: status.sentence == reminder(10))

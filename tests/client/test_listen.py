@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import pytest
 from textual import events
 from textual.pilot import Pilot
 
@@ -131,4 +132,28 @@ async def test_confirming_shows_the_words_beside_the_reflection(server_url: str)
         await pilot.press("f5")
         await until(pilot, lambda: room.room.round == 2)
         assert not beside.display
+        await ben.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (140, 40)])
+async def test_the_confirming_columns_line_up(server_url: str, size: tuple[int, int]) -> None:
+    """A short answer beside a long reflection: both columns start and end on the same rows."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=size) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("f2")
+        await ben.until_kind(EventKind.HANDOVER)
+        await ben.ask("How was your week?")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        await pilot.press(*"Busy.", "ctrl+s", "f3")
+        await ben.until_kind(EventKind.DONE)
+        await ben.reflect("You were busy, " * 12 + "and it sounds like it wore you out.")
+        await until(pilot, lambda: room.room.phase is Phase.CONFIRMING)
+        await pilot.pause()
+        said = room.query_one("#heard-said").region
+        heard = room.query_one("#heard-reflected").region
+        assert (said.y, said.height) == (heard.y, heard.height)
+        assert said.height > 3, "the long reflection is not cut to the short answer's height"
+        assert said.width in (heard.width - 1, heard.width, heard.width + 1)
         await ben.close()

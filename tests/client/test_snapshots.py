@@ -155,3 +155,23 @@ def test_listening_screen(snap_compare: SnapCompare, server_thread: ServerThread
         await settle(pilot, Phase.SHARING)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=partner_answers)
+
+
+def test_sharing_screen(snap_compare: SnapCompare, server_thread: ServerThread) -> None:
+    """The speaker mid-answer: the question above, one message sent, more being written."""
+    app = entering(server_thread)
+
+    async def ana_shares(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: in_room(app))
+        ben = await server_thread.partner_pairs(session_of(app).code, "Ben")
+        await until(pilot, lambda: session_of(app).room.phase is Phase.ASKING)
+        await pilot.press("f2")
+        await server_thread.run(ben.until_kind(EventKind.HANDOVER))
+        await server_thread.run(ben.ask("What is something small that made you smile?"))
+        await until(pilot, lambda: session_of(app).room.phase is Phase.SHARING)
+        await pilot.press(*"The neighbour's dog, waiting at the gate.", "ctrl+s")
+        await server_thread.run(ben.until_kind(EventKind.SAY))
+        await pilot.press(*"Every morning, like it")
+        await settle(pilot, Phase.SHARING)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ana_shares)

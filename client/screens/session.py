@@ -174,6 +174,8 @@ class SessionScreen(Screen[str | None]):
         self.journal: Journal | None = None
         """The session written down on this machine (client/journal.py), unless turned off."""
         self.turn_bell = TurnBell()
+        self._turn_shown: tuple[int, Phase] | None = None
+        """The round and phase show_room last showed: a change is the turn moving on."""
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -435,11 +437,13 @@ class SessionScreen(Screen[str | None]):
     def write_own(self) -> None:
         # The composer has the focus already, so moving it would look like nothing happened.
         self.query_one(Composer).focus()
-        self.query_one(StatusLine).say("Write your question in the box below; ctrl+s asks it.")
+        self.query_one(StatusLine).say(
+            "Write your question in the box below; ctrl+s asks it.", for_turn=True
+        )
 
     @on(PaceNote.Reminder)
     def remind_of_pace(self, message: PaceNote.Reminder) -> None:
-        self.query_one(StatusLine).say(message.sentence)
+        self.query_one(StatusLine).say(message.sentence, for_turn=True)
 
     @on(ReflectionStarters.StarterChosen)
     def start_reflection(self, message: ReflectionStarters.StarterChosen) -> None:
@@ -542,6 +546,10 @@ class SessionScreen(Screen[str | None]):
     def show_room(self) -> None:
         """Bring every widget in line with the room after a change."""
         outlook = self._outlook()
+        turn = (self.room.round, self.room.phase)
+        if turn != self._turn_shown:
+            self._turn_shown = turn
+            self.query_one(StatusLine).turn_moved()
         self.query_one(SessionHeader).outlook = outlook
         prompt = self.query_one(TurnPrompt)
         prompt.outlook = outlook

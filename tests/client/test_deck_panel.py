@@ -136,20 +136,25 @@ async def test_the_follow_ups_of_round_1_are_gone_once_the_roles_swap(server_url
 
 async def test_f8_on_write_your_own_points_to_the_composer(server_url: str) -> None:
     """The last card says "Write your own question below": F8 on it says where and how, keeps
-    the words already written, and asks nothing."""
+    the words already written, and asks nothing; the hint goes once the question is asked."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as pilot:
         ben = await paired_partner(pilot, ana)
         room = session_of(ana)
         deck = room.query_one(DeckPanel)
+        status = room.query_one(StatusLine)
         await pilot.press(*"Where ")
         deck.highlighted = deck.get_option_index(OWN_WORDS)
         await pilot.press("f8")
-        assert "ctrl+s asks it" in room.query_one(StatusLine).sentence
+        assert "ctrl+s asks it" in status.sentence
         composer = room.query_one(Composer)
         assert composer.has_focus
         assert composer.text == "Where "
         assert room.room.phase is Phase.ASKING
+        await pilot.press(*"to?", "ctrl+s")
+        await ben.until_kind(EventKind.ASK)
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        assert status.sentence == "Paired."
         await ben.close()
 
 

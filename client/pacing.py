@@ -32,6 +32,6 @@ def pace_words(minutes: int, phase: Phase) -> str:
     return f"{minutes} min into this turn"
 
 
-def reminder(minutes: int) -> str:
-    """The one gentle line at the time the pair chose: never a cut-off."""
-    return f"It's been {minutes} minutes — take your time, or wrap up when it feels right."
+REMINDER = "Take your time, or wrap up when it feels right."
+"""The one gentle line at the time the pair chose: never a cut-off. The minutes are beside it
+(pace_words), so it leaves them out and fits their row at 80 columns."""

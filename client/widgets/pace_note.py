@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
-from client.pacing import minutes_between, pace_words, reminder
+from client.pacing import REMINDER, minutes_between, pace_words
 from client.settings import Settings
 from shared.seats import Phase
 
@@ -70,4 +70,4 @@ class PaceNote(Static):
         self.update(Text(words))
         if self.remind_after and minutes >= self.remind_after and not self._reminded:
             self._reminded = True
-            self.post_message(self.Reminder(reminder(minutes)))
+            self.post_message(self.Reminder(REMINDER))

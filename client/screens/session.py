@@ -121,9 +121,11 @@ class SessionScreen(Screen[str | None]):
         Binding("ctrl+l", "browse('depth')", "Depth", show=False),
         Binding("ctrl+r", "browse('draw')", "Random", show=False),
         # The reflection starters take the same keys at the reflecting turn, when no card shows.
-        Binding("f8", "use_starter", "Use starter"),
-        Binding("ctrl+down,alt+down", "starter(1)", "Next starter", show=False),
-        Binding("ctrl+up,alt+up", "starter(-1)", "Previous starter", show=False),
+        # Priority: the app runs them as keys arrive, before it hands letters to the composer,
+        # so F8 in a burst of keys takes its place among them (action_use_starter).
+        Binding("f8", "use_starter", "Use starter", priority=True),
+        Binding("ctrl+down,alt+down", "starter(1)", "Next starter", show=False, priority=True),
+        Binding("ctrl+up,alt+up", "starter(-1)", "Previous starter", show=False, priority=True),
         Binding("f2", "move('handover')", "Hand over"),
         Binding("f3", "move('done')", "Done"),
         Binding("f4", "move('decline')", "Pass"),
@@ -381,7 +383,12 @@ class SessionScreen(Screen[str | None]):
         self.query_one(DeckPanel).ask_highlighted()
 
     def action_use_starter(self) -> None:
-        self.query_one(ReflectionStarters).use_highlighted()
+        # Through the composer's own queue: the letters typed before F8 are still in it and
+        # those after will queue behind, so the starter lands where it was asked for; a
+        # message to the screen would be overtaken by them (shared/field-notes.md).
+        words = self.query_one(ReflectionStarters).highlighted_words
+        if words is not None:
+            self.query_one(Composer).call_later(self._put_starter, words)
 
     def action_starter(self, step: int) -> None:
         starters = self.query_one(ReflectionStarters)
@@ -447,12 +454,13 @@ class SessionScreen(Screen[str | None]):
 
     @on(ReflectionStarters.StarterChosen)
     def start_reflection(self, message: ReflectionStarters.StarterChosen) -> None:
+        self._put_starter(message.words)
+
+    def _put_starter(self, words: str) -> None:
         composer = self.query_one(Composer)
         before = composer.get_text_range((0, 0), composer.cursor_location)
         # A starter begins a sentence: after words already written it needs a space.
-        composer.insert(
-            message.words if not before or before[-1].isspace() else f" {message.words}"
-        )
+        composer.insert(words if not before or before[-1].isspace() else f" {words}")
         composer.focus()
 
     @on(Composer.Writing)

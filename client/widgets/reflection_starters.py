@@ -15,7 +15,8 @@ class ReflectionStarters(OptionList):
 
     Like the cards, it never takes the focus: the composer keeps it for the whole turn, so a
     reflection typed in one burst is all written (issue 10). The session screen moves the
-    cursor with keys that are not letters; F8 or a click puts the starter in.
+    cursor with keys that are not letters and puts in `highlighted_words` on F8; a click
+    puts the starter in too.
     """
 
     can_focus = False
@@ -51,9 +52,13 @@ class ReflectionStarters(OptionList):
         self.border_subtitle = "^↑↓ pick · F8 use"
         self.highlighted = 1
 
-    def use_highlighted(self) -> None:
-        """Put the starter under the cursor into the composer, as Enter does in a focused list."""
-        self.action_select()
+    @property
+    def highlighted_words(self) -> str | None:
+        """The starter under the cursor: the words F8 puts into the composer."""
+        if self.highlighted is None:
+            return None
+        option_id = self.get_option_at_index(self.highlighted).id
+        return self._words.get(option_id) if option_id is not None else None
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -75,6 +75,22 @@ async def test_a_reflection_typed_in_one_burst_after_tab_lands_whole(server_url:
         await ben.close()
 
 
+async def test_a_starter_and_the_words_after_it_in_one_burst_keep_their_order(
+    server_url: str,
+) -> None:
+    """ctrl+down and F8 among letters that arrive at once: the starter they pick lands between
+    the words before and after them, as the reflection was written, not after them all."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        room, ben = await _reflecting(pilot, ana)
+        picks = [events.Key("ctrl+down", None)] * 3 + [events.Key("f8", None)]
+        for key in [*burst("So "), *picks, *burst("a long day.")]:
+            ana.post_message(key)
+        await pilot.pause()
+        assert room.query_one(Composer).text == f"So {STEPS[1].starters[0]}a long day."
+        await ben.close()
+
+
 async def test_the_reflecting_placeholder_opens_as_the_guide_does(server_url: str) -> None:
     """The empty box at the reflecting turn starts with the guide's first words, not others."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)

@@ -121,3 +121,18 @@ def test_a_question_typed_in_one_burst_lands_whole_in_the_composer(
         within=5,
     )
     assert " ".join(asked.split()).count(QUESTION) >= 1, "the transcript shows the question"
+
+
+F8, CTRL_DOWN = b"\x1b[19~", b"\x1b[1;5B"
+
+
+def test_a_starter_picked_amid_a_burst_lands_between_its_words(demo_terminal: Terminal) -> None:
+    """At the reflecting turn, tab, words, ctrl+down three times, F8 and more words in one
+    write: the validate starter sits between the words, in the composer, in order."""
+    demo_terminal.until(lambda screen: "Write your own question" in screen, within=10)
+    demo_terminal.write(F8)
+    demo_terminal.until(lambda screen: "A guide, if it helps" in screen, within=10)
+    demo_terminal.write(b"\tSo " + CTRL_DOWN * 3 + F8 + b"it was the small things.")
+    written = "So That makes sense, because… it was the small things."
+    shown = demo_terminal.until(lambda screen: "things." in _composer_rows(screen), within=3)
+    assert written in _composer_rows(shown)

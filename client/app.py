@@ -59,6 +59,10 @@ class FiresideApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(WelcomeScreen(self.entry, enter_now=self.enter_now, shelf=self.shelf))
+        self.tell_settings_problems()
+
+    def tell_settings_problems(self) -> None:
+        """A config file, variable or theme that could not be used, said once, calmly."""
         for problem in (self.settings.problem, self._theme_problem):
             if problem is not None:
                 self.notify(problem, title="Settings", severity="warning", timeout=10)

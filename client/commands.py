@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fireside: your name {problem}.", file=sys.stderr)
         return 2
     if args.command == "demo":
-        return _demo(name, fast=args.fast)
+        return _demo(name, settings, fast=args.fast)
     if args.command == "host":
         return asyncio.run(_host(args.port, name, journal, settings))
     if args.command == "join":
@@ -66,11 +66,11 @@ def _run(entry: Entry, settings: Settings, *, enter_now: bool) -> int:
     return 0
 
 
-def _demo(name: str, *, fast: bool) -> int:
+def _demo(name: str, settings: Settings, *, fast: bool) -> int:
     """A practice room on 127.0.0.1 with Sam; nothing is kept (no journal, no saved seat)."""
     from client.demo.app import run_demo
 
-    asyncio.run(run_demo(name, pace=FAST_PACE if fast else 1.0))
+    asyncio.run(run_demo(name, settings, pace=FAST_PACE if fast else 1.0))
     return 0
 
 

@@ -8,6 +8,7 @@ from textual.app import App
 from client.app import FiresideApp
 from client.entry import Entry
 from client.screens.demo_session import DemoSessionScreen
+from client.settings import Settings
 from server.app import RunningServer, start_server
 from server.config import ServerConfig
 
@@ -21,8 +22,12 @@ class DemoApp(FiresideApp):
     # A relative CSS_PATH is read beside the class that names it: this one is the app's own.
     CSS_PATH = str(Path(__file__).parent.parent / "app.tcss")
 
-    def __init__(self, entry: Entry, *, pace: float = 1.0) -> None:
-        super().__init__(entry, keep_seats=False)
+    def __init__(
+        self, entry: Entry, *, pace: float = 1.0, settings: Settings | None = None
+    ) -> None:
+        # The person's theme and bell, as `fireside host` and `join` have them: the practice
+        # should look and sound like the real thing.
+        super().__init__(entry, keep_seats=False, settings=settings)
         self.pace = pace
 
     # The Mount event is taken here to stop FiresideApp's handler: hence the other signature.
@@ -30,6 +35,7 @@ class DemoApp(FiresideApp):
         # Not FiresideApp's welcome screen: Textual would call its on_mount after this one.
         event.prevent_default()
         self.push_screen(DemoSessionScreen(self.entry, pace=self.pace), callback=self._left)
+        self.tell_settings_problems()
 
     def _left(self, sentence: str | None) -> None:
         self.exit(message=sentence)
@@ -48,11 +54,11 @@ def demo_entry(server: RunningServer, name: str, words: tuple[str, ...] | None =
     return Entry(url, name, drawn=words, journal=False)
 
 
-async def run_demo(name: str, *, pace: float = 1.0) -> None:
+async def run_demo(name: str, settings: Settings, *, pace: float = 1.0) -> None:
     """Practise until the window closes, then stop the server."""
     running = await start_demo_server()
     try:
-        app: App[None] = DemoApp(demo_entry(running, name), pace=pace)
+        app: App[None] = DemoApp(demo_entry(running, name), pace=pace, settings=settings)
         await app.run_async()
     finally:
         await running.close()

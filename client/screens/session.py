@@ -200,7 +200,9 @@ class SessionScreen(Screen[str | None]):
         with Horizontal(id="foot"):
             yield StatusLine(id="status")
             yield PaceNote(id="pace")
-        yield Footer()
+        # No "^p palette" at the right: at 80 columns it covered the asker's last keys, F1
+        # among them. ctrl+p still opens it, and F1's guide says so.
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         saved = self.entry.saved

@@ -4,6 +4,7 @@ import asyncio
 import logging
 
 import pytest
+from textual.containers import VerticalScroll
 from textual.widgets import Static, TextArea
 
 from client.app import FiresideApp
@@ -152,3 +153,15 @@ async def test_f1_explains_the_flow_and_listening_mode() -> None:
             assert step in guide
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_guide_is_read_whole_at_80_by_24() -> None:
+    """At 80x24 the guide fits its box: nothing to scroll, its last words in sight."""
+    app = FiresideApp(Entry("ws://127.0.0.1:9", "Ana"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        guide = app.screen.query_one("#guide", VerticalScroll)
+        assert guide.max_scroll_y == 0
+        assert not guide.show_vertical_scrollbar
+        assert guide.region.bottom <= 24

@@ -1,4 +1,4 @@
-"""How the welcome, invite, asking and listening screens look, at a fixed size, nothing volatile."""
+"""How the welcome, invite, asking, listening and help screens look at a fixed size."""
 
 import asyncio
 import threading
@@ -136,6 +136,12 @@ def test_phrase_dialog(snap_compare: SnapCompare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=show_phrase)
+
+
+def test_help_screen(snap_compare: SnapCompare) -> None:
+    """F1's guide at 80x24: read whole, with no scrollbar, and how to close it in the border."""
+    app = FiresideApp(Entry("ws://192.0.2.10:8765", "Ana"))
+    assert snap_compare(app, terminal_size=SIZE, press=["f1"])
 
 
 def test_listening_screen(snap_compare: SnapCompare, server_thread: ServerThread) -> None:

@@ -51,3 +51,10 @@ def test_end_dialog_with_note_box(snap_compare: SnapCompare) -> None:
     app = FiresideApp(Entry("ws://192.0.2.10:8765", "Ana"))
     dialog = QuitDialog("Ben", may_note=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=showing(dialog))
+
+
+def test_end_dialog_with_note_box_wide(snap_compare: SnapCompare) -> None:
+    """The end dialog at 140x40 stays a centred card of its own width over the dimmed screen."""
+    app = FiresideApp(Entry("ws://192.0.2.10:8765", "Ana"))
+    dialog = QuitDialog("Ben", may_note=True)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=showing(dialog))

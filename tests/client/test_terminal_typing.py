@@ -28,7 +28,9 @@ QUESTION = "What did the rain sound like?"
 class Terminal:
     """A pseudo-terminal with a program in it, and a pyte screen of what the program drew."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str], screen: pyte.Screen | None = None
+    ) -> None:
         self.fd, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         self.process = subprocess.Popen(
@@ -41,7 +43,7 @@ class Terminal:
             close_fds=True,
         )
         os.close(slave)
-        self.screen = pyte.Screen(COLUMNS, LINES)
+        self.screen = screen if screen is not None else pyte.Screen(COLUMNS, LINES)
         self.stream = pyte.ByteStream(self.screen)
 
     def text(self) -> str:

@@ -363,12 +363,14 @@ class SessionScreen(Screen[str | None]):
         kind = MessageType(kind_name)
         limit, what = _WRITTEN[kind]
         composer = self.query_one(Composer)
-        text = composer.text.strip()
+        words = composer.outgoing()
+        text = words.strip()
         problem = fields.text_problem(text, limit)
         if problem is not None:
             self.query_one(StatusLine).say(f"{what} {problem}.", trouble=True)
             return
-        await self._send_sealed(kind, {"text": text}, then_clear=composer)
+        if await self._send_sealed(kind, {"text": text}):
+            composer.take_sent(words)
 
     def action_phrase(self) -> None:
         """The four words to compare over the phone: the same on both sides if nobody is between."""
@@ -513,17 +515,14 @@ class SessionScreen(Screen[str | None]):
         if not await self.link.send(message):
             self._not_sent()
 
-    async def _send_sealed(
-        self, kind: MessageType, words: dict[str, str], *, then_clear: Composer | None = None
-    ) -> None:
-        """Seal `words` as `kind` and send them: docs/protocol.md, Sealing."""
+    async def _send_sealed(self, kind: MessageType, words: dict[str, str]) -> bool:
+        """Seal `words` as `kind` and send them (docs/protocol.md, Sealing): whether they went."""
         await self._stop_typing()
-        if await self.link.send_sealed(kind, words):
-            self._say_on_its_way |= kind is MessageType.SAY
-            if then_clear is not None:
-                then_clear.take_text()
-        else:
+        if not await self.link.send_sealed(kind, words):
             self._not_sent()
+            return False
+        self._say_on_its_way |= kind is MessageType.SAY
+        return True
 
     async def _stop_typing(self) -> None:
         if self._typing_sent:

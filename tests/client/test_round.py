@@ -227,3 +227,28 @@ async def test_done_right_after_the_first_say_counts_in_one_burst(server_url: st
         kinds = [(opened.kind, opened.text) for opened in room.room_log[-2:]]
         assert kinds == [(EventKind.SAY, "Soft on the roof"), (EventKind.DONE, None)]
         await ben.close()
+
+
+async def test_words_typed_right_after_ctrl_s_wait_in_the_box_for_the_next_message(
+    server_url: str,
+) -> None:
+    """In one burst, words, ctrl+s and more words: the first words go alone, and what came
+    after ctrl+s stays in the composer, neither run into them nor lost."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("f2")
+        await ben.until_kind(EventKind.HANDOVER)
+        await ben.ask("How was the rain?")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+
+        ctrl_s = events.Key("ctrl+s", None)
+        for key in [*burst("first part"), ctrl_s, *burst(" and the rest")]:
+            ana.post_message(key)
+        await pilot.pause()
+        said = await ben.until_kind(EventKind.SAY)
+        assert said.words == {"text": "first part"}
+        composer = room.query_one(Composer)
+        await until(pilot, lambda: composer.text.strip() == "and the rest")
+        await ben.close()

@@ -163,6 +163,8 @@ class SessionScreen(Screen[str | None]):
             saved_key=entry.saved.key if entry.saved is not None else None,
         )
         self._typing_sent = False
+        self._say_on_its_way = False
+        """A `say` went out and is not back yet: until it is, the room does not know it."""
         self._writing: MessageType | None = None
         """What the open composer's words would become, or None while it is closed."""
         self._drafts: dict[MessageType, str] = {}
@@ -270,6 +272,8 @@ class SessionScreen(Screen[str | None]):
             self.query_one(StatusLine).say(trouble, trouble=True)
         for opened in batch:
             self.room.observe(opened.event)
+            if opened.by is self.me and opened.kind is EventKind.SAY:
+                self._say_on_its_way = False
         self.room_log.extend(batch)
         self.names = dict(newest.names)
         self.query_one(Transcript).add(batch, self.me)
@@ -349,8 +353,12 @@ class SessionScreen(Screen[str | None]):
         if self.room.may(self.me, kind):
             return True
         speaking = self.room.may(self.me, MessageType.SAY)
-        if kind is MessageType.DONE and speaking and self.query_one(Composer).text.strip():
-            # Words in the box are the answer: F3 sends them, then yields (action_move).
+        answered = self._say_on_its_way or self.query_one(Composer).text.strip()
+        if kind is MessageType.DONE and speaking and answered:
+            # Words in the box are the answer: F3 sends them, then yields (action_move). Words
+            # already sent count before they are back: F3 in the same burst as ctrl+s would
+            # otherwise find the room still waiting for a say, and be lost. The server has the
+            # say before the done, so it takes both.
             return True
         # Done and pass belong to sharing even before they are possible: show them dimmed.
         if kind in (MessageType.DONE, MessageType.DECLINE) and speaking:
@@ -361,12 +369,14 @@ class SessionScreen(Screen[str | None]):
         kind = MessageType(kind_name)
         limit, what = _WRITTEN[kind]
         composer = self.query_one(Composer)
-        text = composer.text.strip()
+        words = composer.outgoing()
+        text = words.strip()
         problem = fields.text_problem(text, limit)
         if problem is not None:
             self.query_one(StatusLine).say(f"{what} {problem}.", trouble=True)
             return
-        await self._send_sealed(kind, {"text": text}, then_clear=composer)
+        if await self._send_sealed(kind, {"text": text}):
+            composer.take_sent(words)
 
     def action_phrase(self) -> None:
         """The four words to compare over the phone: the same on both sides if nobody is between."""
@@ -519,16 +529,14 @@ class SessionScreen(Screen[str | None]):
         if not await self.link.send(message):
             self._not_sent()
 
-    async def _send_sealed(
-        self, kind: MessageType, words: dict[str, str], *, then_clear: Composer | None = None
-    ) -> None:
-        """Seal `words` as `kind` and send them: docs/protocol.md, Sealing."""
+    async def _send_sealed(self, kind: MessageType, words: dict[str, str]) -> bool:
+        """Seal `words` as `kind` and send them (docs/protocol.md, Sealing): whether they went."""
         await self._stop_typing()
-        if await self.link.send_sealed(kind, words):
-            if then_clear is not None:
-                then_clear.take_text()
-        else:
+        if not await self.link.send_sealed(kind, words):
             self._not_sent()
+            return False
+        self._say_on_its_way |= kind is MessageType.SAY
+        return True
 
     async def _stop_typing(self) -> None:
         if self._typing_sent:

@@ -2,12 +2,15 @@
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
 
 QUIET_AFTER = 3.0
 """Seconds without a keystroke before the writer counts as stopped: one notice per burst."""
+SEND_KEY = "ctrl+s"
+"""The key the session screen sends the words with (client/screens/session.py, BINDINGS)."""
 
 
 class Composer(TextArea):
@@ -26,11 +29,34 @@ class Composer(TextArea):
         self.cursor_blink = False
         self._writing = False
         self._quiet_timer: Timer | None = None
+        self._at_send_key: str | None = None
+        """The words as they stood when SEND_KEY reached the box, until they are sent."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # F6 and F7 are the session's ("there's more", the phrase), not select line / all:
         # the box has the focus at every turn to write, so it lets them go on to the screen.
         return action not in ("select_line", "select_all")
+
+    def on_key(self, event: events.Key) -> None:
+        # The screen's binding runs only once the key has bubbled up to the app, and the box
+        # goes on typing the keys behind it in a burst meanwhile: note here, in the order the
+        # keys came, where the words to send end.
+        if event.key == SEND_KEY:
+            self._at_send_key = self.text
+
+    def outgoing(self) -> str:
+        """The words to send now: those before the send key if it was pressed, else all."""
+        words = self.text if self._at_send_key is None else self._at_send_key
+        self._at_send_key = None
+        return words
+
+    def take_sent(self, words: str) -> None:
+        """Remove `words`, just sent from the start of the box, and keep what was typed after
+        them; a box changed before their end meanwhile is emptied."""
+        rest = self.text[len(words) :] if self.text.startswith(words) else ""
+        self.take_text()
+        if rest:
+            self.insert(rest)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
@@ -47,6 +73,7 @@ class Composer(TextArea):
     def take_text(self) -> str:
         """Empty the box and return what was in it."""
         text = self.text
+        self._at_send_key = None
         self.clear()
         self._stop_writing()
         return text

@@ -12,7 +12,7 @@ import pytest
 from client.demo.app import DemoApp, demo_entry, start_demo_server
 from client.settings import Settings, config_path
 from tests.client.drive import until
-from tests.client.test_terminal_typing import COLUMNS, LINES, Terminal
+from tests.terminal import COLUMNS, LINES, Terminal
 
 BACKGROUNDS = {"nord": "2e3440", "gruvbox": "282828"}
 """Each theme's $background (textual/theme.py), as pyte names a true colour."""

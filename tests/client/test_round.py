@@ -1,5 +1,6 @@
 """Two partners, each in their own FiresideApp, pair with an invite and take a full turn."""
 
+from textual import events
 from textual.message import Message
 
 from client.app import FiresideApp
@@ -17,7 +18,7 @@ from shared.errors import ErrorCode
 from shared.events import EventKind
 from shared.messages import Say
 from shared.seats import Phase, Seat
-from tests.client.drive import invite_of, paired_partner, session_of, until
+from tests.client.drive import burst, invite_of, paired_partner, session_of, until
 from tests.timing import seconds
 
 SIZE = (100, 30)
@@ -205,3 +206,49 @@ async def test_done_with_only_unsent_words_shares_them_and_yields(server_url: st
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.REFLECTING)
             kinds = [(opened.kind, opened.text) for opened in ana_room.room_log[-2:]]
             assert kinds == [(EventKind.SAY, "all of it at once"), (EventKind.DONE, None)]
+
+
+async def test_done_right_after_the_first_say_counts_in_one_burst(server_url: str) -> None:
+    """ctrl+s then F3 at once, before the first `say` of the turn is back from the server:
+    the words are shared and the turn is done, as if pressed slowly."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("f2")
+        await ben.until_kind(EventKind.HANDOVER)
+        await ben.ask("How was the rain?")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+
+        for key in [*burst("Soft on the roof"), events.Key("ctrl+s", None), events.Key("f3", None)]:
+            ana.post_message(key)
+        await pilot.pause()
+        await until(pilot, lambda: room.room.phase is Phase.REFLECTING)
+        kinds = [(opened.kind, opened.text) for opened in room.room_log[-2:]]
+        assert kinds == [(EventKind.SAY, "Soft on the roof"), (EventKind.DONE, None)]
+        await ben.close()
+
+
+async def test_words_typed_right_after_ctrl_s_wait_in_the_box_for_the_next_message(
+    server_url: str,
+) -> None:
+    """In one burst, words, ctrl+s and more words: the first words go alone, and what came
+    after ctrl+s stays in the composer, neither run into them nor lost."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        ben = await paired_partner(pilot, ana)
+        room = session_of(ana)
+        await pilot.press("f2")
+        await ben.until_kind(EventKind.HANDOVER)
+        await ben.ask("How was the rain?")
+        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+
+        ctrl_s = events.Key("ctrl+s", None)
+        for key in [*burst("first part"), ctrl_s, *burst(" and the rest")]:
+            ana.post_message(key)
+        await pilot.pause()
+        said = await ben.until_kind(EventKind.SAY)
+        assert said.words == {"text": "first part"}
+        composer = room.query_one(Composer)
+        await until(pilot, lambda: composer.text.strip() == "and the rest")
+        await ben.close()

@@ -47,7 +47,7 @@ def test_summary_screen_wide(snap_compare: SnapCompare) -> None:
 
 
 def test_end_dialog_with_note_box(snap_compare: SnapCompare) -> None:
-    """The end dialog at 80x24 with the empty note box for Ben, Stay focused."""
+    """The end dialog at 80x24 with the empty note box for Ben, which has the focus."""
     app = FiresideApp(Entry("ws://192.0.2.10:8765", "Ana"))
     dialog = QuitDialog("Ben", may_note=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=showing(dialog))

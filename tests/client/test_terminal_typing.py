@@ -121,3 +121,20 @@ def test_a_question_typed_in_one_burst_lands_whole_in_the_composer(
         within=5,
     )
     assert " ".join(asked.split()).count(QUESTION) >= 1, "the transcript shows the question"
+
+
+def test_a_closing_note_typed_in_one_burst_lands_whole_in_the_note(
+    demo_terminal: Terminal,
+) -> None:
+    """ctrl+q and a note written in the same go: the dialog stays open with every letter of the
+    note in order (its `y` left nothing), and ctrl+s leaves with it."""
+    note = "yes, thank you Sam"
+    demo_terminal.until(lambda screen: "Write your own question" in screen, within=10)
+    demo_terminal.write(b"\x11" + note.encode())  # ctrl+q, then the note
+    shown = demo_terminal.until(lambda screen: "thank you Sam" in screen, within=5)
+    assert f"│ {note} " in shown, "the note, whole, in its box"
+    assert "The session has ended" not in shown
+
+    demo_terminal.write(b"\x13")  # ctrl+s
+    ended = demo_terminal.until(lambda screen: "Your note for Sam" in screen, within=5)
+    assert note in ended.split("Your note for Sam")[1]

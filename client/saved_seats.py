@@ -190,6 +190,14 @@ class SeatShelf:
         found.sort(key=lambda pair: pair[0], reverse=True)
         return [seat for _, seat in found]
 
+    def offers(self) -> list[SavedSeat]:
+        """The seats to offer going back to: a seat being left is never one of them."""
+        return [seat for seat in self.all() if not seat.leaving]
+
+    def leaving(self) -> list[SavedSeat]:
+        """The seats left while the server could not hear it: to finish leaving."""
+        return [seat for seat in self.all() if seat.leaving]
+
     def matching(self, typed_code: str | None) -> list[SavedSeat]:
         """The seats in the room `typed_code`, or all of them when no code is given."""
         seats = self.all()

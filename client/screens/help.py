@@ -32,7 +32,14 @@ GUIDE = "\n".join(
         " no fixing, no answers of your own. You can nod quietly: 1 sends a heart,"
         ' 2 "I hear you", 3 "take your time".',
         "",
-        "ctrl+q leaves the session (it ends for both of you). escape closes this help.",
+        "Leaving",
+        "",
+        "ctrl+q leaves the session, which ends it for both of you: it asks first, with"
+        " room for a closing note. Type the note straight away, ctrl+s leaves with it and"
+        " escape stays. Offline, the seat is kept until the server has heard: Fireside"
+        " keeps trying, and finishes leaving the next time it starts.",
+        "",
+        "escape closes this help.",
     )
 )
 

@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from client.entry import Entry
 from client.palette import session_commands
-from client.saved_seats import SeatShelf
+from client.saved_seats import SavedSeat, SeatShelf
 from client.screens.help import HelpScreen
 from client.screens.quit_dialog import QuitDialog
 from client.screens.welcome import WelcomeScreen
@@ -66,6 +66,20 @@ class FiresideApp(App[None]):
         for problem in (self.settings.problem, self._theme_problem):
             if problem is not None:
                 self.notify(problem, title="Settings", severity="warning", timeout=10)
+        if self.shelf is not None:
+            for seat in self.shelf.leaving():
+                self.run_worker(self._finish_leaving(seat), group="leaving", exit_on_error=False)
+
+    async def _finish_leaving(self, seat: SavedSeat) -> None:
+        """A leave the server never heard is finished now, unasked: the person chose it."""
+        from client.leaving import finish_leaving  # only for such a seat: see the docstring
+
+        assert self.shelf is not None
+        parted = await finish_leaving(seat, self.shelf)
+        if parted.finished:
+            self.notify(parted.sentence, title="Leaving", timeout=15)
+        else:
+            self.notify(parted.sentence, title="Leaving", severity="warning", timeout=15)
 
     def watch_theme(self, theme: str) -> None:
         """A theme chosen in the command palette is remembered in the config file."""

@@ -11,7 +11,7 @@ from dataclasses import replace
 from client import journal_command
 from client.entry import Entry
 from client.journal import journal_wanted
-from client.saved_seats import UNSEALED, SeatShelf
+from client.saved_seats import UNSEALED, SavedSeat, SeatShelf
 from client.settings import Settings, config_path, described, load_settings
 from shared.crypto.invite import InviteError
 from shared.fields import name_problem
@@ -21,6 +21,11 @@ HOST_EVERYWHERE = "0.0.0.0"
 
 FAST_PACE = 0.1
 """`fireside demo --fast`: Sam's pauses at a tenth of their length."""
+
+_NOT_HEARD = (
+    "the server has not heard yet that you left room {code}; Fireside finishes leaving "
+    "the next time it starts (or now: fireside resume {code})."
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +68,9 @@ def _run(entry: Entry, settings: Settings, *, enter_now: bool) -> int:
     from client.app import FiresideApp
 
     FiresideApp(entry, enter_now=enter_now, settings=settings).run()
+    for seat in SeatShelf.default().leaving():
+        # Said again once the screen is gone: the summary said it, but it is worth knowing.
+        print(f"fireside: {_NOT_HEARD.format(code=seat.code)}", file=sys.stderr)
     return 0
 
 
@@ -75,9 +83,16 @@ def _demo(name: str, settings: Settings, *, fast: bool) -> int:
 
 
 def _resume(code: str | None, journal: bool, settings: Settings) -> int:
-    """Take back the one saved seat, or the one in room `code`; otherwise say what there is."""
+    """Take back the one saved seat, or the one in room `code`; otherwise say what there is.
+
+    A seat being left is never taken back: when only such seats match, their leaving is
+    finished here instead (client/leaving.py).
+    """
     shelf = SeatShelf.default()
-    seats = shelf.matching(code)
+    matching = shelf.matching(code)
+    seats = [seat for seat in matching if not seat.leaving]
+    if not seats and (leaving := [seat for seat in matching if seat.leaving]):
+        return asyncio.run(_finish_leaving(leaving, shelf))
     if len(seats) == 1 and not seats[0].resumable:
         shelf.forget(seats[0].server, seats[0].code)
         print(f"fireside: {UNSEALED.format(code=seats[0].code)}", file=sys.stderr)
@@ -94,6 +109,18 @@ def _resume(code: str | None, journal: bool, settings: Settings) -> int:
         file=sys.stderr,
     )
     return 2
+
+
+async def _finish_leaving(seats: list[SavedSeat], shelf: SeatShelf) -> int:
+    """Finish each seat's leave, one line each; 1 if one of them is not finished yet."""
+    from client.leaving import finish_leaving
+
+    finished = True
+    for seat in seats:
+        parted = await finish_leaving(seat, shelf)
+        print(f"fireside: {parted.sentence}", file=sys.stderr)
+        finished = finished and parted.finished
+    return 0 if finished else 1
 
 
 async def _host(port: int, name: str, journal: bool, settings: Settings) -> int:

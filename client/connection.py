@@ -136,6 +136,9 @@ class RoomLink:
         self._post = post
         self._delays = delays
         self._leaving = False
+        """The person left: until the room has ended, every new seat goes on to leave."""
+        self._parting_note: str | None = None
+        """The closing note to send before `leave`, while the room still takes it."""
         self._ended = False
         self._failures = 0
         """Attempts since we last held a seat: the backoff grows until a resume succeeds."""
@@ -181,7 +184,7 @@ class RoomLink:
                 close_code = exc.rcvd.code if exc.rcvd is not None else None
             finally:
                 self.websocket = None
-            if stop or self._leaving:
+            if stop or (self._leaving and self._ended):
                 return
             if self._ended:
                 # Nothing can happen in an ended room: coming back would only show the same end.
@@ -246,9 +249,32 @@ class RoomLink:
         secrets.refused(message.id)
         return False
 
-    async def leave(self) -> None:
-        """Leave the room for good: the server ends the session and closes with 1000."""
+    @property
+    def ended(self) -> bool:
+        """The last event seen says the room has ended: after our `leave`, its acknowledgement."""
+        return self._ended
+
+    async def leave(self, note: str | None = None) -> None:
+        """Leave the room for good, with `note` first if the room still takes it.
+
+        Sent now if we are connected, and again on every seat taken back until an
+        event shows the room ended: a `leave` lost with its connection is not the end
+        (docs/protocol.md, Drops, resume and leave). The server records `left` and
+        closes with 1000; `run` returns then.
+        """
         self._leaving = True
+        self._parting_note = note
+        await self._part()
+
+    async def _part(self) -> None:
+        """Send the parting note, if the room still takes it, and `leave`, on this connection."""
+        secrets, ticket = self.secrets, self.ticket
+        if self.websocket is None or secrets is None or ticket is None:
+            return
+        note = self._parting_note
+        # Once per seat: a note already in the log (sent before a drop) is not sent again.
+        if note and secrets.can_seal and secrets.room.may(ticket.seat, MessageType.NOTE):
+            await self.send_sealed(MessageType.NOTE, {"text": note})
         await self.send(Leave())
 
     async def _converse(self, websocket: ClientConnection) -> bool:
@@ -279,6 +305,10 @@ class RoomLink:
                 # answer them `not_in_room`, and we would take that for a failed resume;
                 # and a box sealed before the whole log is open would take a used counter.
                 self.websocket = websocket
+                if self._leaving and self._ended:
+                    stop = True  # the leave landed before the drop: nothing is left to do
+                elif self._leaving and not stop:
+                    await self._part()
             elif not seated_here and not isinstance(reply, ErrorReply):
                 raise NotFireside(f"a {type(reply).__name__} before joined")
             elif isinstance(reply, Event):

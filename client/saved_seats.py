@@ -65,6 +65,11 @@ class SavedSeat:
     None only in a fireside.1 file, which is forgotten rather than resumed. The
     invite's words are never kept: K is all a restart needs.
     """
+    leaving: bool = False
+    """The person left while the server could not hear it: this seat is kept only to finish
+    leaving (client/leaving.py), never offered to go back into the room."""
+    note: str | None = None
+    """The closing note written with that leave, sent first if the room still takes it."""
 
     @property
     def resumable(self) -> bool:
@@ -87,7 +92,15 @@ class SavedSeat:
         return normalize_code(typed_code) == normalize_code(self.code)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, **asdict(self), "seat": str(self.seat)}
+        fields = asdict(self)
+        leaving = {"leaving": fields.pop("leaving"), "note": fields.pop("note")}
+        # A seat that is staying has no word about leaving, not even `false`.
+        return {
+            "format": FORMAT,
+            **fields,
+            "seat": str(self.seat),
+            **(leaving if self.leaving else {}),
+        }
 
     @classmethod
     def from_json(cls, raw: object) -> "SavedSeat":
@@ -105,8 +118,12 @@ class SavedSeat:
             raise ValueError("a seat file without its server, code, seat, token or name")
         partner = raw.get("partner")
         last_seq = raw.get("last_seq", 0)
+        leaving = raw.get("leaving", False)
+        note = raw.get("note")
         if partner is not None and not isinstance(partner, str):
             raise ValueError("partner is not a string")
+        if not isinstance(leaving, bool) or (note is not None and not isinstance(note, str)):
+            raise ValueError("leaving is not true or false, or the note is not a string")
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
             raise ValueError("last_seq is not a count")
         if key is not None:
@@ -124,6 +141,8 @@ class SavedSeat:
             partner=partner,
             last_seq=last_seq,
             key=key,
+            leaving=leaving,
+            note=note,
         )
 
 
@@ -171,6 +190,14 @@ class SeatShelf:
         found.sort(key=lambda pair: pair[0], reverse=True)
         return [seat for _, seat in found]
 
+    def offers(self) -> list[SavedSeat]:
+        """The seats to offer going back to: a seat being left is never one of them."""
+        return [seat for seat in self.all() if not seat.leaving]
+
+    def leaving(self) -> list[SavedSeat]:
+        """The seats left while the server could not hear it: to finish leaving."""
+        return [seat for seat in self.all() if seat.leaving]
+
     def matching(self, typed_code: str | None) -> list[SavedSeat]:
         """The seats in the room `typed_code`, or all of them when no code is given."""
         seats = self.all()
@@ -216,6 +243,9 @@ class SeatShelf:
 class SeatKeeper:
     """One window's seat on the shelf: written once paired, its last seq noted, removed at the end.
 
+    The end is the server's: a seat that leaves is marked leaving, and removed only once
+    an event shows the room ended (docs/protocol.md, Drops, resume and leave).
+
     The seat is written at once when the pairing gives the room key (without it
     nothing could be read after a restart); later events only mark it unsaved,
     and the screen flushes it a moment after.
@@ -229,6 +259,11 @@ class SeatKeeper:
         self.unsaved = False
         self._complained = False
 
+    @property
+    def kept(self) -> bool:
+        """Whether the seat is on the shelf: only a seat with its room key is written."""
+        return self.seat is not None and self.seat.key is not None
+
     def seated(self, joined: Joined, name: str) -> str | None:
         """Keep the seat the server just gave under our `name`; a sentence if the disk refuses.
 
@@ -237,17 +272,9 @@ class SeatKeeper:
         if joined.state.phase is Phase.ENDED:
             self.forget()
             return None
-        kept = self.seat
-        self.seat = SavedSeat(
-            server=self.server,
-            code=joined.code,
-            seat=joined.seat,
-            token=joined.token,
-            name=name,
-            partner=kept.partner if kept is not None else None,
-            last_seq=kept.last_seq if kept is not None else 0,
-            key=kept.key if kept is not None else None,
-        )
+        # What the seat knew already (partner, key, a leave under way) is kept.
+        kept = self.seat or SavedSeat(self.server, joined.code, joined.seat, joined.token, name)
+        self.seat = replace(kept, code=joined.code, seat=joined.seat, token=joined.token, name=name)
         self.unsaved = True
         return self.flush()
 
@@ -256,6 +283,18 @@ class SeatKeeper:
         if self.seat is None:
             return None
         self.seat = replace(self.seat, key=key)
+        self.unsaved = True
+        return self.flush()
+
+    def leaving(self, note: str | None) -> str | None:
+        """The person left: keep the seat marked so until the server has recorded it.
+
+        Written at once, with the `note` to send first: if the window closes before the
+        server has heard, the next start finishes leaving (client/leaving.py).
+        """
+        if self.seat is None:
+            return None
+        self.seat = replace(self.seat, leaving=True, note=note)
         self.unsaved = True
         return self.flush()
 

@@ -30,8 +30,8 @@ GUIDE = Text.assemble(
     ' 2 "I hear you", 3 "take your time".\n\n',
     ("Any time\n", "bold"),
     "page up and page down scroll the transcript. F7 shows four words to compare with"
-    " your partner. ctrl+p lists every move by name, and the themes. ctrl+q leaves: the"
-    " session ends for both of you.",
+    " your partner. ctrl+p lists every move by name, and the themes. ctrl+q leaves, for both of"
+    " you: type a closing note, ctrl+s leaves, escape stays.",
 )
 
 

@@ -13,24 +13,29 @@ from shared.fields import NOTE_MAX
 
 
 class QuitDialog(ModalScreen[str | None]):
-    """The closing note ("" for none) to leave and quit, or None to stay."""
+    """The closing note ("" for none) to leave and quit, or None to stay.
+
+    No answer is a letter: a note typed in one burst must never leave by its `y`
+    (issue 10). With a note box, the box has the focus from the start and keeps it
+    (the buttons are for the mouse), so every printable key is a letter of the note;
+    ctrl+s leaves and escape stays. Without one, tab and enter work the buttons too.
+    """
 
     CSS_PATH = "quit_dialog.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stay", "Stay"),
-        Binding("n", "letter('stay')", "Stay", show=False),
-        Binding("y", "letter('leave')", "Leave", show=False),
         Binding("ctrl+s", "leave", "Leave"),
     ]
-
-    AUTO_FOCUS = "#stay"
 
     def __init__(self, partner: str | None = None, *, may_note: bool = False) -> None:
         super().__init__()
         self.partner = partner or "your partner"
         self.may_note = may_note
         """The room still takes this seat's note: Session.may(me, NOTE)."""
+
+    # The first of these in the dialog: the note box when there is one.
+    AUTO_FOCUS = "#note, #stay"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -39,8 +44,7 @@ class QuitDialog(ModalScreen[str | None]):
             )
             if self.may_note:
                 yield Static(
-                    f"Leave a closing note for {self.partner} (optional; tab to write):",
-                    id="note-label",
+                    f"Leave a closing note for {self.partner} (optional):", id="note-label"
                 )
                 note = TextArea(id="note", soft_wrap=True, show_line_numbers=False)
                 # Steady, like every field in Fireside (client/widgets/composer.py says why).
@@ -48,18 +52,15 @@ class QuitDialog(ModalScreen[str | None]):
                 yield note
                 yield Static(id="note-trouble")
             with Horizontal(id="answers"):
-                yield Button("Stay (n)", id="stay", variant="primary")
-                yield Button("Leave (y)", id="leave", variant="error")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the note has focus, y and n are letters in it; ctrl+s and escape still work."""
-        return action != "letter" or not isinstance(self.focused, TextArea)
-
-    def action_letter(self, answer: str) -> None:
-        if answer == "leave":
-            self.action_leave()
-        else:
-            self.action_stay()
+                answers = (
+                    Button("Stay (esc)", id="stay", variant="primary"),
+                    Button("Leave (ctrl+s)", id="leave", variant="error"),
+                )
+                for answer in answers:
+                    # Beside a note nothing else takes the focus: neither a tab nor a click
+                    # can move the letters typed next away from it.
+                    answer.can_focus = not self.may_note
+                    yield answer
 
     @on(Button.Pressed, "#stay")
     def action_stay(self) -> None:

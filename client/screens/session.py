@@ -16,6 +16,7 @@ from client.decks import Card
 from client.entry import Entry
 from client.folding import nod_words
 from client.journal import Journal
+from client.leaving import summary_line
 from client.messages import (
     CouldNotEnter,
     LinkClosed,
@@ -175,6 +176,10 @@ class SessionScreen(Screen[str | None]):
         """The session's end, once it has ended for this seat (client/screens/summary.py)."""
         self._my_note: str | None = None
         """The closing note this seat sent, shown before its event comes back."""
+        self._leaving = False
+        """The person chose to leave: the summary says whether the server has heard it yet."""
+        self._stopped_because: str | None = None
+        """Why the link stopped for good, once it has."""
         self.journal: Journal | None = None
         """The session written down on this machine (client/journal.py), unless turned off."""
         self.turn_bell = TurnBell()
@@ -238,6 +243,8 @@ class SessionScreen(Screen[str | None]):
         self.show_invite()
         sentence = "Connected again." if message.resumed else "Connected."
         self.query_one(StatusLine).say(sentence)
+        if self._summary is not None:
+            self._sum_up()  # back, and the leave is on its way again
         if self.entry.journal and self.journal is None:
             started = Journal.start(
                 self.entry.server, self.code, self.me, resumed=self.entry.saved is not None
@@ -302,13 +309,18 @@ class SessionScreen(Screen[str | None]):
         if message.retry_in >= 1:
             sentence = f"{sentence} (next try in {message.retry_in:.0f} s)"
         self.query_one(StatusLine).say(sentence, trouble=True)
+        if self._summary is not None:
+            self._sum_up()  # a leave on its way is now waiting for the link
 
     def on_link_closed(self, message: LinkClosed) -> None:
         self.stopped = True
+        self._stopped_because = message.sentence
         if message.seat_gone and self.keeper is not None:
             self.keeper.forget()
         self.query_one(StatusLine).say(message.sentence, trouble=True)
         self.show_room()
+        if self._summary is not None:
+            self._sum_up()
 
     def on_could_not_enter(self, message: CouldNotEnter) -> None:
         if message.seat_gone and self.keeper is not None:
@@ -500,15 +512,21 @@ class SessionScreen(Screen[str | None]):
         )
 
     async def _quit_answered(self, note: str | None) -> None:
-        """None stays; otherwise send the note if there is one, then leave and sum up."""
+        """None stays; otherwise leave, with the note if there is one, and sum up.
+
+        The seat is kept, marked leaving, until an event shows the room ended: a leave
+        sent offline, or lost with its connection, goes out again (client/leaving.py).
+        """
         if note is None:
             return
-        sendable = note and self._may(MessageType.NOTE)
-        if sendable and await self.link.send_sealed(MessageType.NOTE, {"text": note}):
-            self._my_note = note
+        parting = note if note and self._may(MessageType.NOTE) else None
+        self._my_note = parting
+        self._leaving = True
         if self.keeper is not None:
-            self.keeper.forget()
-        await self.link.leave()
+            problem = self.keeper.leaving(parting)
+            if problem is not None:
+                self.query_one(StatusLine).say(problem, trouble=True)
+        await self.link.leave(parting)
         self._sum_up()
 
     def _sum_up(self) -> None:
@@ -516,7 +534,16 @@ class SessionScreen(Screen[str | None]):
         if self.me is None:
             self.app.exit()
             return
-        summary = Summary.of(self.room_log, self.me, self.names, self._my_note)
+        leave = None
+        if self._leaving:
+            leave = summary_line(
+                self.names.get(self.me.partner) or "your partner",
+                ended=self.room.phase is Phase.ENDED,
+                connected=self.link.websocket is not None,
+                kept=self.keeper is not None and self.keeper.kept,
+                stopped=self._stopped_because,
+            )
+        summary = Summary.of(self.room_log, self.me, self.names, self._my_note, leave)
         if self._summary is None:
             self._summary = SummaryScreen(summary)
             self.app.push_screen(self._summary)

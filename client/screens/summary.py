@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from client.sealed_room import Opened
 from shared.events import EventKind
-from shared.seats import Seat
+from shared.seats import Phase, Seat
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Summary:
     minutes: int
     my_note: str | None = None
     partner_note: str | None = None
+    leaving: str | None = None
+    """Where this seat's own leave stands (client/leaving.py); None when the partner left."""
+    heard: bool = True
+    """The server has recorded the end: said quietly, not as a warning."""
 
     @classmethod
     def of(
@@ -35,6 +39,7 @@ class Summary:
         me: Seat,
         names: Mapping[Seat, str | None],
         my_note: str | None = None,
+        leaving: str | None = None,
     ) -> "Summary":
         """Count rounds and questions and read the notes from `log`; `my_note` until it is back."""
         partner = me.partner
@@ -50,6 +55,8 @@ class Summary:
             minutes=minutes,
             my_note=notes.get(me, my_note),
             partner_note=notes.get(partner),
+            leaving=leaving,
+            heard=bool(log) and log[-1].state.phase is Phase.ENDED,
         )
 
 
@@ -67,6 +74,8 @@ class SummaryScreen(Screen[None]):
         self.summary = summary
         self._parts: tuple[Static, Static, Static] | None = None
         """The counts and the two notes, once composed."""
+        self._title = Static(id="title")
+        self._leaving = Static(id="leaving")
 
     def compose(self) -> ComposeResult:
         counts, partner_note, my_note = _parts(self.summary)
@@ -75,8 +84,10 @@ class SummaryScreen(Screen[None]):
             Static(partner_note, id="partner-note"),
             Static(my_note, id="my-note"),
         )
+        self._show_leaving()
         with Vertical(id="summary"):
-            yield Static("The session has ended", id="title")
+            yield self._title
+            yield self._leaving
             yield self._parts[0]
             with VerticalScroll(id="notes"):
                 yield self._parts[1]
@@ -86,9 +97,20 @@ class SummaryScreen(Screen[None]):
     def show(self, summary: Summary) -> None:
         """Show `summary`; called again as events (a late note, `left`) arrive."""
         self.summary = summary
+        self._show_leaving()
         if self._parts is not None:
             for part, text in zip(self._parts, _parts(summary), strict=True):
                 part.update(text)
+
+    def _show_leaving(self) -> None:
+        """The title and the line about this seat's leave: it has not ended until it is heard."""
+        heard = self.summary.heard
+        self._title.update("The session has ended" if heard else "You have left the session")
+        leaving = self.summary.leaving
+        self._leaving.update(Text(leaving or ""))
+        self._leaving.display = leaving is not None
+        # Said as a warning until the server has heard; quietly once it has.
+        self._leaving.set_class(not heard, "waiting")
 
     def action_close(self) -> None:
         self.app.exit()

@@ -39,7 +39,7 @@ class WelcomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
             yield Static(Text("Fireside", style="bold"), id="title")
-            saved = self.shelf.all() if self.shelf is not None else []
+            saved = self.shelf.offers() if self.shelf is not None else []
             yield ResumeOffers(saved, id="saved")
             # Someone coming back knows what Fireside is; the room goes to their sessions.
             intro = Static(INTRO, id="intro")
@@ -136,7 +136,7 @@ class WelcomeScreen(Screen[None]):
             self.show_problem(sentence)
         if self.shelf is not None:
             # A refused resume forgets its seat: offer only what is still there.
-            await self.query_one(ResumeOffers).show(self.shelf.all())
+            await self.query_one(ResumeOffers).show(self.shelf.offers())
 
     def show_problem(self, sentence: str) -> None:
         """One clear sentence under the form (plain text: it may echo what was typed)."""

@@ -45,7 +45,7 @@ def burst(text: str) -> list[events.Key]:
     """Key events for `text`, as the terminal driver makes them from one read: post them all
     with `app.post_message` before a pause, since Pilot's press() waits between keys and so
     lets a focus change catch up (shared/field-notes.md)."""
-    names = {" ": "space", "?": "question_mark", ",": "comma", ".": "full_stop"}
+    names = {" ": "space", "?": "question_mark", ",": "comma", ".": "full_stop", "\t": "tab"}
     return [events.Key(names.get(character, character), character) for character in text]
 
 

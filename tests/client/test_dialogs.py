@@ -4,6 +4,7 @@ import asyncio
 import logging
 
 import pytest
+from textual import events
 from textual.containers import VerticalScroll
 from textual.widgets import Static, TextArea
 
@@ -17,12 +18,13 @@ from client.widgets.turn_prompt import TurnPrompt
 from shared.events import EventKind
 from shared.messages import MessageType
 from shared.seats import Phase, Seat
-from tests.client.drive import paired_partner, session_of, until
+from tests.client.drive import burst, paired_partner, session_of, until
 from tests.timing import seconds
 
 
 async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> None:
-    """ctrl+q asks; `n` stays, `y` sends `leave`, the partner sees `left`, the summary follows."""
+    """ctrl+q asks; escape stays, ctrl+s sends `leave`, the partner sees `left`, the summary
+    follows."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(80, 24)) as pilot:
         ben = await paired_partner(pilot, ana)
@@ -30,9 +32,9 @@ async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> 
         await pilot.press("f1", "ctrl+q", "ctrl+q")
         assert isinstance(ana.screen, QuitDialog)
         assert sum(isinstance(screen, QuitDialog) for screen in ana.screen_stack) == 1
-        await pilot.press("n", "escape")
+        await pilot.press("escape")
         assert not isinstance(ana.screen, QuitDialog)
-        await pilot.press("ctrl+q", "y")
+        await pilot.press("ctrl+q", "ctrl+s")
         left = await ben.until_kind(EventKind.LEFT)
         assert left.event.by is Seat.A
         assert [heard.kind for heard in ben.heard].count(EventKind.NOTE) == 0
@@ -42,22 +44,40 @@ async def test_quit_asks_first_and_leaving_ends_the_session(server_url: str) -> 
         await ben.close()
 
 
-async def test_typing_a_note_does_not_answer_the_dialog(server_url: str) -> None:
-    """In the note box `y` and `n` are letters; escape still stays and the room goes on."""
+@pytest.mark.parametrize("before", ["", "\t"], ids=["at-once", "after-tab"])
+async def test_a_note_typed_in_one_burst_lands_whole_in_the_note(
+    server_url: str, before: str
+) -> None:
+    """ctrl+q and a note in one burst, a tab in front of it or not: every letter, `y` and
+    `n` too, is in the note in order, the dialog stays open, and ctrl+s leaves with it."""
+    note = "yes, and no: thank you"
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=(80, 24)) as pilot:
-        await paired_partner(pilot, ana)
-        await pilot.press("ctrl+q")
+        ben = await paired_partner(pilot, ana)
+        for key in [events.Key("ctrl+q", None), *burst(before + note)]:
+            ana.post_message(key)
+        await pilot.pause()
         dialog = ana.screen
         assert isinstance(dialog, QuitDialog)
         assert "closing note for Ben" in str(dialog.query_one("#note-label", Static).render())
-        dialog.query_one("#note", TextArea).focus()
-        await pilot.press(*"yes, and no")
-        assert ana.screen is dialog
-        assert dialog.query_one("#note", TextArea).text == "yes, and no"
-        await pilot.press("escape")
+        assert dialog.query_one("#note", TextArea).text == note
+        assert session_of(ana).room.phase is Phase.ASKING
+        await pilot.press("ctrl+s")
+        heard = await ben.until_kind(EventKind.NOTE)
+        assert (heard.event.by, heard.text) == (Seat.A, note)
+        assert (await ben.until_kind(EventKind.LEFT)).event.by is Seat.A
+        await ben.close()
+
+
+async def test_escape_keeps_the_room_and_drops_the_note(server_url: str) -> None:
+    """Escape from a half-written note stays in the room, and nothing was sent."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=(80, 24)) as pilot:
+        await paired_partner(pilot, ana)
+        await pilot.press("ctrl+q", *"yes", "escape")
         assert isinstance(ana.screen, SessionScreen)
         assert session_of(ana).room.phase is Phase.ASKING
+        assert [opened.kind for opened in session_of(ana).room_log].count(EventKind.NOTE) == 0
 
 
 async def test_both_notes_and_the_round_reach_the_summary(server_url: str) -> None:
@@ -80,7 +100,6 @@ async def test_both_notes_and_the_round_reach_the_summary(server_url: str) -> No
 
         await pilot.press("ctrl+q")
         assert isinstance(ana.screen, QuitDialog)
-        ana.screen.query_one("#note", TextArea).focus()
         await pilot.press(*"See you soon", "ctrl+s")
         assert (await ben.until_kind(EventKind.NOTE)).event.by is Seat.B
         note = await ben.until_kind(EventKind.NOTE)

@@ -99,7 +99,7 @@ async def test_joining_keeps_a_private_seat_until_leaving(server_url: str) -> No
         await until(pilot, lambda: only_seat()["last_seq"] == last)
         assert only_seat()["partner"] == "Ben"
 
-        await pilot.press("ctrl+q", "y")
+        await pilot.press("ctrl+q", "ctrl+s")
         await until(pilot, lambda: isinstance(ana.screen, SummaryScreen))
         await pilot.press("enter")
         await until(pilot, lambda: not ana.is_running)

@@ -4,6 +4,7 @@ import json
 import os
 import stat
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,25 @@ def test_a_seat_without_a_key_is_forgotten_by_resume(capsys: pytest.CaptureFixtu
     assert main(["resume"]) == 1
     assert capsys.readouterr().err == f"fireside: {UNSEALED.format(code=SEAT.code)}\n"
     assert shelf.all() == []
+
+
+def test_a_seat_being_left_keeps_its_note_and_is_never_offered(tmp_path: Path) -> None:
+    """A seat marked leaving reads back with its note, is not among the offers, and only
+    `leaving()` hands it out; a staying seat's file says nothing of leaving."""
+    shelf = SeatShelf(tmp_path)
+    left = replace(SEAT, leaving=True, note="[b]bye[/b], see you")
+    staying = SavedSeat("ws://127.0.0.1:8765", "AAAAA-BBBBB", Seat.A, "u" * 22, "Ben", key=KEY)
+    shelf.save(left)
+    shelf.save(staying)
+    written = {p.name: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
+    [raw_left] = [raw for raw in written.values() if raw["code"] == SEAT.code]
+    [raw_staying] = [raw for raw in written.values() if raw["code"] == "AAAAA-BBBBB"]
+    assert (raw_left["leaving"], raw_left["note"]) == (True, "[b]bye[/b], see you")
+    assert "leaving" not in raw_staying
+    assert "note" not in raw_staying
+    assert sorted(seat.code for seat in shelf.all()) == ["AAAAA-BBBBB", SEAT.code]
+    assert shelf.offers() == [staying]
+    assert shelf.leaving() == [left]
+
+    (tmp_path / "odd.json").write_text(json.dumps({**raw_left, "leaving": "yes"}))
+    assert len(shelf.all()) == 2, "a leaving that is not true or false is not read"

@@ -1,6 +1,7 @@
 """How the session's end looks: the end dialog with its note box, and the summary, fixed data."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from textual.pilot import Pilot
@@ -8,6 +9,7 @@ from textual.screen import Screen
 
 from client.app import FiresideApp
 from client.entry import Entry
+from client.leaving import summary_line
 from client.screens.quit_dialog import QuitDialog
 from client.screens.summary import Summary, SummaryScreen
 
@@ -47,7 +49,7 @@ def test_summary_screen_wide(snap_compare: SnapCompare) -> None:
 
 
 def test_end_dialog_with_note_box(snap_compare: SnapCompare) -> None:
-    """The end dialog at 80x24 with the empty note box for Ben, Stay focused."""
+    """The end dialog at 80x24 with the empty note box for Ben, which has the focus."""
     app = FiresideApp(Entry("ws://192.0.2.10:8765", "Ana"))
     dialog = QuitDialog("Ben", may_note=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=showing(dialog))
@@ -58,3 +60,12 @@ def test_end_dialog_with_note_box_wide(snap_compare: SnapCompare) -> None:
     app = FiresideApp(Entry("ws://192.0.2.10:8765", "Ana"))
     dialog = QuitDialog("Ben", may_note=True)
     assert snap_compare(app, terminal_size=(140, 40), run_before=showing(dialog))
+
+
+def test_summary_screen_while_the_leave_waits(snap_compare: SnapCompare) -> None:
+    """At 80x24, offline: under the title, in the warning colour, that the server has not
+    heard yet and that Fireside finishes leaving later; the notes as before."""
+    leaving = summary_line("Ben", ended=False, connected=False, kept=True, stopped=None)
+    waiting = replace(SUMMARY, leaving=leaving, heard=False)
+    app = FiresideApp(Entry("ws://192.0.2.10:8765", "Ana"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=showing(SummaryScreen(waiting)))

@@ -61,3 +61,20 @@ def test_a_starter_picked_amid_a_burst_lands_between_its_words(demo_terminal: Te
     written = "So That makes sense, because… it was the small things."
     shown = demo_terminal.until(lambda screen: "things." in _composer_rows(screen), within=3)
     assert written in _composer_rows(shown)
+
+
+def test_a_closing_note_typed_in_one_burst_lands_whole_in_the_note(
+    demo_terminal: Terminal,
+) -> None:
+    """ctrl+q and a note written in the same go: the dialog stays open with every letter of the
+    note in order (its `y` left nothing), and ctrl+s leaves with it."""
+    note = "yes, thank you Sam"
+    demo_terminal.until(lambda screen: "Write your own question" in screen, within=10)
+    demo_terminal.write(b"\x11" + note.encode())  # ctrl+q, then the note
+    shown = demo_terminal.until(lambda screen: "thank you Sam" in screen, within=5)
+    assert f"│ {note} " in shown, "the note, whole, in its box"
+    assert "The session has ended" not in shown
+
+    demo_terminal.write(b"\x13")  # ctrl+s
+    ended = demo_terminal.until(lambda screen: "Your note for Sam" in screen, within=5)
+    assert note in ended.split("Your note for Sam")[1]

@@ -415,18 +415,10 @@ class SessionScreen(Screen[str | None]):
             self.query_one(Composer).call_later(self._put_starter, words)
 
     def action_starter(self, step: int) -> None:
-        starters = self.query_one(ReflectionStarters)
-        if step < 0:
-            starters.action_cursor_up()
-        else:
-            starters.action_cursor_down()
+        self.query_one(ReflectionStarters).step(step)
 
     def action_card(self, step: int) -> None:
-        deck = self.query_one(DeckPanel)
-        if step < 0:
-            deck.action_cursor_up()
-        else:
-            deck.action_cursor_down()
+        self.query_one(DeckPanel).step(step)
 
     def action_browse(self, how: str) -> None:
         deck = self.query_one(DeckPanel)

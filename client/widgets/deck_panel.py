@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from client.decks import Card, Deck, Depth, Library, load_library
 from client.decks.loader import custom_decks_dir
 from client.sealed_room import Opened
+from client.widgets.cursor_list import CursorList
 from shared.events import EventKind
 from shared.seats import Seat
 
@@ -33,24 +34,9 @@ def _asks(log: Sequence[Opened]) -> list[Opened]:
     return [opened for opened in log if opened.kind is EventKind.ASK and opened.text is not None]
 
 
-class DeckPanel(OptionList):
-    """Pick a card to ask it at once, or choose to write your own question.
-
-    It never takes the focus: the composer keeps it for the whole turn, so every letter typed
-    is a letter of the question, however fast it comes (issue 10). The session screen drives
-    the cursor with keys that are not letters; a click on a card asks it.
-    """
-
-    can_focus = False
-
-    DEFAULT_CSS = """
-    DeckPanel > .option-list--option-highlighted {
-        color: $block-cursor-foreground;
-        background: $block-cursor-background;
-        text-style: $block-cursor-text-style;
-    }
-    """
-    """The cursor looks as it does in a focused list: it is the card F8 asks."""
+class DeckPanel(CursorList):
+    """Pick a card to ask it at once, or choose to write your own question: F8 asks the card
+    under the cursor, and a click asks the card clicked."""
 
     @dataclass
     class CardChosen(Message):

@@ -8,27 +8,14 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from client.reflection import STEPS
+from client.widgets.cursor_list import CursorList
 
 
-class ReflectionStarters(OptionList):
+class ReflectionStarters(CursorList):
     """Pick a starter to put it into the composer, then finish the sentence; or write freely.
 
-    Like the cards, it never takes the focus: the composer keeps it for the whole turn, so a
-    reflection typed in one burst is all written (issue 10). The session screen moves the
-    cursor with keys that are not letters and puts in `highlighted_words` on F8; a click
-    puts the starter in too.
+    The session screen puts in `highlighted_words` on F8; a click puts the starter in too.
     """
-
-    can_focus = False
-
-    DEFAULT_CSS = """
-    ReflectionStarters > .option-list--option-highlighted {
-        color: $block-cursor-foreground;
-        background: $block-cursor-background;
-        text-style: $block-cursor-text-style;
-    }
-    """
-    """The cursor looks as it does in a focused list: it is the starter F8 puts in."""
 
     @dataclass
     class StarterChosen(Message):

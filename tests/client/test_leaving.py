@@ -28,8 +28,8 @@ from shared.crypto.pairing import RoomKey
 from shared.events import EventKind
 from shared.seats import Phase, Seat
 from tests.client.drive import WirePartner, in_room, invite_of, session_of, until
-from tests.client.relay import Relay
 from tests.client.test_entry import free_port
+from tests.faults.proxy import Direction, FaultProxy
 from tests.terminal import Terminal
 
 SIZE = (100, 30)
@@ -56,7 +56,7 @@ def shown(app: FiresideApp, part: str = "#partner-note") -> str:
 
 
 async def ben_joins(pilot: Pilot[Any], app: FiresideApp, server: RunningServer) -> WirePartner:
-    """Ben joins the app's room straight on the server, not through the app's relay."""
+    """Ben joins the app's room straight on the server, not through the app's proxy."""
     invite = await invite_of(pilot, app)
     ben = await WirePartner.join(f"ws://127.0.0.1:{server.port}", invite)
     await until(pilot, lambda: session_of(app).room.phase is Phase.ASKING)
@@ -69,9 +69,9 @@ async def quit_with_note(pilot: Pilot[Any], app: FiresideApp) -> None:
     await until(pilot, lambda: isinstance(app.screen, SummaryScreen) and shown(app, "#my-note"))
 
 
-async def went_offline(pilot: Pilot[Any], relay: Relay, seen: list[Message]) -> None:
+async def went_offline(pilot: Pilot[Any], proxy: FaultProxy, seen: list[Message]) -> None:
     """Cut the link under the app and wait until it knows."""
-    await relay.down()
+    await proxy.close()
     await until(pilot, lambda: any(isinstance(m, LinkDown) for m in seen))
 
 
@@ -80,11 +80,11 @@ async def test_quitting_online_forgets_the_seat_only_once_the_server_has_recorde
 ) -> None:
     """While the server's `left` has not reached the app, the seat is kept, marked leaving with
     its note, and the summary says the leave is on its way; once it arrives the seat is gone."""
-    async with Relay(server.port) as relay:
-        ana = FiresideApp(Entry(relay.url, "Ana"), enter_now=True)
+    async with FaultProxy(server.port) as proxy:
+        ana = FiresideApp(Entry(proxy.url, "Ana"), enter_now=True)
         async with ana.run_test(size=SIZE) as pilot:
             ben = await ben_joins(pilot, ana, server)
-            relay.hold()
+            proxy.hold(Direction.DOWN)
             await quit_with_note(pilot, ana)
             assert (await ben.until_kind(EventKind.NOTE)).text == NOTE
             assert (await ben.until_kind(EventKind.LEFT)).event.by is Seat.A
@@ -93,7 +93,7 @@ async def test_quitting_online_forgets_the_seat_only_once_the_server_has_recorde
             assert (kept["leaving"], kept["note"]) == (True, NOTE)
             assert leaving_line(ana) == SENDING
 
-            relay.release()
+            proxy.release()
             await until(pilot, lambda: seat_file() is None)
             await until(pilot, lambda: leaving_line(ana) == TOLD.format(partner="Ben"))
             await ben.close()
@@ -106,8 +106,8 @@ async def test_quitting_offline_keeps_the_seat_and_leaves_once_the_link_is_back(
     on. When the link comes back under the summary, the note and the leave go out, Ben's
     Fireside shows the end with the note, and the seat is forgotten."""
     seen: list[Message] = []
-    async with Relay(server.port) as relay:
-        ana = FiresideApp(Entry(relay.url, "Ana"), enter_now=True)
+    async with FaultProxy(server.port) as proxy:
+        ana = FiresideApp(Entry(proxy.url, "Ana"), enter_now=True)
         async with ana.run_test(size=SIZE, message_hook=seen.append) as ana_pilot:
             invite = await invite_of(ana_pilot, ana)
             # Ben's window keeps no seat: the state directory is Ana's.
@@ -121,7 +121,7 @@ async def test_quitting_offline_keeps_the_seat_and_leaves_once_the_link_is_back(
                 await until(ben_pilot, lambda: ben_room.room.phase is Phase.ASKING)
                 await until(ana_pilot, seat_file)
 
-                await went_offline(ana_pilot, relay, seen)
+                await went_offline(ana_pilot, proxy, seen)
                 await quit_with_note(ana_pilot, ana)
                 kept = seat_file()
                 assert kept is not None
@@ -131,7 +131,7 @@ async def test_quitting_offline_keeps_the_seat_and_leaves_once_the_link_is_back(
                 await ben_pilot.pause(0.2)
                 assert ben_room.room.phase is Phase.ASKING
 
-                await relay.up()
+                await proxy.start()
                 await until(ben_pilot, lambda: isinstance(ben.screen, SummaryScreen), within=8)
                 await until(ben_pilot, lambda: f"Ana's note for you\n{NOTE}" == shown(ben))
                 assert ben_room.room_log[-1].kind is EventKind.LEFT
@@ -139,14 +139,14 @@ async def test_quitting_offline_keeps_the_seat_and_leaves_once_the_link_is_back(
                 await until(ana_pilot, lambda: leaving_line(ana) == TOLD.format(partner="Ben"))
 
 
-async def left_offline_and_closed(relay: Relay, server: RunningServer) -> WirePartner:
+async def left_offline_and_closed(proxy: FaultProxy, server: RunningServer) -> WirePartner:
     """Ana pairs with Ben, goes offline, quits with a note and closes the window; the server
     has heard nothing of it. Ben, who is still in the room."""
     seen: list[Message] = []
-    ana = FiresideApp(Entry(relay.url, "Ana"), enter_now=True)
+    ana = FiresideApp(Entry(proxy.url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE, message_hook=seen.append) as pilot:
         ben = await ben_joins(pilot, ana, server)
-        await went_offline(pilot, relay, seen)
+        await went_offline(pilot, proxy, seen)
         await quit_with_note(pilot, ana)
         await pilot.press("enter")
         await until(pilot, lambda: not ana.is_running)
@@ -161,11 +161,11 @@ async def test_the_next_start_finishes_a_leave_the_server_never_heard(
 ) -> None:
     """The next `fireside` offers no resume of that seat; it resumes it only to send the note
     and leave, Ben hears both, the seat is forgotten, and a notification says so."""
-    async with Relay(server.port) as relay:
-        ben = await left_offline_and_closed(relay, server)
-        await relay.up()
+    async with FaultProxy(server.port) as proxy:
+        ben = await left_offline_and_closed(proxy, server)
+        await proxy.start()
 
-        again = FiresideApp(Entry(relay.url, "Ana"))
+        again = FiresideApp(Entry(proxy.url, "Ana"))
         async with again.run_test(size=SIZE, notifications=True) as pilot:
             await pilot.pause()
             assert again.screen.query_one(ResumeOffers).seats == []
@@ -186,9 +186,9 @@ async def test_fireside_resume_finishes_leaving_instead_of_going_back(
 ) -> None:
     """`fireside resume` never takes a seat being left back into the room: it finishes the
     leave, says so in one line, and the seat is forgotten."""
-    async with Relay(server.port) as relay:
-        ben = await left_offline_and_closed(relay, server)
-        await relay.up()
+    async with FaultProxy(server.port) as proxy:
+        ben = await left_offline_and_closed(proxy, server)
+        await proxy.start()
         capsys.readouterr()
         assert await asyncio.to_thread(main, ["resume"]) == 0
         said = capsys.readouterr().err
@@ -205,9 +205,9 @@ async def test_a_start_that_cannot_reach_the_server_keeps_the_leave_for_later(
 ) -> None:
     """With the server still out of reach the seat stays marked leaving, nothing is offered,
     and the notification says the next start tries again."""
-    async with Relay(server.port) as relay:
-        ben = await left_offline_and_closed(relay, server)
-        again = FiresideApp(Entry(relay.url, "Ana"))
+    async with FaultProxy(server.port) as proxy:
+        ben = await left_offline_and_closed(proxy, server)
+        again = FiresideApp(Entry(proxy.url, "Ana"))
         async with again.run_test(size=SIZE, notifications=True) as pilot:
             await until(pilot, lambda: again._notifications)
             [told] = [n.message for n in again._notifications]

@@ -139,6 +139,10 @@ class FaultProxy:
     `planner` is None while the proxy is calm: connections accepted then get a
     healthy plan. Set it to arm the proxy; `calm()` disarms it and lifts every
     pending fault. `cuts` counts the cuts that really happened.
+
+    `close()` is a network that is gone (new connections refused, open ones cut); `start()`
+    again listens on the same port, so an address saved earlier finds it. `hold(direction)`
+    keeps that direction's bytes back until `release()`: they arrive late, not never.
     """
 
     def __init__(self, target_port: int, planner: Planner | None = None) -> None:
@@ -151,12 +155,22 @@ class FaultProxy:
         """The connections whose pumps still run; a finished one is let go."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Server | None = None
+        self._moving = {direction: asyncio.Event() for direction in Direction}
+        for moving in self._moving.values():
+            moving.set()
         self.port = 0
 
     async def start(self) -> "FaultProxy":
-        self._listener = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        """Listen: on a free port the first time, on the same one after a `close()`."""
+        self._listener = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
         self.port = self._listener.sockets[0].getsockname()[1]
         return self
+
+    async def __aenter__(self) -> "FaultProxy":
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
 
     @property
     def url(self) -> str:
@@ -191,6 +205,14 @@ class FaultProxy:
         for connection in self.open_connections:
             connection.sever(reset=reset)
             self.cuts += 1
+
+    def hold(self, direction: Direction) -> None:
+        """Bytes going `direction` are read but not passed on until `release()`."""
+        self._moving[direction].clear()
+
+    def release(self) -> None:
+        for moving in self._moving.values():
+            moving.set()
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -274,6 +296,7 @@ class FaultProxy:
         if plan.latency:
             await asyncio.sleep(plan.latency)
         await connection.flowing.wait()
+        await self._moving[direction].wait()
         if head:
             if connection.cut:
                 raise _Severed

@@ -63,7 +63,7 @@ def session_of(app: App[Any]) -> SessionScreen:
     return screens[-1]
 
 
-def in_room(app: FiresideApp) -> bool:
+def in_room(app: App[Any]) -> bool:
     """Whether the app holds a seat in a room."""
     return any(isinstance(s, SessionScreen) and s.me is not None for s in app.screen_stack)
 

@@ -14,7 +14,7 @@ from server.app import RunningServer
 from shared.events import EventKind
 from shared.seats import Phase, Seat
 from tests.client.drive import in_room, session_of, until
-from tests.client.test_snapshots import FIXED_WORDS, ServerThread, SnapCompare, settle
+from tests.client.snapshot_room import FIXED_WORDS, ServerThread, SnapCompare, settle
 
 
 @pytest.fixture

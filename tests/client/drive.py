@@ -2,12 +2,13 @@
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.message import Message
 from textual.pilot import Pilot
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, serve
@@ -15,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from client.app import FiresideApp
 from client.connection import SUBPROTOCOL
+from client.entry import Entry
 from client.screens.session import SessionScreen
 from shared.codec import MAX_REPLY, decode_reply, decode_request, encode
 from shared.crypto.boxes import MOVE_TYPES, Opener, Sealer
@@ -83,6 +85,27 @@ async def paired_partner(pilot: Pilot[Any], app: FiresideApp, name: str = "Ben")
     partner = await WirePartner.join(room.link.url, invite, name)
     await until(pilot, lambda: room.room.phase is Phase.ASKING)
     return partner
+
+
+@contextlib.asynccontextmanager
+async def two_windows(
+    server_url: str,
+    size: tuple[int, int],
+    *,
+    ben_hook: Callable[[Message], None] | None = None,
+) -> AsyncIterator[tuple[Pilot[Any], SessionScreen, Pilot[Any], SessionScreen]]:
+    """Two real apps, Ana's and Ben's, paired through the server at `server_url` with Ana's
+    invite, round 1 begun (`ben_hook` sees every message of Ben's app): each one's pilot and
+    session screen, Ana's first."""
+    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
+    async with ana.run_test(size=size) as ana_pilot:
+        invite = await invite_of(ana_pilot, ana)
+        ben = FiresideApp(Entry.joining(server_url, "Ben", invite), enter_now=True)
+        async with ben.run_test(size=size, message_hook=ben_hook) as ben_pilot:
+            ana_room, ben_room = session_of(ana), session_of(ben)
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.ASKING)
+            yield ana_pilot, ana_room, ben_pilot, ben_room
 
 
 class WireMember:
@@ -342,4 +365,18 @@ async def ben_answers(
     await ben.until_kind(EventKind.ASK)
     await ben.say(text)
     await until(pilot, lambda: room.room_log[-1].kind is EventKind.SAY)
+    return room, ben
+
+
+async def ben_asks(
+    pilot: Pilot[Any], ana: FiresideApp, question: str
+) -> tuple[SessionScreen, "WirePartner"]:
+    """Ana's window pairs with Ben over the wire, hands him the asking, and Ben asks `question`:
+    Ana's session screen at her turn to share, and Ben."""
+    ben = await paired_partner(pilot, ana)
+    room = session_of(ana)
+    await pilot.press("f2")
+    await ben.until_kind(EventKind.HANDOVER)
+    await ben.ask(question)
+    await until(pilot, lambda: room.room.phase is Phase.SHARING)
     return room, ben

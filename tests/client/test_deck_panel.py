@@ -15,7 +15,7 @@ from client.widgets.status_line import StatusLine
 from shared.events import EventKind
 from shared.messages import MessageType
 from shared.seats import Phase
-from tests.client.drive import WirePartner, burst, paired_partner, session_of, until
+from tests.client.drive import WirePartner, ben_asks, burst, paired_partner, session_of, until
 
 SIZE = (100, 30)
 
@@ -162,12 +162,7 @@ async def test_the_same_question_in_own_words_goes_back_without_a_card(server_ur
     """A question Ben wrote himself is offered back too, and travels without a card id."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as pilot:
-        ben = await paired_partner(pilot, ana)
-        room = session_of(ana)
-        await pilot.press("f2")
-        await ben.until_kind(EventKind.HANDOVER)
-        await ben.ask("What made you laugh today?")
-        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        room, ben = await ben_asks(pilot, ana, "What made you laugh today?")
         await pilot.press(*"The cat", "ctrl+s", "f3")
         await ben.until_kind(EventKind.DONE)
         await ben.reflect("The cat")

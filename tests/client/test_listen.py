@@ -18,9 +18,8 @@ from shared.seats import Phase
 from tests.client.drive import (
     WirePartner,
     ben_answers,
+    ben_asks,
     burst,
-    paired_partner,
-    session_of,
     until,
 )
 
@@ -118,13 +117,7 @@ async def test_confirming_shows_the_words_beside_the_reflection(server_url: str)
     """While Ana confirms, all she said this turn (across "more") sits beside Ben's reflection."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as pilot:
-        ben = await paired_partner(pilot, ana)
-        room = session_of(ana)
-        await until(pilot, lambda: room.room.phase is Phase.ASKING)
-        await pilot.press("f2")
-        await ben.until_kind(EventKind.HANDOVER)
-        await ben.ask("How was your week?")
-        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        room, ben = await ben_asks(pilot, ana, "How was your week?")
         await pilot.press(*"Busy, [bold]tiring[/bold]", "ctrl+s", "f3")
         await ben.until_kind(EventKind.DONE)
         await ben.reflect("You were busy")
@@ -156,12 +149,7 @@ async def test_the_confirming_columns_line_up(server_url: str, size: tuple[int, 
     """A short answer beside a long reflection: both columns start and end on the same rows."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=size) as pilot:
-        ben = await paired_partner(pilot, ana)
-        room = session_of(ana)
-        await pilot.press("f2")
-        await ben.until_kind(EventKind.HANDOVER)
-        await ben.ask("How was your week?")
-        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        room, ben = await ben_asks(pilot, ana, "How was your week?")
         await pilot.press(*"Busy.", "ctrl+s", "f3")
         await ben.until_kind(EventKind.DONE)
         await ben.reflect("You were busy, " * 12 + "and it sounds like it wore you out.")

@@ -7,8 +7,8 @@ from client.widgets.nod_echo import NodEcho
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript, TranscriptEntry
 from shared.events import EventKind
-from shared.seats import Phase, Seat
-from tests.client.drive import invite_of, paired_partner, session_of, until
+from shared.seats import Seat
+from tests.client.drive import ben_asks, two_windows, until
 from tests.timing import seconds
 
 SIZE = (100, 30)
@@ -25,13 +25,7 @@ async def test_a_nod_shows_quietly_fades_and_never_rings(server_url: str) -> Non
     rings: list[None] = []
     async with ana.run_test(size=SIZE) as pilot:
         ana.bell = lambda: rings.append(None)  # type: ignore[method-assign]
-        ben = await paired_partner(pilot, ana)
-        room = session_of(ana)
-        await until(pilot, lambda: room.room.phase is Phase.ASKING)
-        await pilot.press("f2")
-        await ben.until_kind(EventKind.HANDOVER)
-        await ben.ask("What made you smile?")
-        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        room, ben = await ben_asks(pilot, ana, "What made you smile?")
         await pilot.press(*"The dog at the gate", "ctrl+s")
         await ben.until_kind(EventKind.SAY)
         # The floor coming to Ana rang, as she asked it to: the bell is live. Nods must not ring it.
@@ -58,32 +52,26 @@ async def test_a_nod_shows_quietly_fades_and_never_rings(server_url: str) -> Non
 
 async def test_comings_and_goings_fold_into_one_quiet_line(server_url: str) -> None:
     """Ben's two drops read as one line for Ana once he is back, and none in his own transcript."""
-    ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
-    async with ana.run_test(size=SIZE) as ana_pilot:
-        invite = await invite_of(ana_pilot, ana)
-        ben = FiresideApp(Entry.joining(server_url, "Ben", invite), enter_now=True)
-        async with ben.run_test(size=SIZE) as ben_pilot:
-            ana_room, ben_room = session_of(ana), session_of(ben)
-            await until(ana_pilot, lambda: ana_room.room.phase is Phase.ASKING)
-            lines_before = shown(ana_room.query_one(Transcript))
-            for drop in range(2):
-                websocket = ben_room.link.websocket
-                assert websocket is not None
-                websocket.transport.abort()
-                backs = 1 + drop
+    async with two_windows(server_url, SIZE) as (ana_pilot, ana_room, ben_pilot, ben_room):
+        lines_before = shown(ana_room.query_one(Transcript))
+        for drop in range(2):
+            websocket = ben_room.link.websocket
+            assert websocket is not None
+            websocket.transport.abort()
+            backs = 1 + drop
 
-                def ana_saw_him_back(backs: int = backs) -> bool:
-                    log = ana_room.room_log
-                    seen = [o for o in log if o.kind is EventKind.BACK and o.by is Seat.B]
-                    return len(seen) == backs and ana_room.room.online[Seat.B]
+            def ana_saw_him_back(backs: int = backs) -> bool:
+                log = ana_room.room_log
+                seen = [o for o in log if o.kind is EventKind.BACK and o.by is Seat.B]
+                return len(seen) == backs and ana_room.room.online[Seat.B]
 
-                await until(ana_pilot, ana_saw_him_back, within=10)
-            await until(
-                ben_pilot, lambda: ben_room.query_one(StatusLine).sentence == "Connected again."
-            )
-            assert shown(ana_room.query_one(Transcript)) == [
-                *lines_before,
-                "Ben was away for a moment.",
-            ]
-            ben_lines = shown(ben_room.query_one(Transcript))
-            assert not [line for line in ben_lines if "away" in line or "back" in line]
+            await until(ana_pilot, ana_saw_him_back, within=10)
+        await until(
+            ben_pilot, lambda: ben_room.query_one(StatusLine).sentence == "Connected again."
+        )
+        assert shown(ana_room.query_one(Transcript)) == [
+            *lines_before,
+            "Ben was away for a moment.",
+        ]
+        ben_lines = shown(ben_room.query_one(Transcript))
+        assert not [line for line in ben_lines if "away" in line or "back" in line]

@@ -22,6 +22,7 @@ from shared.seats import Phase, Seat
 from tests.client.drive import (
     FrameRecorder,
     WireMember,
+    ben_asks,
     in_room,
     invite_of,
     paired_partner,
@@ -194,12 +195,7 @@ async def test_a_nod_whose_box_holds_another_kind_stops_the_session(server_url: 
     """A nod shown as `time` whose box says `heart` is a relabelled nod: the session stops."""
     ana = FiresideApp(Entry(server_url, "Ana"), enter_now=True)
     async with ana.run_test(size=SIZE) as pilot:
-        ben = await paired_partner(pilot, ana)
-        room = session_of(ana)
-        await pilot.press("f2")
-        await ben.until_kind(EventKind.HANDOVER)
-        await ben.ask("And you?")
-        await until(pilot, lambda: room.room.phase is Phase.SHARING)
+        room, ben = await ben_asks(pilot, ana, "And you?")
         box = ben.seal(MessageType.NOD, {"kind": "heart"})
         await WireMember.send(ben, t="nod", kind="time", box=box)
         await until(pilot, lambda: room.stopped)

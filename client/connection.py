@@ -250,6 +250,11 @@ class RoomLink:
         return False
 
     @property
+    def on_its_way(self) -> tuple[MessageType, ...]:
+        """Our sealed messages sent and not yet back in the log: the room does not know them."""
+        return self.secrets.on_its_way if self.secrets is not None else ()
+
+    @property
     def ended(self) -> bool:
         """The last event seen says the room has ended: after our `leave`, its acknowledgement."""
         return self._ended

@@ -141,8 +141,9 @@ class SealedRoom:
         self._opener = Opener(key) if key is not None else None
         self._sent: set[MessageType] = set()
         """Pairing steps sent on this connection; the log tells what the server kept."""
-        self._pending: list[int] = []
-        """Ids of our boxes on their way: each took a counter the log has not shown yet."""
+        self._pending: list[tuple[int, MessageType]] = []
+        """Id and kind of each of our boxes on its way: each took a counter the log has not
+        shown yet."""
         self._next_id = 1
 
     @property
@@ -218,7 +219,7 @@ class SealedRoom:
         counter = self._opener.opened(self.me) + len(self._pending)
         box = Sealer(self.key, self.me, sealed=counter).seal(kind, fields)
         message = _SEALED_MESSAGES[kind](box=box, id=self._next_id)
-        self._pending.append(self._next_id)
+        self._pending.append((self._next_id, kind))
         self._next_id += 1
         return message
 
@@ -235,14 +236,18 @@ class SealedRoom:
         counter = self._opener.opened(self.me) + len(self._pending)
         box = Sealer(self.key, self.me, sealed=counter).seal(move.TYPE, fields)
         sealed = dataclasses.replace(move, box=box, id=self._next_id)
-        self._pending.append(self._next_id)
+        self._pending.append((self._next_id, move.TYPE))
         self._next_id += 1
         return sealed
 
     def refused(self, re: int | None) -> None:
         """The server refused (or never got) the message numbered `re`: its counter is free."""
-        if re in self._pending:
-            self._pending.remove(re)
+        self._pending = [(id, kind) for id, kind in self._pending if id != re]
+
+    @property
+    def on_its_way(self) -> tuple[MessageType, ...]:
+        """Our sealed messages sent on this connection and not yet in the log, in order."""
+        return tuple(kind for _, kind in self._pending)
 
     @property
     def can_seal(self) -> bool:

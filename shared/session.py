@@ -8,6 +8,7 @@ In fireside.2 the room stays `waiting` until the two seats have paired
 bytes: whether a pairing matched is for the clients to find out.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from shared.errors import ErrorCode, Rejected
@@ -146,6 +147,17 @@ class Session:
         except Rejected:
             return False
         return True
+
+    def may_after(self, seat: Seat, coming: Sequence[MessageType], kind: MessageType) -> bool:
+        """Whether `seat` may send `kind` right behind its own `coming` moves, sent and not yet
+        in the log: the server takes a seat's messages in order, so `kind` meets the room
+        they will have made (F3 pressed in the same burst as ctrl+s, say)."""
+        after = self.copy()
+        for move in coming:
+            if not after.may(seat, move):
+                return False
+            after._transition(Change(event_kind(move), seat))
+        return after.may(seat, kind)
 
     @property
     def both_paked(self) -> bool:
@@ -307,10 +319,14 @@ _BOXED = (Hello, Ask, Say, Reflect, Note, Handover, Done, Decline, Confirm, More
 """The messages that carry a sealed `box`: docs/protocol.md, Sealing."""
 
 
+def event_kind(kind: MessageType) -> EventKind:
+    """The event a recorded message of `kind` becomes: its own name, but `leave` is `left`."""
+    return EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind))
+
+
 def _change(seat: Seat, message: ClientMessage) -> Change:
-    kind = EventKind(str(message.TYPE)) if message.TYPE is not MessageType.LEAVE else EventKind.LEFT
     return Change(
-        kind,
+        event_kind(message.TYPE),
         seat,
         msg=message.msg if isinstance(message, Pake) else None,
         mac=message.mac if isinstance(message, Verify) else None,

@@ -21,17 +21,14 @@ from shared.crypto.pairing import Pairing, RoomKey
 from shared.events import ErrorReply, Event, EventKind, Joined, parse_reply
 from shared.messages import MessageType
 from shared.seats import NodKind, Phase, Seat
-from shared.session import Session
+from shared.session import Session, event_kind
 
 log = logging.getLogger(__name__)
 
 _NODS = (NodKind.HEAR, NodKind.HEART, NodKind.TIME)
 
 
-_BOXED_EVENTS = {
-    EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind)): kind
-    for kind in SEALED_TYPES
-}
+_BOXED_EVENTS = {event_kind(kind): kind for kind in SEALED_TYPES}
 """The events that carry a box, and the message type it was sealed as: docs/protocol.md, Sealing."""
 
 
@@ -209,7 +206,7 @@ class DemoPartner:
         assert self._opener is not None
         sealer = Sealer(self._key, self.seat, sealed=self._opener.opened(self.seat))
         await self._send(t=str(move), box=sealer.seal(move, fields), **extra)
-        kind = EventKind.LEFT if move is MessageType.LEAVE else EventKind(str(move))
+        kind = event_kind(move)
         since = len(self._pending)
         while not any(e.by is self.seat and e.kind is kind for e in self._pending[since:]):
             if await self._read() is not None:

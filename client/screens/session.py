@@ -164,8 +164,6 @@ class SessionScreen(Screen[str | None]):
             saved_key=entry.saved.key if entry.saved is not None else None,
         )
         self._typing_sent = False
-        self._say_on_its_way = False
-        """A `say` went out and is not back yet: until it is, the room does not know it."""
         self._writing: MessageType | None = None
         """What the open composer's words would become, or None while it is closed."""
         self._drafts: dict[MessageType, str] = {}
@@ -279,8 +277,6 @@ class SessionScreen(Screen[str | None]):
             self.query_one(StatusLine).say(trouble, trouble=True)
         for opened in batch:
             self.room.observe(opened.event)
-            if opened.by is self.me and opened.kind is EventKind.SAY:
-                self._say_on_its_way = False
         self.room_log.extend(batch)
         self.names = dict(newest.names)
         self.query_one(Transcript).add(batch, self.me)
@@ -364,18 +360,23 @@ class SessionScreen(Screen[str | None]):
             return False
         if self.room.may(self.me, kind):
             return True
-        speaking = self.room.may(self.me, MessageType.SAY)
-        answered = self._say_on_its_way or self.query_one(Composer).text.strip()
-        if kind is MessageType.DONE and speaking and answered:
-            # Words in the box are the answer: F3 sends them, then yields (action_move). Words
-            # already sent count before they are back: F3 in the same burst as ctrl+s would
-            # otherwise find the room still waiting for a say, and be lost. The server has the
-            # say before the done, so it takes both.
+        if kind is MessageType.DONE and self.room.may_after(self.me, self._coming(), kind):
+            # Words sent and not yet back, or still in the box (action_move sends them first),
+            # are part of the answer: F3 in the same burst as ctrl+s would otherwise find the
+            # room still waiting for a say, and be lost. The server takes them in order.
             return True
         # Done and pass belong to sharing even before they are possible: show them dimmed.
+        speaking = self.room.may(self.me, MessageType.SAY)
         if kind in (MessageType.DONE, MessageType.DECLINE) and speaking:
             return None
         return False
+
+    def _coming(self) -> list[MessageType]:
+        """Our messages the room does not know yet: those on their way, then the composer's."""
+        coming = list(self.link.on_its_way)
+        if self._writing is not None and self.query_one(Composer).text.strip():
+            coming.append(self._writing)
+        return coming
 
     async def action_send(self, kind_name: str) -> None:
         kind = MessageType(kind_name)
@@ -554,7 +555,6 @@ class SessionScreen(Screen[str | None]):
         if not await self.link.send_sealed(kind, words):
             self._not_sent()
             return False
-        self._say_on_its_way |= kind is MessageType.SAY
         return True
 
     async def _stop_typing(self) -> None:

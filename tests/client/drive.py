@@ -25,6 +25,7 @@ from shared.crypto.pairing import Pairing, RoomKey
 from shared.events import Event, EventKind, Joined, parse_reply
 from shared.messages import MessageType
 from shared.seats import Phase, Seat
+from shared.session import event_kind
 from tests.timing import seconds
 
 STEP = 0.02
@@ -156,10 +157,7 @@ _SEALED_KINDS = {
     EventKind.REFLECT: MessageType.REFLECT,
     EventKind.NOTE: MessageType.NOTE,
 }
-_MOVE_KINDS = {
-    EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind)): kind
-    for kind in MOVE_TYPES
-}
+_MOVE_KINDS = {event_kind(kind): kind for kind in MOVE_TYPES}
 """The moves, sealed once both hellos are in: docs/protocol.md, Sealing."""
 
 

@@ -21,13 +21,13 @@ from shared.crypto.pairing import Pairing, PairingError, RoomKey
 from shared.events import ErrorReply, Event, EventKind, Joined, parse_reply
 from shared.messages import MessageType
 from shared.seats import Seat
+from shared.session import event_kind
 from tests.timing import seconds
 
 SUBPROTOCOL = Subprotocol("fireside.2")
 
 SEALED_KINDS: dict[EventKind, MessageType] = {
-    EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind)): kind
-    for kind in WORDED_TYPES | MOVE_TYPES
+    event_kind(kind): kind for kind in WORDED_TYPES | MOVE_TYPES
 }
 """The event kinds that carry a box, and the type each is sealed as: docs/protocol.md, Sealing."""
 
@@ -146,7 +146,7 @@ class Partner:
                 message["box"] = self.seal(kind, **fields)
         after = self.last_seq
         request = await self.send(message)
-        expected = EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind))
+        expected = event_kind(kind)
 
         def answered() -> bool:
             return any(e.re == request for e in self.errors) or any(

@@ -190,7 +190,9 @@ async def test_a_reader_that_stops_is_dropped_with_bounded_memory(
             # While Ben reads nothing the server reads nothing of his (server/guard.py): his
             # says wait in the kernel, and none of them reaches his outbox.
             assert peak <= WRITE_LIMIT + 2 * FRAME
-        assert slowest < seconds(0.25)
+        # A server that waited on Ben would hold Ana's nod until his write timed out; a
+        # shorter wait is the test machine's load (four test workers share two cores).
+        assert slowest < WRITE_TIMEOUT
         assert ana.seated == 1, "Ana's own connection never dropped"
 
         # Ben's seat was kept: he resumes on a connection he reads, and the round goes on.

@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from shared.crypto.boxes import MOVE_TYPES, Opener, Sealer, Tampered
+from shared.crypto.boxes import Opener, Sealer, Tampered
 from shared.crypto.pairing import Pairing, PairingError, RoomKey
 from shared.events import Event, EventKind, RoomState
 from shared.messages import (
@@ -33,6 +33,7 @@ from shared.messages import (
 )
 from shared.seats import Seat
 from shared.session import Session
+from shared.vocabulary import MOVE_TYPES, SEALED_AS, WORDED_TYPES
 
 MISMATCHED = (
     "The code didn't match, so nothing was shared. Start a new room and read the code again."
@@ -50,24 +51,10 @@ WAITING = "Waiting for your partner…"
 CHECKING = "Checking the code…"
 PAIRED = "Paired."
 
-_BOXED: dict[EventKind, MessageType] = {
-    EventKind.HELLO: MessageType.HELLO,
-    EventKind.ASK: MessageType.ASK,
-    EventKind.SAY: MessageType.SAY,
-    EventKind.REFLECT: MessageType.REFLECT,
-    EventKind.NOTE: MessageType.NOTE,
-}
-_MOVES: dict[EventKind, MessageType] = {
-    EventKind.HANDOVER: MessageType.HANDOVER,
-    EventKind.DONE: MessageType.DONE,
-    EventKind.DECLINE: MessageType.DECLINE,
-    EventKind.CONFIRM: MessageType.CONFIRM,
-    EventKind.MORE: MessageType.MORE,
-    EventKind.NOD: MessageType.NOD,
-    EventKind.LEFT: MessageType.LEAVE,
-}
+_BOXED = {kind: sealed for kind, sealed in SEALED_AS.items() if sealed in WORDED_TYPES}
+"""The events whose box holds what a person typed, and the type each was sealed as."""
+_MOVES = {kind: sealed for kind, sealed in SEALED_AS.items() if sealed in MOVE_TYPES}
 """docs/protocol.md, Sealing: the moves that carry a box once both hellos are in the log."""
-assert frozenset(_MOVES.values()) == MOVE_TYPES
 SealedMove = Handover | Done | Decline | Confirm | More | Nod | Leave
 _SEALED_MESSAGES: dict[
     MessageType, type[Hello] | type[Ask] | type[Say] | type[Reflect] | type[Note]

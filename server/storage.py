@@ -30,6 +30,7 @@ from server.rooms import MemoryRoomStore, NotRemoved, Room, RoomStore, StoreErro
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
+from shared.vocabulary import carries
 
 DB_FILE = "fireside.sqlite3"
 LOCK_FILE = "fireside.lock"
@@ -752,6 +753,7 @@ def _event_from_row(row: tuple[object, ...]) -> Event:
         online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
     )
     event_kind = _member(EventKind, kind, "kind")
+    field = carries(event_kind).field
     held = _blob(sealed, "sealed value")
     return Event(
         seq=_int(seq, "seq"),
@@ -759,9 +761,9 @@ def _event_from_row(row: tuple[object, ...]) -> Event:
         kind=event_kind,
         by=_member(Seat, by, "seat"),
         state=state,
-        msg=held if event_kind is EventKind.PAKE else None,
-        mac=held if event_kind is EventKind.VERIFY else None,
-        box=held if event_kind not in (EventKind.PAKE, EventKind.VERIFY) else None,
+        msg=held if field == "msg" else None,
+        mac=held if field == "mac" else None,
+        box=held if field == "box" else None,
         nod=None if nod is None else _member(NodKind, nod, "nod"),
     )
 

@@ -15,24 +15,12 @@ from shared.errors import ErrorCode, Rejected
 from shared.events import Event, EventKind, RoomState, floor_of
 from shared.messages import (
     LOBBY_TYPES,
-    Ask,
     ClientMessage,
-    Confirm,
-    Decline,
-    Done,
-    Handover,
-    Hello,
-    Leave,
     MessageType,
-    More,
     Nod,
-    Note,
-    Pake,
-    Reflect,
-    Say,
-    Verify,
 )
 from shared.seats import ACTIVE_PHASES, NodKind, Phase, Seat
+from shared.vocabulary import RECORDED, event_kind
 
 
 @dataclass(frozen=True)
@@ -315,21 +303,15 @@ class Session:
             self.asker = self.asker.partner
 
 
-_BOXED = (Hello, Ask, Say, Reflect, Note, Handover, Done, Decline, Confirm, More, Nod, Leave)
-"""The messages that carry a sealed `box`: docs/protocol.md, Sealing."""
-
-
-def event_kind(kind: MessageType) -> EventKind:
-    """The event a recorded message of `kind` becomes: its own name, but `leave` is `left`."""
-    return EventKind.LEFT if kind is MessageType.LEAVE else EventKind(str(kind))
-
-
 def _change(seat: Seat, message: ClientMessage) -> Change:
+    recorded = RECORDED[message.TYPE]
+    field = recorded.carries.field
+    held: bytes | None = getattr(message, field) if field is not None else None
     return Change(
-        event_kind(message.TYPE),
+        recorded.event,
         seat,
-        msg=message.msg if isinstance(message, Pake) else None,
-        mac=message.mac if isinstance(message, Verify) else None,
-        box=message.box if isinstance(message, _BOXED) else None,
+        msg=held if field == "msg" else None,
+        mac=held if field == "mac" else None,
+        box=held if field == "box" else None,
         nod=message.kind if isinstance(message, Nod) else None,
     )

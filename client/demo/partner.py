@@ -15,21 +15,18 @@ from websockets.exceptions import ConnectionClosed
 from client.connection import SUBPROTOCOL
 from client.demo import lines
 from shared.codec import MAX_REPLY, decode_reply, encode
-from shared.crypto.boxes import SEALED_TYPES, Opener, Sealer
+from shared.crypto.boxes import Opener, Sealer
 from shared.crypto.invite import parse_invite
 from shared.crypto.pairing import Pairing, RoomKey
 from shared.events import ErrorReply, Event, EventKind, Joined, parse_reply
 from shared.messages import MessageType
 from shared.seats import NodKind, Phase, Seat
-from shared.session import Session, event_kind
+from shared.session import Session
+from shared.vocabulary import SEALED_AS, event_kind
 
 log = logging.getLogger(__name__)
 
 _NODS = (NodKind.HEAR, NodKind.HEART, NodKind.TIME)
-
-
-_BOXED_EVENTS = {event_kind(kind): kind for kind in SEALED_TYPES}
-"""The events that carry a box, and the message type it was sealed as: docs/protocol.md, Sealing."""
 
 
 class DemoPartner:
@@ -105,7 +102,7 @@ class DemoPartner:
 
     def _take_in(self, event: Event) -> None:
         """Open the event's box, follow the room, and keep what the person shares."""
-        sealed = _BOXED_EVENTS.get(event.kind)
+        sealed = SEALED_AS.get(event.kind)
         words: dict[str, str] = {}
         if sealed is not None and event.box is not None and self._opener is not None:
             words = self._opener.open(event.by, sealed, event.box)

@@ -20,6 +20,7 @@ from shared import fields as rules
 from shared.crypto.pairing import RoomKey, nameplate_key
 from shared.messages import MessageType
 from shared.seats import NodKind, Seat
+from shared.vocabulary import SEALED_TYPES
 
 NONCE_BYTES = 12
 """A random nonce per box: a resent or re-typed message never reuses one."""
@@ -60,16 +61,7 @@ _PLAINTEXTS: dict[MessageType, dict[str, tuple[FieldRule, bool]]] = {
     MessageType.LEAVE: {},
 }
 
-SEALED_TYPES = frozenset(_PLAINTEXTS)
-"""The message types that carry a box: every move a seat makes after the pairing, and hello."""
-
-WORDED_TYPES = frozenset(
-    {MessageType.HELLO, MessageType.ASK, MessageType.SAY, MessageType.REFLECT, MessageType.NOTE}
-)
-"""The sealed types whose box holds what a person typed; the others hold `{}` or a nod's kind."""
-
-MOVE_TYPES = SEALED_TYPES - WORDED_TYPES
-"""The moves sealed only so the server cannot forge, drop or relabel them."""
+assert frozenset(_PLAINTEXTS) == SEALED_TYPES, "a plaintext shape for every sealed type"
 
 
 class Tampered(Exception):

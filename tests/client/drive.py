@@ -19,13 +19,13 @@ from client.connection import SUBPROTOCOL
 from client.entry import Entry
 from client.screens.session import SessionScreen
 from shared.codec import MAX_REPLY, decode_reply, decode_request, encode
-from shared.crypto.boxes import MOVE_TYPES, Opener, Sealer
+from shared.crypto.boxes import Opener, Sealer
 from shared.crypto.invite import Invite, parse_invite
 from shared.crypto.pairing import Pairing, RoomKey
 from shared.events import Event, EventKind, Joined, parse_reply
 from shared.messages import MessageType
 from shared.seats import Phase, Seat
-from shared.session import event_kind
+from shared.vocabulary import MOVE_TYPES, SEALED_AS
 from tests.timing import seconds
 
 STEP = 0.02
@@ -150,17 +150,6 @@ class WireMember:
         await self.websocket.close()
 
 
-_SEALED_KINDS = {
-    EventKind.HELLO: MessageType.HELLO,
-    EventKind.ASK: MessageType.ASK,
-    EventKind.SAY: MessageType.SAY,
-    EventKind.REFLECT: MessageType.REFLECT,
-    EventKind.NOTE: MessageType.NOTE,
-}
-_MOVE_KINDS = {event_kind(kind): kind for kind in MOVE_TYPES}
-"""The moves, sealed once both hellos are in: docs/protocol.md, Sealing."""
-
-
 @dataclass(frozen=True)
 class Heard:
     """An event as the wire partner read it, its box opened."""
@@ -280,9 +269,10 @@ class WirePartner(WireMember):
             assert isinstance(reply, Event)
             event = reply
         words: dict[str, str] = {}
-        sealed = _SEALED_KINDS.get(event.kind)
-        if sealed is None and self.paired:
-            sealed = _MOVE_KINDS.get(event.kind)
+        # The moves are sealed once both hellos are in: docs/protocol.md, Sealing.
+        sealed = SEALED_AS.get(event.kind)
+        if sealed in MOVE_TYPES and not self.paired:
+            sealed = None
         if sealed is not None:
             assert self.opener is not None
             assert event.box is not None

@@ -15,21 +15,16 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from shared.codec import MAX_REPLY, decode_reply, encode
-from shared.crypto.boxes import MOVE_TYPES, WORDED_TYPES, Opener, Sealer, Tampered
+from shared.crypto.boxes import Opener, Sealer, Tampered
 from shared.crypto.invite import draw_words, invite_code, parse_invite
 from shared.crypto.pairing import Pairing, PairingError, RoomKey
 from shared.events import ErrorReply, Event, EventKind, Joined, parse_reply
 from shared.messages import MessageType
 from shared.seats import Seat
-from shared.session import event_kind
+from shared.vocabulary import MOVE_TYPES, SEALED_AS, WORDED_TYPES, event_kind
 from tests.timing import seconds
 
 SUBPROTOCOL = Subprotocol("fireside.2")
-
-SEALED_KINDS: dict[EventKind, MessageType] = {
-    event_kind(kind): kind for kind in WORDED_TYPES | MOVE_TYPES
-}
-"""The event kinds that carry a box, and the type each is sealed as: docs/protocol.md, Sealing."""
 
 
 class Partner:
@@ -164,7 +159,7 @@ class Partner:
         return len(self.names) == len(Seat)
 
     def _open(self, event: Event) -> None:
-        kind = SEALED_KINDS[event.kind]
+        kind = SEALED_AS[event.kind]
         if self._opener is None or event.box is None:
             self.tampered = f"{kind} at seq {event.seq} came before a key or without a box"
             return
@@ -241,9 +236,7 @@ class Partner:
             self.mismatched = True
         if event.kind in (EventKind.PAKE, EventKind.VERIFY):
             await self._pair(event)
-        elif event.kind in SEALED_KINDS and (
-            SEALED_KINDS[event.kind] in WORDED_TYPES or self.paired
-        ):
+        elif event.kind in SEALED_AS and (SEALED_AS[event.kind] in WORDED_TYPES or self.paired):
             self._open(event)
 
     async def close(self) -> None:

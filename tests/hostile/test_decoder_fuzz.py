@@ -8,13 +8,13 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from shared.codec import decode_request, encode
-from shared.crypto.boxes import MOVE_TYPES
 from shared.errors import ErrorCode, Rejected
 from shared.fields import MOVE_BOX_MAX
 from shared.intake import admit
 from shared.messages import LOBBY_TYPES, ClientMessage, MessageType
 from shared.seats import Phase, Seat
 from shared.session import Session
+from shared.vocabulary import MOVE_TYPES
 from tests.hostile.frames import FORGED, frames
 from tests.shared.rooms import PAIRING, in_phase, pairing_at, wire
 from tests.soak import SEED, rounds

@@ -6,20 +6,13 @@ import msgpack
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from shared.crypto.boxes import (
-    MOVE_TYPES,
-    NONCE_BYTES,
-    SEALED_TYPES,
-    TAG_BYTES,
-    Opener,
-    Sealer,
-    Tampered,
-)
+from shared.crypto.boxes import NONCE_BYTES, TAG_BYTES, Opener, Sealer, Tampered
 from shared.crypto.invite import draw_words
 from shared.crypto.pairing import Pairing, RoomKey
 from shared.fields import MOVE_BOX_MAX
 from shared.messages import MessageType
 from shared.seats import Seat
+from shared.vocabulary import MOVE_TYPES, SEALED_TYPES
 
 NAMEPLATE = "K7M2Q-X9P4R"
 HELLO, ASK, SAY, REFLECT = MessageType.HELLO, MessageType.ASK, MessageType.SAY, MessageType.REFLECT

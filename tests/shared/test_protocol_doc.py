@@ -8,10 +8,11 @@ from typing import Any
 import msgpack
 import pytest
 
-from shared.crypto.boxes import MOVE_TYPES, NONCE_BYTES, TAG_BYTES
+from shared.crypto.boxes import NONCE_BYTES, TAG_BYTES
 from shared.events import Event, EventKind, Joined, parse_reply
 from shared.messages import ClientMessage, message_type, parse_fields
 from shared.session import Session
+from shared.vocabulary import MOVE_TYPES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 HEADER = re.compile(r"^(a|b|server) → (.+?)(?:  \(.*\))?$")

@@ -63,16 +63,6 @@ def check_text(field: str, value: object, limit: int) -> str:
     return value
 
 
-def check_name(value: object) -> str:
-    """`value` as a member's display name, or `bad_field` naming `name`."""
-    if not isinstance(value, str):
-        raise Rejected(ErrorCode.BAD_FIELD, "name must be a string")
-    problem = name_problem(value)
-    if problem is not None:
-        raise Rejected(ErrorCode.BAD_FIELD, f"name {problem}")
-    return value
-
-
 MAX_OPAQUE = 256
 """Room codes and tokens are short; a longer one cannot match and is refused as a field."""
 

@@ -47,9 +47,9 @@ The last delay repeats for as long as we hold a seat: a server restart of any
 length is survived, and once it is back we are in again within 5 seconds.
 """
 
-# docs/protocol.md, Close codes: 1000 follows our own `leave`; 4001 means a newer
-# connection resumed this seat. Every other close keeps the seat, so we resume.
-CLOSE_AFTER_LEAVE = 1000
+# docs/protocol.md, Close codes: 4001 means a newer connection resumed this seat. Every
+# other close keeps the seat, so we resume; the 1000 after our own `leave` comes once the
+# room has ended, and that, not the code, is what stops us.
 CLOSE_TAKEN_OVER = 4001
 CLOSE_WINDOW_CLOSED = 1001
 CLOSE_NOT_FIRESIDE = 1002

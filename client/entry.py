@@ -23,7 +23,7 @@ class Entry:
     invite_servers: tuple[str, ...] = ()
     saved: SavedSeat | None = None
     drawn: tuple[str, ...] = field(default_factory=draw_words)
-    """The words a new room is paired with, drawn for each entry (tests pass fixed ones)."""
+    """The words a new room is paired with, drawn for each entry; the demo passes fixed ones."""
     journal: bool = True
     """Write the session to the journal on this machine (client/journal.py)."""
 

@@ -39,8 +39,3 @@ class Outlook:
     @property
     def holds_floor(self) -> bool:
         return self.state.floor is self.me
-
-    @property
-    def asking(self) -> bool:
-        """Whether this person is the asker of the current round."""
-        return self.state.asker is self.me

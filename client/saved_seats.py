@@ -25,8 +25,15 @@ if TYPE_CHECKING:
 STATE_DIR_ENV = "FIRESIDE_STATE_DIR"
 """Where the seats are kept instead of the platform's state directory (tests use a tmp dir)."""
 
-FORMAT = 2
-"""The `format` written in every seat file (2: with the room key); others are left alone."""
+FORMAT = 3
+"""The `format` written in every seat file (3: without a last seq); others are left alone."""
+
+LAST_SEQ_FORMAT = 2
+"""A seat with the room key and a `last_seq` that nothing read: read as format 3, without it.
+
+A new window opens the whole log from seq 1 (`SavedSeat.resume_message`), so how far the
+old one got was never used; the next write of the seat leaves it out (issue 11).
+"""
 
 UNSEALED_FORMAT = 1
 """A fireside.1 seat: read only to be forgotten, since that room cannot be continued."""
@@ -57,8 +64,6 @@ class SavedSeat:
     """Our own name in the room, shown back on the welcome screen."""
     partner: str | None = None
     """The partner's name, or None while they have not joined yet."""
-    last_seq: int = 0
-    """The last event this client showed; kept for the record, see `resume_message`."""
     key: str | None = None
     """`RoomKey.saved()`: K, from which a new window opens the whole log again.
 
@@ -106,26 +111,25 @@ class SavedSeat:
     def from_json(cls, raw: object) -> "SavedSeat":
         """A seat from a file's JSON; ValueError for anything this client did not write.
 
-        A fireside.1 file reads back without a key, so it can be offered and forgotten.
+        A fireside.1 file reads back without a key, so it can be offered and forgotten;
+        a format-2 file reads back without its `last_seq`.
         """
-        if not isinstance(raw, dict) or raw.get("format") not in (FORMAT, UNSEALED_FORMAT):
+        keyed = (FORMAT, LAST_SEQ_FORMAT)
+        if not isinstance(raw, dict) or raw.get("format") not in (*keyed, UNSEALED_FORMAT):
             raise ValueError("not a seat file of this format")
-        key = raw.get("key") if raw["format"] == FORMAT else None
-        if raw["format"] == FORMAT and not isinstance(key, str):
+        key = raw.get("key") if raw["format"] in keyed else None
+        if raw["format"] in keyed and not isinstance(key, str):
             raise ValueError("a seat file without its room key")
         strings = ("server", "code", "seat", "token", "name")
         if not all(isinstance(raw.get(key), str) for key in strings):
             raise ValueError("a seat file without its server, code, seat, token or name")
         partner = raw.get("partner")
-        last_seq = raw.get("last_seq", 0)
         leaving = raw.get("leaving", False)
         note = raw.get("note")
         if partner is not None and not isinstance(partner, str):
             raise ValueError("partner is not a string")
         if not isinstance(leaving, bool) or (note is not None and not isinstance(note, str)):
             raise ValueError("leaving is not true or false, or the note is not a string")
-        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-            raise ValueError("last_seq is not a count")
         if key is not None:
             # Read back now, not when resuming: a damaged key is a file we cannot use.
             # Imported here so that an empty shelf never loads the crypto (client/app.py).
@@ -139,7 +143,6 @@ class SavedSeat:
             token=raw["token"],
             name=raw["name"],
             partner=partner,
-            last_seq=last_seq,
             key=key,
             leaving=leaving,
             note=note,
@@ -241,14 +244,14 @@ class SeatShelf:
 
 
 class SeatKeeper:
-    """One window's seat on the shelf: written once paired, its last seq noted, removed at the end.
+    """One window's seat on the shelf: written once paired and at each change, removed at the end.
 
     The end is the server's: a seat that leaves is marked leaving, and removed only once
     an event shows the room ended (docs/protocol.md, Drops, resume and leave).
 
-    The seat is written at once when the pairing gives the room key (without it
-    nothing could be read after a restart); later events only mark it unsaved,
-    and the screen flushes it a moment after.
+    The seat is written when the pairing gives the room key (without it nothing could
+    be read after a restart), and again whenever what it holds changes. Other events
+    change nothing kept: a new window opens the whole log whatever this one saw.
     """
 
     def __init__(self, shelf: SeatShelf, server: str, saved: SavedSeat | None = None) -> None:
@@ -256,7 +259,6 @@ class SeatKeeper:
         self.server = server
         self.seat = saved
         """The seat as kept; a seat being resumed from disk is here before the server answers."""
-        self.unsaved = False
         self._complained = False
 
     @property
@@ -274,17 +276,15 @@ class SeatKeeper:
             return None
         # What the seat knew already (partner, key, a leave under way) is kept.
         kept = self.seat or SavedSeat(self.server, joined.code, joined.seat, joined.token, name)
-        self.seat = replace(kept, code=joined.code, seat=joined.seat, token=joined.token, name=name)
-        self.unsaved = True
-        return self.flush()
+        return self._keep(
+            replace(kept, code=joined.code, seat=joined.seat, token=joined.token, name=name)
+        )
 
     def paired(self, key: str) -> str | None:
         """The pairing gave the room key (`RoomKey.saved()`): write the seat with it now."""
         if self.seat is None:
             return None
-        self.seat = replace(self.seat, key=key)
-        self.unsaved = True
-        return self.flush()
+        return self._keep(replace(self.seat, key=key))
 
     def leaving(self, note: str | None) -> str | None:
         """The person left: keep the seat marked so until the server has recorded it.
@@ -294,29 +294,34 @@ class SeatKeeper:
         """
         if self.seat is None:
             return None
-        self.seat = replace(self.seat, leaving=True, note=note)
-        self.unsaved = True
-        return self.flush()
+        return self._keep(replace(self.seat, leaving=True, note=note))
 
-    def saw(self, opened: "Opened") -> None:
-        """Note an event; an ended session is forgotten at once, anything else waits for flush."""
+    def saw(self, opened: "Opened") -> str | None:
+        """Note an event: an ended session is forgotten, a new partner's name is written."""
         if self.seat is None:
-            return
+            return None
         if opened.state.phase is Phase.ENDED:
             self.forget()
-            return
-        partner = opened.names.get(self.seat.seat.partner)
-        last_seq = max(self.seat.last_seq, opened.seq)
-        self.seat = replace(self.seat, last_seq=last_seq, partner=partner)
-        self.unsaved = True
-
-    def flush(self) -> str | None:
-        """Write the seat if it changed and has its key; a sentence when the disk first fails."""
-        if self.seat is None or self.seat.key is None or not self.unsaved:
             return None
-        self.unsaved = False
+        partner = opened.names.get(self.seat.seat.partner)
+        if partner == self.seat.partner:
+            return None
+        return self._keep(replace(self.seat, partner=partner))
+
+    def forget(self) -> None:
+        """The session is over or the seat is gone: nothing is left to resume."""
+        if self.seat is not None:
+            with contextlib.suppress(OSError):
+                self.shelf.forget(self.seat.server, self.seat.code)
+        self.seat = None
+
+    def _keep(self, seat: SavedSeat) -> str | None:
+        """Hold `seat`, and write it if it has its key; a sentence when the disk first fails."""
+        self.seat = seat
+        if seat.key is None:
+            return None
         try:
-            self.shelf.save(self.seat)
+            self.shelf.save(seat)
         except OSError as exc:
             if self._complained:
                 return None
@@ -325,11 +330,3 @@ class SeatKeeper:
             where = self.shelf.directory
             return f"Could not keep this seat in {where} ({reason}); resume will not know it."
         return None
-
-    def forget(self) -> None:
-        """The session is over or the seat is gone: nothing is left to resume."""
-        if self.seat is not None:
-            with contextlib.suppress(OSError):
-                self.shelf.forget(self.seat.server, self.seat.code)
-        self.seat = None
-        self.unsaved = False

@@ -23,12 +23,9 @@ INTERVAL = 60.0
 
 
 class AcceptFailures:
-    """The loop's exception handler: failed accepts counted and logged once per `interval`."""
+    """The loop's exception handler: failed accepts counted and logged once per INTERVAL."""
 
-    def __init__(
-        self, *, interval: float = INTERVAL, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._interval = interval
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._logged_at: float | None = None
         self._unlogged = 0
@@ -39,7 +36,7 @@ class AcceptFailures:
             return
         self._unlogged += 1
         now = self._clock()
-        if self._logged_at is not None and now - self._logged_at < self._interval:
+        if self._logged_at is not None and now - self._logged_at < INTERVAL:
             return
         error = context.get("exception")
         why = error.strerror if isinstance(error, OSError) and error.strerror else "no resources"

@@ -47,7 +47,7 @@ class Outbox:
     `close_timeout` seconds ends with the TCP connection dropped.
 
     With `write_now`, a reply is written at once when nothing waits before it
-    and the socket's buffer holds less than `write_limit` bytes: most replies
+    and the socket's buffer holds less than WRITE_LIMIT bytes: most replies
     then skip the queue and the writer task, which is most of what a reply
     costs (docs/performance.md). Only a reader that lags takes the queue.
     """
@@ -61,11 +61,9 @@ class Outbox:
         write_timeout: float | None = None,
         close_timeout: float = 5.0,
         write_now: Callable[[bytes], None] | None = None,
-        write_limit: int = WRITE_LIMIT,
     ) -> None:
         self._wire = wire
         self._write_now = write_now
-        self._write_limit = write_limit
         self._limit = limit
         self._max_bytes = max_bytes
         self._write_timeout = write_timeout
@@ -94,7 +92,7 @@ class Outbox:
         if (
             self._write_now is not None
             and not self._queue
-            and self._wire.transport.get_write_buffer_size() < self._write_limit
+            and self._wire.transport.get_write_buffer_size() < WRITE_LIMIT
         ):
             self._write_now(frame)
             return

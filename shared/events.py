@@ -69,10 +69,6 @@ class RoomState:
     online: Mapping[Seat, bool]
 
     @property
-    def speaker(self) -> Seat:
-        return self.asker.partner
-
-    @property
     def floor(self) -> Seat | None:
         return floor_of(self.phase, self.asker)
 
@@ -109,8 +105,9 @@ class RoomState:
 class Event:
     """One accepted change, numbered by `seq` within its room; `at` is Unix milliseconds.
 
-    At most one of `msg` (`pake`), `mac` (`verify`), `box` (`hello`, `ask`,
-    `say`, `reflect`) and `nod` (`nod`) is set, as the kind has it.
+    The kind says which of the rest are set (docs/protocol.md, Event kinds): `msg`
+    on a `pake`, `mac` on a `verify`, `box` on a `hello`, `ask`, `say`, `reflect` or
+    `note`, and as sent on the moves and `left`; a `nod` carries its `nod` and its `box`.
     """
 
     seq: int

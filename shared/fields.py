@@ -1,9 +1,10 @@
 """The field rules of the contract: sealed bytes within their limits, and the rules of text.
 
-On the wire (fireside.2) the server sees only bytes: `pake.msg`, `verify.mac`
-and the sealed boxes of `hello`, `ask`, `say` and `reflect`. The text rules
-below still hold for what is inside a box: the sender checks them before
-sealing and the receiver after opening (docs/protocol.md, Field rules, Inside a box).
+On the wire (fireside.2) the server sees only bytes: `pake.msg`, `verify.mac`,
+the sealed boxes of `hello`, `ask`, `say`, `reflect` and `note`, and the small
+boxes of the moves. The text rules below still hold for what is inside a box:
+the sender checks them before sealing and the receiver after opening
+(docs/protocol.md, Field rules, Inside a box).
 """
 
 import re
@@ -59,16 +60,6 @@ def check_text(field: str, value: object, limit: int) -> str:
     problem = text_problem(value, limit)
     if problem is not None:
         raise Rejected(ErrorCode.BAD_FIELD, f"{field} {problem}")
-    return value
-
-
-def check_name(value: object) -> str:
-    """`value` as a member's display name, or `bad_field` naming `name`."""
-    if not isinstance(value, str):
-        raise Rejected(ErrorCode.BAD_FIELD, "name must be a string")
-    problem = name_problem(value)
-    if problem is not None:
-        raise Rejected(ErrorCode.BAD_FIELD, f"name {problem}")
     return value
 
 

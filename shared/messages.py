@@ -1,11 +1,12 @@
 """Typed messages of the wire contract (fireside.2), client to server, with their field rules."""
 
+import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from shared import fields as rules
+from shared import fields
 from shared.errors import ErrorCode, Rejected
 from shared.seats import NodKind
 
@@ -52,7 +53,7 @@ class ClientMessage:
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {"t": str(self.TYPE)}
-        for field in fields(self):
+        for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if value is not None:
                 wire[field.name] = str(value) if isinstance(value, StrEnum) else value
@@ -204,13 +205,13 @@ def _string(field: str) -> FieldRule:
     def rule(value: object) -> str:
         if not isinstance(value, str):
             raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be a string")
-        return rules.check_text(field, value, rules.MAX_OPAQUE)
+        return fields.check_text(field, value, fields.MAX_OPAQUE)
 
     return rule
 
 
 def _binary(field: str, low: int, high: int) -> FieldRule:
-    return lambda value: rules.check_bytes(field, value, low, high)
+    return lambda value: fields.check_bytes(field, value, low, high)
 
 
 def _box(limit: int) -> FieldRule:
@@ -242,7 +243,7 @@ def _nod_kind(value: object) -> NodKind:
     raise Rejected(ErrorCode.BAD_FIELD, "kind must be heart, hear or time")
 
 
-_MOVE_BOX = (_box(rules.MOVE_BOX_MAX), False)
+_MOVE_BOX = (_box(fields.MOVE_BOX_MAX), False)
 """docs/protocol.md, Sealing: a move's box, optional on the wire (a `leave` while `waiting`
 has none); the receiving client, not the server, insists on it after the pairing."""
 _MOVE_BOX_FIELD = {"box": _MOVE_BOX}
@@ -260,24 +261,24 @@ _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule,
             "after": (_count("after"), True),
         },
     ),
-    MessageType.PAKE: (Pake, {"msg": (_binary("msg", 1, rules.PAKE_MSG_MAX), True)}),
+    MessageType.PAKE: (Pake, {"msg": (_binary("msg", 1, fields.PAKE_MSG_MAX), True)}),
     MessageType.VERIFY: (
         Verify,
-        {"mac": (_binary("mac", rules.VERIFY_MAC_LEN, rules.VERIFY_MAC_LEN), True)},
+        {"mac": (_binary("mac", fields.VERIFY_MAC_LEN, fields.VERIFY_MAC_LEN), True)},
     ),
-    MessageType.HELLO: (Hello, {"box": (_box(rules.HELLO_BOX_MAX), True)}),
+    MessageType.HELLO: (Hello, {"box": (_box(fields.HELLO_BOX_MAX), True)}),
     MessageType.MISMATCH: (Mismatch, {}),
-    MessageType.ASK: (Ask, {"box": (_box(rules.ASK_BOX_MAX), True)}),
+    MessageType.ASK: (Ask, {"box": (_box(fields.ASK_BOX_MAX), True)}),
     MessageType.HANDOVER: (Handover, _MOVE_BOX_FIELD),
-    MessageType.SAY: (Say, {"box": (_box(rules.SAY_BOX_MAX), True)}),
+    MessageType.SAY: (Say, {"box": (_box(fields.SAY_BOX_MAX), True)}),
     MessageType.DONE: (Done, _MOVE_BOX_FIELD),
     MessageType.DECLINE: (Decline, _MOVE_BOX_FIELD),
-    MessageType.REFLECT: (Reflect, {"box": (_box(rules.REFLECT_BOX_MAX), True)}),
+    MessageType.REFLECT: (Reflect, {"box": (_box(fields.REFLECT_BOX_MAX), True)}),
     MessageType.CONFIRM: (Confirm, _MOVE_BOX_FIELD),
     MessageType.MORE: (More, _MOVE_BOX_FIELD),
     MessageType.NOD: (Nod, {"kind": (_nod_kind, True), **_MOVE_BOX_FIELD}),
     MessageType.TYPING: (Typing, {"on": (_bool("on"), True)}),
-    MessageType.NOTE: (Note, {"box": (_box(rules.NOTE_BOX_MAX), True)}),
+    MessageType.NOTE: (Note, {"box": (_box(fields.NOTE_BOX_MAX), True)}),
     MessageType.LEAVE: (Leave, _MOVE_BOX_FIELD),
 }
 

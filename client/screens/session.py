@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -87,8 +86,6 @@ _CARD_ACTIONS = frozenset({"ask_card", "card", "browse"})
 """The asker's keys for the cards: live only while the cards are shown."""
 _STARTER_ACTIONS = frozenset({"use_starter", "starter"})
 """The asker's keys for the reflection starters: live only while the starters are shown."""
-SAVE_DELAY = 1.0
-"""Seconds between noting an event and writing the seat: a replayed log is one write, not many."""
 _MOVES: dict[MessageType, ClientMessage] = {
     MessageType.HANDOVER: Handover(),
     MessageType.DONE: Done(),
@@ -145,7 +142,6 @@ class SessionScreen(Screen[str | None]):
         self.entry = entry
         self.keeper = SeatKeeper(shelf, entry.server, entry.saved) if shelf is not None else None
         """Keeps the seat on disk for `fireside resume`; None when nothing is kept."""
-        self._save_timer: Timer | None = None
         self.room = Session()
         self.room_log: list[Opened] = []
         """Every event seen, once each, in `seq` order, opened: what the transcript shows."""
@@ -271,7 +267,7 @@ class SessionScreen(Screen[str | None]):
         batch = message.opened
         newest = batch[-1]
         assert self.me is not None
-        self._note_for_resume(newest)
+        self._keep_seat(newest)
         trouble = self.journal.write(batch) if self.journal is not None else None
         if trouble is not None:
             self.query_one(StatusLine).say(trouble, trouble=True)
@@ -323,25 +319,13 @@ class SessionScreen(Screen[str | None]):
             self.keeper.forget()
         self.dismiss(message.sentence)
 
-    def on_unmount(self) -> None:
-        # The window is closing: the last seq seen goes to disk; there is no one left to tell.
-        if self.keeper is not None:
-            self.keeper.flush()
-
-    def _note_for_resume(self, opened: Opened) -> None:
-        """Move the kept seat's last seq on; the write follows SAVE_DELAY later."""
+    def _keep_seat(self, newest: Opened) -> None:
+        """Tell the kept seat what a batch of events changed: its end, or the partner's name."""
         if self.keeper is None:
             return
-        self.keeper.saw(opened)
-        if self.keeper.unsaved and self._save_timer is None:
-            self._save_timer = self.set_timer(SAVE_DELAY, self._save_seat)
-
-    def _save_seat(self) -> None:
-        self._save_timer = None
-        if self.keeper is not None:
-            problem = self.keeper.flush()
-            if problem is not None:
-                self.query_one(StatusLine).say(problem, trouble=True)
+        problem = self.keeper.saw(newest)
+        if problem is not None:
+            self.query_one(StatusLine).say(problem, trouble=True)
 
     # What the person does.
 

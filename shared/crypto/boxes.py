@@ -16,7 +16,7 @@ import msgpack
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from shared import fields as rules
+from shared import fields
 from shared.crypto.pairing import RoomKey, nameplate_key
 from shared.messages import MessageType
 from shared.seats import NodKind, Seat
@@ -35,7 +35,7 @@ FieldRule = Callable[[str], str | None]
 
 
 def _within(limit: int) -> FieldRule:
-    return lambda value: rules.text_problem(value, limit)
+    return lambda value: fields.text_problem(value, limit)
 
 
 def _nod_kind(value: str) -> str | None:
@@ -44,14 +44,14 @@ def _nod_kind(value: str) -> str | None:
 
 # docs/protocol.md, Sealing, A box: each type's plaintext map, field -> (rule, required).
 _PLAINTEXTS: dict[MessageType, dict[str, tuple[FieldRule, bool]]] = {
-    MessageType.HELLO: {"name": (rules.name_problem, True)},
+    MessageType.HELLO: {"name": (fields.name_problem, True)},
     MessageType.ASK: {
-        "text": (_within(rules.ASK_MAX), True),
-        "card": (_within(rules.CARD_MAX), False),
+        "text": (_within(fields.ASK_MAX), True),
+        "card": (_within(fields.CARD_MAX), False),
     },
-    MessageType.SAY: {"text": (_within(rules.SAY_MAX), True)},
-    MessageType.REFLECT: {"text": (_within(rules.REFLECT_MAX), True)},
-    MessageType.NOTE: {"text": (_within(rules.NOTE_MAX), True)},
+    MessageType.SAY: {"text": (_within(fields.SAY_MAX), True)},
+    MessageType.REFLECT: {"text": (_within(fields.REFLECT_MAX), True)},
+    MessageType.NOTE: {"text": (_within(fields.NOTE_MAX), True)},
     MessageType.HANDOVER: {},
     MessageType.DONE: {},
     MessageType.DECLINE: {},
@@ -81,13 +81,13 @@ class Sealer:
         self._cipher = ChaCha20Poly1305(key.sealing_key(seat))
         self._sealed = sealed
 
-    def seal(self, kind: MessageType, fields: Mapping[str, str]) -> bytes:
-        """The box for `fields`; ValueError naming the rule they break, and nothing sealed."""
-        problem = _counter_problem(kind, self._sealed) or _plaintext_problem(kind, fields)
+    def seal(self, kind: MessageType, contents: Mapping[str, str]) -> bytes:
+        """The box for `contents`; ValueError naming the rule they break, and nothing sealed."""
+        problem = _counter_problem(kind, self._sealed) or _plaintext_problem(kind, contents)
         if problem is not None:
             raise ValueError(problem)
         nonce = secrets.token_bytes(NONCE_BYTES)
-        plaintext = msgpack.packb(dict(fields))
+        plaintext = msgpack.packb(dict(contents))
         sealed = self._cipher.encrypt(
             nonce, plaintext, _associated(self._room, self._seat, kind, self._sealed)
         )
@@ -118,12 +118,12 @@ class Opener:
             raise Tampered(f"an earlier box was tampered ({self._stopped})")
         counter = self._opened[seat]
         try:
-            fields = self._unsealed(seat, kind, counter, box)
+            contents = self._unsealed(seat, kind, counter, box)
         except Tampered as tampered:
             self._stopped = str(tampered)
             raise
         self._opened[seat] = counter + 1
-        return fields
+        return contents
 
     def _unsealed(self, seat: Seat, kind: MessageType, counter: int, box: bytes) -> dict[str, str]:
         where = f"box {counter} of seat {seat} as {kind}"
@@ -140,13 +140,13 @@ class Opener:
                 f"{where} does not open: changed, replayed, reordered, dropped, relabelled, "
                 "from the other seat or from another room"
             )
-        fields = _unpacked(plaintext)
-        if fields is None:
+        contents = _unpacked(plaintext)
+        if contents is None:
             raise Tampered(f"{where} does not hold a MessagePack map")
-        problem = _plaintext_problem(kind, fields)
+        problem = _plaintext_problem(kind, contents)
         if problem is not None:
             raise Tampered(f"{where} breaks the field rules: {problem}")
-        return fields
+        return contents
 
 
 def _associated(room: bytes, seat: Seat, kind: MessageType, counter: int) -> bytes:
@@ -180,19 +180,19 @@ def _unpacked(plaintext: bytes) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _plaintext_problem(kind: MessageType, fields: Mapping[str, object]) -> str | None:
-    """Why `fields` is not a `kind` plaintext, naming fields and rules but never a value."""
+def _plaintext_problem(kind: MessageType, contents: Mapping[str, object]) -> str | None:
+    """Why `contents` is not a `kind` plaintext, naming fields and rules but never a value."""
     shape = _PLAINTEXTS[kind]
     required = {name for name, (_, needed) in shape.items() if needed}
-    if not all(isinstance(name, str) for name in fields) or not (
-        required <= fields.keys() <= shape.keys()
+    if not all(isinstance(name, str) for name in contents) or not (
+        required <= contents.keys() <= shape.keys()
     ):
         optional = sorted(shape.keys() - required)
         may = f", and may hold {' and '.join(optional)}" if optional else ""
         if not shape:
             return f"{kind} holds an empty map"
         return f"{kind} holds {' and '.join(sorted(required))}{may}, and nothing else"
-    for name, value in fields.items():
+    for name, value in contents.items():
         if not isinstance(value, str):
             return f"{kind} {name} must be text"
         problem = shape[name][0](value)

@@ -15,11 +15,14 @@ from client.saved_seats import (
     STATE_DIR_ENV,
     UNSEALED,
     SavedSeat,
+    SeatKeeper,
     SeatShelf,
     state_dir,
 )
+from client.sealed_room import Opened
 from shared.crypto.pairing import RoomKey
-from shared.seats import Seat
+from shared.events import Event, EventKind, RoomState
+from shared.seats import Phase, Seat
 
 KEY = RoomKey("K7M2Q-X9P4R", bytes(range(32))).saved()
 
@@ -30,7 +33,6 @@ SEAT = SavedSeat(
     token="t" * 22,
     name="Ben",
     partner="Ana",
-    last_seq=7,
     key=KEY,
 )
 
@@ -55,14 +57,13 @@ def test_a_saved_seat_is_private_and_reads_back_whole(tmp_path: Path) -> None:
     assert mode(files[0]) == 0o600
     assert mode(shelf.directory) == 0o700
     assert json.loads(files[0].read_text()) == {
-        "format": 2,
+        "format": 3,
         "server": "ws://127.0.0.1:8765",
         "code": "K7M2Q-X9P4R",
         "seat": "b",
         "token": "t" * 22,
         "name": "Ben",
         "partner": "Ana",
-        "last_seq": 7,
         "key": KEY,
     }
     assert shelf.all() == [SEAT]
@@ -76,7 +77,7 @@ def test_saving_again_replaces_and_rooms_are_kept_apart(tmp_path: Path) -> None:
     other_server = SavedSeat("wss://fireside.example", SEAT.code, Seat.A, "v" * 22, "Ben", key=KEY)
     for seat in (SEAT, other_room, other_server):
         shelf.save(seat)
-    moved_on = SavedSeat(**{**SEAT.__dict__, "last_seq": 9})
+    moved_on = replace(SEAT, token="x" * 22)
     shelf.save(moved_on)
     assert len(list(tmp_path.glob("*.json"))) == 3
     assert moved_on in shelf.all()
@@ -148,6 +149,50 @@ def test_a_seat_without_a_key_is_forgotten_by_resume(capsys: pytest.CaptureFixtu
     assert main(["resume"]) == 1
     assert capsys.readouterr().err == f"fireside: {UNSEALED.format(code=SEAT.code)}\n"
     assert shelf.all() == []
+
+
+def test_a_format_2_seat_reads_back_and_is_written_without_its_last_seq(tmp_path: Path) -> None:
+    """A seat file as format 2 wrote it is offered as it was; saving it again writes format 3,
+    with everything but the `last_seq` that no window ever read."""
+    shelf = SeatShelf(tmp_path)
+    shelf.save(SEAT)
+    [path] = tmp_path.glob("*.json")
+    # Byte for byte what format 2 wrote for SEAT, with the seq it never read back.
+    path.write_text(
+        '{"format": 2, "server": "ws://127.0.0.1:8765", "code": "K7M2Q-X9P4R", "seat": "b", '
+        '"token": "tttttttttttttttttttttt", "name": "Ben", "partner": "Ana", "last_seq": 7, '
+        '"key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}'
+    )
+    assert shelf.all() == [SEAT]
+    shelf.save(shelf.all()[0])
+    assert list(tmp_path.glob("*.json")) == [path]
+    written = json.loads(path.read_text())
+    assert written["format"] == 3
+    assert "last_seq" not in written
+    assert written == SEAT.to_json()
+    assert shelf.all() == [SEAT]
+
+
+def an_event(phase: Phase, partner: str | None) -> Opened:
+    state = RoomState(phase, 1, Seat.A, dict.fromkeys(Seat, b"box"), dict.fromkeys(Seat, True))
+    return Opened(Event(5, 0, EventKind.SAY, Seat.A, state), {Seat.A: partner, Seat.B: "Ben"})
+
+
+def test_the_keeper_writes_what_changes_and_forgets_the_end(tmp_path: Path) -> None:
+    """An event is written only when it brings the partner's name; the room's end removes it."""
+    shelf = SeatShelf(tmp_path)
+    keeper = SeatKeeper(shelf, SEAT.server, replace(SEAT, partner=None, key=None))
+    assert keeper.paired(KEY) is None
+    [path] = tmp_path.glob("*.json")
+    long_ago = time.time() - 60
+    os.utime(path, (long_ago, long_ago))
+    assert keeper.saw(an_event(Phase.SHARING, None)) is None
+    assert path.stat().st_mtime == long_ago, "an event that changes nothing kept is not written"
+    assert keeper.saw(an_event(Phase.SHARING, "Ana")) is None
+    assert shelf.all() == [SEAT]
+    keeper.saw(an_event(Phase.ENDED, "Ana"))
+    assert shelf.all() == []
+    assert not keeper.kept
 
 
 def test_a_seat_being_left_keeps_its_note_and_is_never_offered(tmp_path: Path) -> None:

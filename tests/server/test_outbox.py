@@ -2,7 +2,7 @@
 
 import asyncio
 
-from server.outbox import Outbox
+from server.outbox import WRITE_LIMIT, Outbox
 from shared.codec import decode_reply, encode
 from shared.events import TypingNotice
 from shared.seats import Seat
@@ -122,14 +122,14 @@ async def test_a_normal_close_that_hangs_drops_the_connection_too() -> None:
 
 
 async def test_with_write_now_replies_skip_the_queue_until_the_reader_lags() -> None:
-    """Frames go out at once while the socket's buffer is low; past `write_limit` they queue,
+    """Frames go out at once while the socket's buffer is low; past WRITE_LIMIT they queue,
     and order holds across the two ways out."""
     wire = FakeWire()
     written: list[bytes] = []
-    outbox = Outbox(wire, limit=10, write_now=written.append, write_limit=100)
+    outbox = Outbox(wire, limit=10, write_now=written.append)
     outbox.send(TypingNotice(Seat.A, True))
     assert len(written) == 1, "written in the call itself, with no task"
-    wire.transport.waiting = 100
+    wire.transport.waiting = WRITE_LIMIT
     outbox.send(TypingNotice(Seat.A, False))
     wire.transport.waiting = 0
     outbox.send(TypingNotice(Seat.B, True))

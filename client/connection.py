@@ -3,7 +3,6 @@
 import asyncio
 import ssl
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from textual.message import Message
 from websockets.asyncio.client import ClientConnection, connect
@@ -21,7 +20,9 @@ from client.messages import (
     RoomEventsArrived,
     Seated,
 )
-from client.sealed_room import MISMATCHED, TAMPERED, CannotPair, Opened, SealedMove, SealedRoom
+from client.seat.opened import Opened
+from client.seat.sealed import MISMATCHED, TAMPERED, CannotPair, SealedMove, SealedRoom
+from client.seat.ticket import SeatTicket
 from shared.codec import MAX_MESSAGE, MAX_REPLY, decode_reply, encode
 from shared.crypto.boxes import Tampered
 from shared.crypto.pairing import RoomKey
@@ -36,7 +37,7 @@ from shared.events import (
     parse_reply,
 )
 from shared.messages import ClientMessage, Create, Join, Leave, MessageType, Resume
-from shared.seats import Phase, Seat
+from shared.seats import Phase
 
 SUBPROTOCOL = Subprotocol("fireside.2")
 
@@ -79,25 +80,6 @@ _SEAT_GONE = (
 
 class NotFireside(Exception):
     """The server accepted the websocket, but its first reply is not one of Fireside's."""
-
-
-@dataclass
-class SeatTicket:
-    """What it takes to come back after a drop: the room, the seat, its token, the last seq seen."""
-
-    code: str
-    seat: Seat
-    token: str
-    last_seq: int = 0
-
-    def take_fresh(self, events: Iterable[Event]) -> list[Event]:
-        """The events above `last_seq`, in order, moving `last_seq` past them: each counts once."""
-        fresh = []
-        for event in events:
-            if event.seq > self.last_seq:
-                self.last_seq = event.seq
-                fresh.append(event)
-        return fresh
 
 
 class RoomLink:

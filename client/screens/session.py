@@ -35,7 +35,7 @@ from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
 from client.screens.summary import Summary, SummaryScreen
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from client.turn_bell import TurnBell
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel

@@ -7,11 +7,11 @@ the network worker; the screen only ever sees opened text.
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
+from client.seat.opened import Opened
 from shared.crypto.boxes import Opener, Sealer, Tampered
 from shared.crypto.pairing import Pairing, PairingError, RoomKey
-from shared.events import Event, EventKind, RoomState
+from shared.events import Event, EventKind
 from shared.messages import (
     Ask,
     ClientMessage,
@@ -69,32 +69,6 @@ _SEALED_MESSAGES: dict[
 
 class CannotPair(Exception):
     """The pairing cannot go on in this window; `str()` is the sentence to show."""
-
-
-@dataclass(frozen=True)
-class Opened:
-    """An event as this seat reads it: the words opened from its box, and the names known then."""
-
-    event: Event
-    names: Mapping[Seat, str | None] = field(default_factory=lambda: dict.fromkeys(Seat))
-    text: str | None = None
-    card: str | None = None
-
-    @property
-    def seq(self) -> int:
-        return self.event.seq
-
-    @property
-    def kind(self) -> EventKind:
-        return self.event.kind
-
-    @property
-    def by(self) -> Seat:
-        return self.event.by
-
-    @property
-    def state(self) -> RoomState:
-        return self.event.state
 
 
 class SealedRoom:

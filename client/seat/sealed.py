@@ -83,6 +83,7 @@ class SealedRoom:
         nameplate: str,
         me: Seat,
         name: str,
+        room: Session,
         *,
         words: Sequence[str] = (),
         key: RoomKey | None = None,
@@ -92,8 +93,9 @@ class SealedRoom:
         self.key = key
         self.names: dict[Seat, str | None] = dict.fromkeys(Seat)
         """Each seat's name, from its opened `hello`."""
-        self.room = Session()
-        """The room as the log has it so far: Session.may says which pairing step is due."""
+        self.room = room
+        """The room as the log has it so far, kept by the mirror (client/seat/mirror.py):
+        Session.may says which pairing step is due."""
         self.verified = False
         """The partner's `verify` matched ours: the code was the same on both sides."""
         self.mismatched = False
@@ -120,11 +122,11 @@ class SealedRoom:
         self._pending.clear()
 
     def read(self, event: Event) -> Opened:
-        """Take the next event of the log; Tampered for a box that does not open as it must.
+        """Take the next event of the log, which `room` has already followed; Tampered for a
+        box that does not open as it must.
 
         CannotPair when the pairing needs words this window does not have.
         """
-        self.room.observe(event)
         partner = event.by is not self.me
         kind = event.kind
         text = card = None

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.client import Terminal, isolated_environ
 from client.saved_seats import SavedSeat, SeatShelf
-from client.sealed_room import CHECKING
+from client.seat.sealed import CHECKING
 from server.rooms import Membership, MemoryRoomStore, RoomRegistry
 from server.storage import SqliteRoomStore
 from shared.crypto.boxes import Sealer

@@ -3,7 +3,6 @@
 import asyncio
 import ssl
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from textual.message import Message
 from websockets.asyncio.client import ClientConnection, connect
@@ -21,7 +20,10 @@ from client.messages import (
     RoomEventsArrived,
     Seated,
 )
-from client.sealed_room import MISMATCHED, TAMPERED, CannotPair, Opened, SealedMove, SealedRoom
+from client.seat.mirror import RoomMirror
+from client.seat.opened import Opened
+from client.seat.sealed import MISMATCHED, TAMPERED, CannotPair, SealedMove, SealedRoom
+from client.seat.ticket import SeatTicket
 from shared.codec import MAX_MESSAGE, MAX_REPLY, decode_reply, encode
 from shared.crypto.boxes import Tampered
 from shared.crypto.pairing import RoomKey
@@ -36,7 +38,7 @@ from shared.events import (
     parse_reply,
 )
 from shared.messages import ClientMessage, Create, Join, Leave, MessageType, Resume
-from shared.seats import Phase, Seat
+from shared.seats import Phase
 
 SUBPROTOCOL = Subprotocol("fireside.2")
 
@@ -81,25 +83,6 @@ class NotFireside(Exception):
     """The server accepted the websocket, but its first reply is not one of Fireside's."""
 
 
-@dataclass
-class SeatTicket:
-    """What it takes to come back after a drop: the room, the seat, its token, the last seq seen."""
-
-    code: str
-    seat: Seat
-    token: str
-    last_seq: int = 0
-
-    def take_fresh(self, events: Iterable[Event]) -> list[Event]:
-        """The events above `last_seq`, in order, moving `last_seq` past them: each counts once."""
-        fresh = []
-        for event in events:
-            if event.seq > self.last_seq:
-                self.last_seq = event.seq
-                fresh.append(event)
-        return fresh
-
-
 class RoomLink:
     """Connects, enters the room, pairs, and keeps the seat across drops until we leave.
 
@@ -122,15 +105,8 @@ class RoomLink:
         self.url = url
         self.entry = entry
         """The first message: make a room, join one, or take back a seat saved on disk."""
-        self.name = name
-        """Our name, sealed in `hello` once the pairing matched."""
-        self.words = tuple(words)
-        """The invite's words, the pairing's password; they never leave this process."""
-        self.saved_key = saved_key
-        """`RoomKey.saved()` of a seat kept on disk: a resumed window pairs no more."""
-        self.secrets: SealedRoom | None = None
-        """The pairing and the keys, from the first `joined` on."""
-        self.ticket: SeatTicket | None = None
+        self.mirror = RoomMirror(name, words=words, saved_key=saved_key)
+        """The room as this seat knows it: the link feeds it, the screen reads it."""
         self.websocket: ClientConnection | None = None
         """The connection we hold a seat on, or None while (re)connecting."""
         self._post = post
@@ -139,7 +115,6 @@ class RoomLink:
         """The person left: until the room has ended, every new seat goes on to leave."""
         self._parting_note: str | None = None
         """The closing note to send before `leave`, while the room still takes it."""
-        self._ended = False
         self._failures = 0
         """Attempts since we last held a seat: the backoff grows until a resume succeeds."""
         self._progress = ""
@@ -184,9 +159,9 @@ class RoomLink:
                 close_code = exc.rcvd.code if exc.rcvd is not None else None
             finally:
                 self.websocket = None
-            if stop or (self._leaving and self._ended):
+            if stop or (self._leaving and self.ended):
                 return
-            if self._ended:
+            if self.ended:
                 # Nothing can happen in an ended room: coming back would only show the same end.
                 self._post(LinkClosed("The session has ended and the connection is closed."))
                 return
@@ -206,6 +181,14 @@ class RoomLink:
         self._post(LinkDown(sentence, retry_in=delay))
         await asyncio.sleep(delay)
         self._failures += 1
+
+    @property
+    def ticket(self) -> SeatTicket | None:
+        return self.mirror.ticket
+
+    @property
+    def secrets(self) -> SealedRoom | None:
+        return self.mirror.secrets
 
     @property
     def key(self) -> RoomKey | None:
@@ -250,14 +233,9 @@ class RoomLink:
         return False
 
     @property
-    def on_its_way(self) -> tuple[MessageType, ...]:
-        """Our sealed messages sent and not yet back in the log: the room does not know them."""
-        return self.secrets.on_its_way if self.secrets is not None else ()
-
-    @property
     def ended(self) -> bool:
         """The last event seen says the room has ended: after our `leave`, its acknowledgement."""
-        return self._ended
+        return self.mirror.ended
 
     async def leave(self, note: str | None = None) -> None:
         """Leave the room for good, with `note` first if the room still takes it.
@@ -278,7 +256,7 @@ class RoomLink:
             return
         note = self._parting_note
         # Once per seat: a note already in the log (sent before a drop) is not sent again.
-        if note and secrets.can_seal and secrets.room.may(ticket.seat, MessageType.NOTE):
+        if note and secrets.can_seal and self.mirror.may(MessageType.NOTE):
             await self.send_sealed(MessageType.NOTE, {"text": note})
         await self.send(Leave())
 
@@ -310,7 +288,7 @@ class RoomLink:
                 # answer them `not_in_room`, and we would take that for a failed resume;
                 # and a box sealed before the whole log is open would take a used counter.
                 self.websocket = websocket
-                if self._leaving and self._ended:
+                if self._leaving and self.ended:
                     stop = True  # the leave landed before the drop: nothing is left to do
                 elif self._leaving and not stop:
                     await self._part()
@@ -339,22 +317,13 @@ class RoomLink:
         """Take the seat and read the log; True to stop (see `_pass_on`)."""
         self._failures = 0
         resumed = self.ticket is not None or isinstance(self.entry, Resume)
-        last_seq = self.ticket.last_seq if self.ticket is not None else 0
-        self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq)
-        if self.secrets is None:
-            try:
-                key = None
-                if self.saved_key is not None:
-                    key = RoomKey.from_saved(joined.code, self.saved_key)
-                self.secrets = SealedRoom(
-                    joined.code, joined.seat, self.name, words=self.words, key=key
-                )
-            except ValueError:
-                # Only a server that breaks the contract sends a room code that cannot be
-                # paired with: stop as for a box that does not open.
-                self._post(LinkClosed(TAMPERED, seat_gone=True))
-                return True
-        self.secrets.connected()
+        try:
+            self.mirror.seat(joined)
+        except ValueError:
+            # Only a server that breaks the contract sends a room code that cannot be
+            # paired with: stop as for a box that does not open.
+            self._post(LinkClosed(TAMPERED, seat_gone=True))
+            return True
         self._post(Seated(joined, resumed))
         return await self._pass_on(joined.events)
 
@@ -365,18 +334,16 @@ class RoomLink:
         everything at once: docs/protocol.md, Sealing, What a receiver must check;
         nothing of it is shown, nor anything after it. The events before it are.
         """
-        assert self.ticket is not None
         assert self.secrets is not None
         secrets = self.secrets
         opened: list[Opened] = []
         stopped: LinkClosed | None = None
-        for event in self.ticket.take_fresh(events):
+        for event in self.mirror.fresh(events):
             if opened and len(opened) % OPEN_IN_STEPS == 0:
                 await asyncio.sleep(0)  # the screen paints and takes keys between steps
-            self._ended = event.state.phase is Phase.ENDED
             had_key = secrets.key is not None
             try:
-                opened.append(secrets.read(event))
+                opened.append(self.mirror.take(event))
             except Tampered:
                 stopped = LinkClosed(TAMPERED, seat_gone=True)
                 break
@@ -390,7 +357,7 @@ class RoomLink:
         if stopped is not None:
             self._post(stopped)
             return True
-        if secrets.room.phase is Phase.WAITING and not secrets.mismatched:
+        if self.mirror.room.phase is Phase.WAITING and not secrets.mismatched:
             progress = secrets.progress
             if progress != self._progress:
                 self._progress = progress

@@ -3,7 +3,7 @@
 from rich.text import Text
 
 from client.narration import NOD_WORDS, Line, who
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from shared.events import EventKind
 from shared.seats import Seat
 

@@ -16,17 +16,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import platformdirs
 
+from client.seat.opened import Opened
 from shared.events import EventKind
 from shared.seats import NodKind, Seat
-
-if TYPE_CHECKING:
-    # Only a type here: the journal is imported on the way to the welcome screen, and
-    # client.sealed_room brings the crypto (issue 6, client/app.py).
-    from client.sealed_room import Opened
 
 DATA_DIR_ENV = "FIRESIDE_DATA_DIR"
 """Where the journal lives instead of the platform's data directory (tests use a tmp dir)."""

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from shared.crypto.pairing import RoomKey
 from shared.events import ErrorReply, Joined
 

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from client.sealed_room import MISMATCHED, Opened
+from client.seat.opened import Opened
+from client.seat.sealed import MISMATCHED
 from shared.events import EventKind
 from shared.seats import NodKind, Seat
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from shared.events import EventKind
 from shared.seats import Phase
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from shared.events import EventKind
 from shared.seats import Seat
 

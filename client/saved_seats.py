@@ -8,19 +8,15 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import platformdirs
 
+from client.seat.opened import Opened
 from shared.codes import normalize_code
 from shared.events import Joined
 from shared.messages import Resume
 from shared.seats import Phase, Seat
-
-if TYPE_CHECKING:
-    # Only a type here: the shelf is read for the welcome screen, and
-    # client.sealed_room brings the crypto (issue 6, client/app.py).
-    from client.sealed_room import Opened
 
 STATE_DIR_ENV = "FIRESIDE_STATE_DIR"
 """Where the seats are kept instead of the platform's state directory (tests use a tmp dir)."""

@@ -34,7 +34,7 @@ from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
 from client.screens.summary import Summary, SummaryScreen
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from client.turn_bell import TurnBell
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
@@ -142,13 +142,8 @@ class SessionScreen(Screen[str | None]):
         self.entry = entry
         self.keeper = SeatKeeper(shelf, entry.server, entry.saved) if shelf is not None else None
         """Keeps the seat on disk for `fireside resume`; None when nothing is kept."""
-        self.room = Session()
-        self.room_log: list[Opened] = []
-        """Every event seen, once each, in `seq` order, opened: what the transcript shows."""
-        self.names: dict[Seat, str | None] = dict.fromkeys(Seat)
-        """The names from the opened `hello`s."""
-        self.me: Seat | None = None
         self.code = ""
+        """The room's code as the header and the invite show it."""
         self.invite: str | None = None
         """The invite to pass on while waiting; only the window that made the room has one."""
         self.link = RoomLink(
@@ -179,6 +174,25 @@ class SessionScreen(Screen[str | None]):
         self.turn_bell = TurnBell()
         self._turn_shown: tuple[int, Phase] | None = None
         """The round and phase show_room last showed: a change is the turn moving on."""
+
+    # The room is the link's mirror (client/seat/mirror.py): read, never copied.
+
+    @property
+    def room(self) -> Session:
+        return self.link.mirror.room
+
+    @property
+    def room_log(self) -> list[Opened]:
+        """Every event seen, once each, in `seq` order, opened: what the transcript shows."""
+        return self.link.mirror.log
+
+    @property
+    def names(self) -> dict[Seat, str | None]:
+        return self.link.mirror.names
+
+    @property
+    def me(self) -> Seat | None:
+        return self.link.mirror.me
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="header")
@@ -231,9 +245,9 @@ class SessionScreen(Screen[str | None]):
     # What the link reports.
 
     def on_seated(self, message: Seated) -> None:
-        self.me = message.joined.seat
         self.code = message.joined.code
-        self.invite = self.entry.invite_for(self.code) if self.me is Seat.A else None
+        seat = message.joined.seat
+        self.invite = self.entry.invite_for(self.code) if seat is Seat.A else None
         self.show_invite()
         sentence = "Connected again." if message.resumed else "Connected."
         self.query_one(StatusLine).say(sentence)
@@ -241,7 +255,7 @@ class SessionScreen(Screen[str | None]):
             self._sum_up()  # back, and the leave is on its way again
         if self.entry.journal and self.journal is None:
             started = Journal.start(
-                self.entry.server, self.code, self.me, resumed=self.entry.saved is not None
+                self.entry.server, self.code, seat, resumed=self.entry.saved is not None
             )
             if isinstance(started, str):
                 self.query_one(StatusLine).say(started, trouble=True)
@@ -271,10 +285,6 @@ class SessionScreen(Screen[str | None]):
         trouble = self.journal.write(batch) if self.journal is not None else None
         if trouble is not None:
             self.query_one(StatusLine).say(trouble, trouble=True)
-        for opened in batch:
-            self.room.observe(opened.event)
-        self.room_log.extend(batch)
-        self.names = dict(newest.names)
         self.query_one(Transcript).add(batch, self.me)
         if any(opened.by is not self.me and opened.kind is not EventKind.NOD for opened in batch):
             self.query_one(TypingIndicator).writer = None
@@ -357,7 +367,7 @@ class SessionScreen(Screen[str | None]):
 
     def _coming(self) -> list[MessageType]:
         """Our messages the room does not know yet: those on their way, then the composer's."""
-        coming = list(self.link.on_its_way)
+        coming = list(self.link.mirror.on_its_way)
         if self._writing is not None and self.query_one(Composer).text.strip():
             coming.append(self._writing)
         return coming

@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from shared.events import EventKind
 from shared.seats import Phase, Seat
 

@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from client.decks import Card, Deck, Depth, Library, load_library
 from client.decks.loader import custom_decks_dir
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from client.widgets.cursor_list import CursorList
 from shared.events import EventKind
 from shared.seats import Seat

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from client.folding import PRESENCE, more_nods, presence_line
 from client.narration import Line, narrate
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from shared.events import EventKind
 from shared.seats import Seat
 

@@ -39,6 +39,9 @@ async def until(pilot: Pilot[Any], condition: Callable[[], object], within: floa
     """
     for _ in range(int(seconds(within) / STEP)):
         if _holds(condition):
+            # The room (the link's mirror) moves as soon as an event is read; the screen
+            # shows it when it has handled the news, which may still be queued.
+            await pilot.pause()
             return
         await pilot.pause(STEP)
     assert condition(), f"still waiting after {seconds(within):.1f}s"

@@ -3,7 +3,8 @@
 import pytest
 
 from client.narration import UNSHOWN, narrate
-from client.sealed_room import MISMATCHED, Opened
+from client.seat.opened import Opened
+from client.seat.sealed import MISMATCHED
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 

@@ -3,9 +3,9 @@
 from textual.message import Message
 
 from client.app import FiresideApp
-from client.connection import SeatTicket
 from client.entry import Entry
 from client.messages import LinkClosed, LinkDown, Seated
+from client.seat.ticket import SeatTicket
 from client.widgets.composer import Composer
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import Transcript

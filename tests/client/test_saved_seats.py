@@ -19,7 +19,7 @@ from client.saved_seats import (
     SeatShelf,
     state_dir,
 )
-from client.sealed_room import Opened
+from client.seat.opened import Opened
 from shared.crypto.pairing import RoomKey
 from shared.events import Event, EventKind, RoomState
 from shared.seats import Phase, Seat

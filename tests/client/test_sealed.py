@@ -10,7 +10,7 @@ from client.app import FiresideApp
 from client.entry import Entry
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.welcome import WelcomeScreen
-from client.sealed_room import MISMATCHED, TAMPERED
+from client.seat.sealed import MISMATCHED, TAMPERED
 from client.widgets.composer import Composer
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import TranscriptEntry

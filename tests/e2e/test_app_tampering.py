@@ -2,7 +2,7 @@
 
 from client.app import FiresideApp
 from client.entry import Entry
-from client.sealed_room import TAMPERED
+from client.seat.sealed import TAMPERED
 from client.widgets.status_line import StatusLine
 from client.widgets.transcript import TranscriptEntry
 from shared.events import EventKind

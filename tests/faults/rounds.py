@@ -24,7 +24,8 @@ from textual.message import Message
 
 from client.connection import RoomLink
 from client.messages import CouldNotEnter, LinkClosed, Refused, RoomEventsArrived, Seated
-from client.sealed_room import Opened, SealedMove
+from client.seat.opened import Opened
+from client.seat.sealed import SealedMove
 from shared.crypto.invite import WORD_COUNT, WORDS
 from shared.events import Event, EventKind
 from shared.messages import (

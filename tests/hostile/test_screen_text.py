@@ -16,7 +16,7 @@ from websockets.typing import Subprotocol
 from client.app import FiresideApp
 from client.entry import Entry
 from client.screens.session import SessionScreen
-from client.sealed_room import TAMPERED
+from client.seat.sealed import TAMPERED
 from client.widgets.composer import Composer
 from client.widgets.listening_banner import ListeningBanner
 from client.widgets.session_header import SessionHeader

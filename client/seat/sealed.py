@@ -7,11 +7,11 @@ the network worker; the screen only ever sees opened text.
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
+from client.seat.opened import Opened
 from shared.crypto.boxes import Opener, Sealer, Tampered
 from shared.crypto.pairing import Pairing, PairingError, RoomKey
-from shared.events import Event, EventKind, RoomState
+from shared.events import Event, EventKind
 from shared.messages import (
     Ask,
     ClientMessage,
@@ -71,32 +71,6 @@ class CannotPair(Exception):
     """The pairing cannot go on in this window; `str()` is the sentence to show."""
 
 
-@dataclass(frozen=True)
-class Opened:
-    """An event as this seat reads it: the words opened from its box, and the names known then."""
-
-    event: Event
-    names: Mapping[Seat, str | None] = field(default_factory=lambda: dict.fromkeys(Seat))
-    text: str | None = None
-    card: str | None = None
-
-    @property
-    def seq(self) -> int:
-        return self.event.seq
-
-    @property
-    def kind(self) -> EventKind:
-        return self.event.kind
-
-    @property
-    def by(self) -> Seat:
-        return self.event.by
-
-    @property
-    def state(self) -> RoomState:
-        return self.event.state
-
-
 class SealedRoom:
     """Pairs from the log, opens every box in `seq` order, and seals this seat's words.
 
@@ -109,6 +83,7 @@ class SealedRoom:
         nameplate: str,
         me: Seat,
         name: str,
+        room: Session,
         *,
         words: Sequence[str] = (),
         key: RoomKey | None = None,
@@ -118,8 +93,9 @@ class SealedRoom:
         self.key = key
         self.names: dict[Seat, str | None] = dict.fromkeys(Seat)
         """Each seat's name, from its opened `hello`."""
-        self.room = Session()
-        """The room as the log has it so far: Session.may says which pairing step is due."""
+        self.room = room
+        """The room as the log has it so far, kept by the mirror (client/seat/mirror.py):
+        Session.may says which pairing step is due."""
         self.verified = False
         """The partner's `verify` matched ours: the code was the same on both sides."""
         self.mismatched = False
@@ -146,11 +122,11 @@ class SealedRoom:
         self._pending.clear()
 
     def read(self, event: Event) -> Opened:
-        """Take the next event of the log; Tampered for a box that does not open as it must.
+        """Take the next event of the log, which `room` has already followed; Tampered for a
+        box that does not open as it must.
 
         CannotPair when the pairing needs words this window does not have.
         """
-        self.room.observe(event)
         partner = event.by is not self.me
         kind = event.kind
         text = card = None

@@ -22,12 +22,13 @@ from client.messages import (
 )
 from client.seat.mirror import RoomMirror
 from client.seat.opened import Opened
+from client.seat.refusals import entry_refusal
 from client.seat.sealed import MISMATCHED, TAMPERED, CannotPair, SealedMove, SealedRoom
 from client.seat.ticket import SeatTicket
 from shared.codec import MAX_MESSAGE, MAX_REPLY, decode_reply, encode
 from shared.crypto.boxes import Tampered
 from shared.crypto.pairing import RoomKey
-from shared.errors import ErrorCode, Rejected
+from shared.errors import Rejected
 from shared.events import (
     ErrorReply,
     Event,
@@ -64,19 +65,7 @@ OPEN_TIMEOUT = 5.0
 CLOSE_TIMEOUT = 2.0
 """Quitting waits at most this long for the server to acknowledge the close."""
 
-_ENTRY_REFUSALS = {
-    ErrorCode.NO_ROOM: "No room has that code. Check it with your partner and try again.",
-    ErrorCode.ROOM_FULL: "That room already has two people in it.",
-    ErrorCode.RATE_LIMITED: "Too many attempts from here; wait a minute and try again.",
-    # docs/protocol.md, Mismatch and burning: a room whose pairing did not match is burned.
-    ErrorCode.ENDED: MISMATCHED,
-}
-
 _NOT_FIRESIDE = "The server at {url} does not speak Fireside's protocol; check the address."
-_ROOM_GONE = "The server lost this room (did it restart?), so this session cannot go on."
-_SEAT_GONE = (
-    "The server no longer has your seat in room {code}, so this saved session is forgotten."
-)
 
 
 class NotFireside(Exception):
@@ -378,19 +367,12 @@ class RoomLink:
 
     def _entry_refused(self, error: ErrorReply) -> bool:
         """A refused `create`, `join` or `resume`: True to stop, False to try again later."""
-        seat_gone = error.code in (ErrorCode.BAD_TOKEN, ErrorCode.NO_ROOM)
-        if self.ticket is None:
-            if isinstance(self.entry, Resume) and seat_gone:
-                sentence = _SEAT_GONE.format(code=self.entry.code)
-                self._post(CouldNotEnter(sentence, seat_gone=True))
-                return True
-            sentence = _ENTRY_REFUSALS.get(error.code, f"The server refused: {error.message}.")
-            self._post(CouldNotEnter(sentence))
-            return True
-        if seat_gone:
-            self._post(LinkClosed(_ROOM_GONE, seat_gone=True))
-            return True
-        return False
+        refusal = entry_refusal(error, self.entry, seated_before=self.ticket is not None)
+        if refusal is None:
+            return False
+        stop = CouldNotEnter if refusal.entering else LinkClosed
+        self._post(stop(refusal.sentence, seat_gone=refusal.seat_gone))
+        return True
 
 
 async def _read(frame: str | bytes) -> Reply:

@@ -40,8 +40,9 @@ from shared.events import (
 )
 from shared.messages import ClientMessage, Create, Join, Leave, MessageType, Resume
 from shared.seats import Phase
+from shared.wire import PROTOCOL, CloseCode
 
-SUBPROTOCOL = Subprotocol("fireside.2")
+SUBPROTOCOL = Subprotocol(PROTOCOL)
 
 RECONNECT_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
 """Seconds before each new attempt; short at first, since most drops are blips.
@@ -49,14 +50,6 @@ RECONNECT_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
 The last delay repeats for as long as we hold a seat: a server restart of any
 length is survived, and once it is back we are in again within 5 seconds.
 """
-
-# docs/protocol.md, Close codes: 4001 means a newer connection resumed this seat. Every
-# other close keeps the seat, so we resume; the 1000 after our own `leave` comes once the
-# room has ended, and that, not the code, is what stops us.
-CLOSE_TAKEN_OVER = 4001
-CLOSE_WINDOW_CLOSED = 1001
-CLOSE_NOT_FIRESIDE = 1002
-"""RFC 6455 7.4.1, protocol error: what we close with when the server's first reply is nonsense."""
 
 OPEN_IN_STEPS = 500
 """Boxes opened between two turns of the loop: a long log never holds the screen still for long."""
@@ -126,10 +119,10 @@ class RoomLink:
                     except asyncio.CancelledError:
                         # The window is closing. Without this the connection would close
                         # with 1011, which reads as a fault; the seat is kept either way.
-                        await websocket.close(CLOSE_WINDOW_CLOSED, "the window was closed")
+                        await websocket.close(CloseCode.GOING_AWAY, "the window was closed")
                         raise
                     except NotFireside:
-                        await websocket.close(CLOSE_NOT_FIRESIDE, "not a Fireside reply")
+                        await websocket.close(CloseCode.PROTOCOL_ERROR, "not a Fireside reply")
                         raise
                     close_code = websocket.close_code
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI, NotFireside) as exc:
@@ -154,7 +147,10 @@ class RoomLink:
                 # Nothing can happen in an ended room: coming back would only show the same end.
                 self._post(LinkClosed("The session has ended and the connection is closed."))
                 return
-            if close_code == CLOSE_TAKEN_OVER:
+            # docs/protocol.md, Close codes: 4001 means a newer connection resumed this seat.
+            # Every other close keeps the seat, so we resume; the 1000 after our own `leave`
+            # comes once the room has ended, and that, not the code, is what stops us.
+            if close_code == CloseCode.TAKEN_OVER:
                 self._post(
                     LinkClosed("This seat was opened elsewhere, so this window has stopped.")
                 )

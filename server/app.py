@@ -13,7 +13,6 @@ from websockets.asyncio.server import Server, serve
 from websockets.typing import Subprotocol
 
 from server.accepts import AcceptFailures
-from server.closing import CloseCode
 from server.config import ServerConfig
 from server.doorway import ACCEPT_BACKLOG, Doorway, descriptor_budget
 from server.guard import GuardedConnection, guarded
@@ -24,6 +23,7 @@ from server.rooms import RoomRegistry
 from server.storage import open_store
 from server.tls import server_context
 from shared.codec import MAX_MESSAGE
+from shared.wire import CloseCode
 
 log = logging.getLogger("server.app")
 

@@ -1,6 +1,5 @@
 """One connection's frames, start to finish: limits, the shared check order, then the registry."""
 
-from server.closing import CloseCode
 from server.limits import AttemptLimits, ConnectionLimits, Verdict
 from server.rooms import Lost, Membership, RoomRegistry, Sender, token_hash
 from shared.codes import normalize_code
@@ -10,6 +9,7 @@ from shared.intake import admit
 from shared.messages import ClientMessage, Create, Join, Resume
 from shared.seats import Seat
 from shared.session import Session
+from shared.wire import CloseCode
 
 
 class MemberConnection:

@@ -22,8 +22,8 @@ from typing import cast
 
 from websockets.asyncio.server import ServerConnection
 
-from server.closing import CloseCode
 from server.doorway import Doorway, Entry, peer_key
+from shared.wire import CloseCode
 
 SPARE_SECONDS = 2.0
 """How long a connection let in only for `/healthz` may take to ask for it."""

@@ -13,7 +13,6 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from server.closing import CloseCode
 from server.config import ServerConfig
 from server.connection import MemberConnection
 from server.doorway import Entry, peer_key
@@ -21,10 +20,11 @@ from server.guard import GuardedConnection
 from server.limits import AttemptLimits, ConnectionLimits
 from server.outbox import Outbox
 from server.rooms import RoomRegistry
+from shared.wire import PROTOCOL, CloseCode
 
 log = logging.getLogger("server.net")
 
-SUBPROTOCOL = "fireside.2"
+SUBPROTOCOL = PROTOCOL
 """docs/protocol.md, Transport: the only subprotocol the server speaks; fireside.1 is refused."""
 
 OUTDATED = "This server speaks fireside.2 (end-to-end encrypted); update Fireside.\n"

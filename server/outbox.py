@@ -8,8 +8,8 @@ from typing import Protocol
 
 from websockets.exceptions import ConnectionClosed
 
-from server.closing import CloseCode
 from shared.events import Reply, frame_of
+from shared.wire import CloseCode
 
 WRITE_LIMIT = 32 * 1024
 """websockets' write buffer high-water mark: past it a reply waits (Limits.write_timeout)."""

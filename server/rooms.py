@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
-from server.closing import CloseCode
 from server.eventlog import EventLog, LogRun
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
@@ -25,6 +24,7 @@ from shared.events import ErrorReply, Event, EventKind, Joined, Reply, TypingNot
 from shared.messages import ClientMessage, MessageType, Typing
 from shared.seats import SEATS, Phase, Seat
 from shared.session import Change, Session
+from shared.wire import CloseCode
 
 log = logging.getLogger("server.rooms")
 

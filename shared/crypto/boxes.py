@@ -21,6 +21,7 @@ from shared.crypto.pairing import RoomKey, nameplate_key
 from shared.messages import MessageType
 from shared.seats import NodKind, Seat
 from shared.vocabulary import SEALED_TYPES
+from shared.wire import PROTOCOL
 
 NONCE_BYTES = 12
 """A random nonce per box: a resent or re-typed message never reuses one."""
@@ -28,7 +29,7 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 """The Poly1305 tag after the ciphertext."""
 
-_PROTOCOL = "fireside.2"
+_PROTOCOL = PROTOCOL
 
 FieldRule = Callable[[str], str | None]
 """Why a field's text breaks the rules, or None."""

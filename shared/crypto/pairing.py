@@ -20,6 +20,7 @@ from spake2.ed25519_basic import NotOnCurve
 from shared.codes import normalize_code
 from shared.crypto.invite import WORD_COUNT, WORDS, InviteError, shown_nameplate
 from shared.seats import Seat
+from shared.wire import PROTOCOL
 
 KEY_BYTES = 32
 """The shared secret K, and every key derived from it, is 32 bytes."""
@@ -31,7 +32,7 @@ PHRASE_WORDS = 4
 """The verification phrase: 44 bits of the phrase key, as four words of 11 bits."""
 
 _SIDE = b"S"
-_PROTOCOL = b"fireside.2"
+_PROTOCOL = PROTOCOL.encode()
 _WORD_BITS = 11
 
 

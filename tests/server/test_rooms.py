@@ -4,11 +4,11 @@ import logging
 
 import pytest
 
-from server.closing import CloseCode
 from server.rooms import BURNED, MemoryRoomStore, RoomRegistry, token_hash
 from shared.errors import ErrorCode, Rejected
 from shared.messages import Ask, Hello, Leave, Mismatch, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat
+from shared.wire import CloseCode
 from tests.server.fakes import (
     MAC,
     PAKE_MSG,

@@ -1,15 +1,20 @@
-"""The close codes the server sends: docs/protocol.md, Close codes."""
+"""The protocol's name and its close codes: docs/protocol.md, Transport and Close codes."""
 
 from enum import IntEnum
 
+PROTOCOL = "fireside.2"
+"""The websocket subprotocol, and the label the pairing and every box are bound to."""
+
 
 class CloseCode(IntEnum):
-    """Why the server closed a connection."""
+    """Why a side closed a connection: the server's, and the client's own."""
 
     LEFT = 1000
     """After the member's own `leave`."""
     GOING_AWAY = 1001
     """The server shuts down, or the room expired: the client may resume."""
+    PROTOCOL_ERROR = 1002
+    """RFC 6455 7.4.1: what a client closes with when the server's first reply is nonsense."""
     TEXT_FRAME = 1003
     """Only binary frames carry messages."""
     ABUSE = 1008

@@ -9,7 +9,8 @@ class CloseCode(IntEnum):
     LEFT = 1000
     """After the member's own `leave`."""
     GOING_AWAY = 1001
-    """The server shuts down, or the room expired: the client may resume."""
+    """The server shuts down, the room expired, or a ping went unanswered: the client may
+    resume."""
     TEXT_FRAME = 1003
     """Only binary frames carry messages."""
     ABUSE = 1008

@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from server.closing import CloseCode
+from server.config import ServerConfig
 from shared.crypto.boxes import MOVE_TYPES, NONCE_BYTES, TAG_BYTES, Sealer
 from shared.crypto.pairing import RoomKey
 from shared.events import Event, EventKind, Joined, parse_reply
@@ -202,3 +204,28 @@ def test_the_key_test_vectors_are_the_keys_derived() -> None:
     assert f"first 44 bits  {' '.join(words)} (then {bits[44:]}, dropped)" in text
     assert f"indexes        {' '.join(str(int(word, 2)) for word in words)}\n" in text
     assert f"phrase         {key.phrase()}\n" in text
+
+
+def test_the_server_numbers_on_the_page_are_the_servers_defaults() -> None:
+    """The endpoint's port, the sweep of expired rooms and the keepalive are stated as
+    `ServerConfig` has them."""
+    config = ServerConfig()
+    assert f"`ws://HOST:{config.port}/`" in section("Transport")
+    expiry = section("Nameplates and tokens")
+    assert f"no event for {config.room_ttl / 3600:g} hours, by default" in expiry
+    assert f"every {config.sweep_interval:g} seconds, the first time" in expiry
+    assert f"up\nto {config.sweep_interval:g} seconds" in expiry
+    keepalive = section("Keepalive")
+    assert f"ping every {config.ping_interval:g} seconds" in keepalive
+    assert f"a ping within {config.ping_timeout:g} seconds" in keepalive
+    bound = config.ping_interval + config.ping_timeout + config.close_timeout
+    assert f"a drop within **{bound:g} seconds**" in keepalive
+
+
+def test_every_close_code_the_server_sends_is_in_the_table() -> None:
+    """docs/protocol.md, Close codes: a row for each `CloseCode`, and a keepalive timeout is
+    1001's, not 1011's."""
+    rows = dict(re.findall(r"^\| (\d{4}) \| (.*?) \|", section("Close codes"), re.MULTILINE))
+    assert set(rows) == {str(int(code)) for code in CloseCode}
+    assert "keepalive ping unanswered" in rows[str(int(CloseCode.GOING_AWAY))]
+    assert "never sent for a keepalive timeout" in rows[str(int(CloseCode.INTERNAL))]

@@ -206,6 +206,23 @@ def test_a_full_log_takes_only_leave() -> None:
     assert pair.a.room.log[-1].kind == "left"
 
 
+def test_a_full_log_still_records_away_and_back_and_sends_itself_on_resume() -> None:
+    """Past the log budget a drop still records `away`, and `resume` takes the seat back,
+    records `back` and sends the log, now past the budget; moves stay `rate_limited`."""
+    budget = seat_pair(new_registry()).a.room.log.size
+    rooms = new_registry(max_log_bytes=budget)
+    pair = seat_pair(rooms)  # the last hello fills the log to the budget exactly
+    rooms.drop(pair.b, 2_000)
+    again = RecordingSender()
+    member = rooms.resume(again, pair.a.room.code, pair.b_token, 0, 3_000)
+    (reply,) = again.take()
+    assert [e["kind"] for e in reply["events"]] == [*PAIRED, "away", "back"]
+    assert pair.a.room.log.size > budget
+    with pytest.raises(Rejected) as full:
+        rooms.act(member, Typing(on=True), 3_100)
+    assert full.value.code is ErrorCode.RATE_LIMITED
+
+
 def test_the_server_wide_log_budget_stops_new_rooms_first_then_moves() -> None:
     """Past 90% of `max_total_log_bytes` no room is made; past all of it the rooms already open
     take only `leave`; once rooms expire the budget is free again."""

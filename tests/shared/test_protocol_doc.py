@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from server.closing import CloseCode
-from server.config import ServerConfig
+from server.config import Limits, ServerConfig
 from shared.crypto.boxes import MOVE_TYPES, NONCE_BYTES, TAG_BYTES, Sealer
 from shared.crypto.pairing import RoomKey
 from shared.events import Event, EventKind, Joined, parse_reply
@@ -207,9 +207,9 @@ def test_the_key_test_vectors_are_the_keys_derived() -> None:
 
 
 def test_the_server_numbers_on_the_page_are_the_servers_defaults() -> None:
-    """The endpoint's port, the sweep of expired rooms and the keepalive are stated as
-    `ServerConfig` has them."""
-    config = ServerConfig()
+    """The endpoint's port, the sweep of expired rooms, the keepalive and the burst of bad
+    frames before a close are stated as `ServerConfig` and `Limits` have them."""
+    config, limits = ServerConfig(), Limits()
     assert f"`ws://HOST:{config.port}/`" in section("Transport")
     expiry = section("Nameplates and tokens")
     assert f"no event for {config.room_ttl / 3600:g} hours, by default" in expiry
@@ -220,6 +220,11 @@ def test_the_server_numbers_on_the_page_are_the_servers_defaults() -> None:
     assert f"a ping within {config.ping_timeout:g} seconds" in keepalive
     bound = config.ping_interval + config.ping_timeout + config.close_timeout
     assert f"a drop within **{bound:g} seconds**" in keepalive
+    burst = limits.rejection_burst
+    assert (
+        f"bad frames sent all at once get {burst} `bad_frame`\n    answers, then "
+        f"{limits.strikes} `rate_limited`, and frame {burst + limits.strikes + 1} closes"
+    ) in section("Rate limits")
 
 
 def test_every_close_code_the_server_sends_is_in_the_table() -> None:

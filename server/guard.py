@@ -12,6 +12,9 @@ that, both taken from TCP's own flow control:
 - A peer that has not read for `stall_timeout` seconds is closed with 1008,
   and dropped `close_timeout` seconds later: docs/protocol.md, Keepalive.
 
+A peer that leaves a keepalive ping unanswered is closed with 1001, as gone; websockets
+would say 1011, which the contract keeps for the server's own faults.
+
 It also counts itself in the `Doorway` from the moment the TCP connection is
 made, so that handshakes that never finish count toward the per-address
 limit.
@@ -109,6 +112,25 @@ class GuardedConnection(ServerConnection):
                 await self.close(CloseCode.ABUSE, "too slow to read")
         except TimeoutError:
             self.transport.abort()
+
+    async def keepalive(self) -> None:
+        """websockets' keepalive, closing with 1001 where it says 1011: docs/protocol.md,
+        Close codes."""
+        assert self.ping_interval is not None
+        latency = 0.0
+        while True:
+            await asyncio.sleep(self.ping_interval - latency)
+            pong = await self.ping()
+            if self.ping_timeout is None:
+                continue
+            try:
+                async with asyncio.timeout(self.ping_timeout):
+                    latency = await pong
+            except TimeoutError:
+                # connection_lost() cancels this task once the connection is gone.
+                async with self.send_context():
+                    self.protocol.fail(CloseCode.GOING_AWAY, "keepalive ping timeout")
+                return
 
     def answered(self) -> None:
         """Its request was read and is being answered: a spare need not make room any more."""

@@ -66,7 +66,21 @@ def decode_request(data: bytes) -> dict[str, Any]:
     """
     if len(data) > MAX_MESSAGE:
         raise Rejected(ErrorCode.BAD_FRAME, "the message is larger than 64 KiB")
-    return _unpack(data, max_array=len(data), max_map=len(data) // 2)
+    value = _unpack(data, max_array=len(data), max_map=len(data) // 2)
+    # msgpack keeps the last of a repeated key: fewer keys than the header announced means one
+    # came twice. Only this map's keys mean anything; no field is a map (docs/protocol.md, Faults).
+    if len(value) != _announced_entries(data):
+        raise Rejected(ErrorCode.BAD_FRAME, "a key appears twice in the map")
+    return value
+
+
+def _announced_entries(data: bytes) -> int:
+    """How many entries the map header that starts `data` announces: fixmap, map 16 or map 32."""
+    head = data[0]
+    if head >> 4 == 0x8:
+        return head & 0x0F
+    width = 2 if head == 0xDE else 4
+    return int.from_bytes(data[1 : 1 + width], "big")
 
 
 def decode_reply(data: bytes) -> dict[str, Any]:

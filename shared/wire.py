@@ -12,7 +12,8 @@ class CloseCode(IntEnum):
     LEFT = 1000
     """After the member's own `leave`."""
     GOING_AWAY = 1001
-    """The server shuts down, or the room expired: the client may resume."""
+    """The server shuts down, the room expired, or a ping went unanswered: the client may
+    resume; a client closing its window sends it too."""
     PROTOCOL_ERROR = 1002
     """RFC 6455 7.4.1: what a client closes with when the server's first reply is nonsense."""
     TEXT_FRAME = 1003

@@ -11,10 +11,12 @@ from server.config import ServerConfig
 from shared.events import EventKind
 from shared.messages import Create, Join, Nod
 from shared.seats import NodKind, Seat
+from shared.wire import CloseCode
 from tests.faults.conftest import SCRIPT_LIMITS
 from tests.faults.figures import FIGURES
-from tests.faults.proxy import FaultProxy
+from tests.faults.proxy import Direction, FaultProxy
 from tests.faults.rounds import Member, words_for
+from tests.server.wire import member
 from tests.soak import SEED
 from tests.timing import seconds
 
@@ -88,3 +90,15 @@ async def test_a_half_open_link_is_away_within_the_stated_bound(
         await proxy.close()
         for member in members:
             await member.stop()
+
+
+async def test_a_peer_that_never_answers_pings_is_closed_with_going_away(
+    quick_keepalive: RunningServer,
+) -> None:
+    """A peer whose pongs never arrive is closed with 1001, not 1011: the peer went away, the
+    server did not fail (docs/protocol.md, Close codes)."""
+    async with FaultProxy(quick_keepalive.port) as proxy, member(proxy.port) as peer:
+        assert (await peer.request({"t": "create"}))["t"] == "joined"
+        # It still reads what the server sends, the close frame included; its pongs stay here.
+        proxy.hold(Direction.UP)
+        assert await peer.closed_with(within=BOUND * 10) == CloseCode.GOING_AWAY

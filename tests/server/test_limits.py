@@ -1,7 +1,11 @@
 """The token buckets and verdicts, with time passed in: no sleeping."""
 
 from server.config import Limits
+from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits, TokenBucket, Verdict
+from shared.codec import encode
+from shared.wire import CloseCode
+from tests.server.fakes import RecordingSender, new_registry
 
 
 def test_a_bucket_gives_its_capacity_then_refills_with_time() -> None:
@@ -128,3 +132,45 @@ def test_the_bytes_one_address_sends_are_limited_over_all_its_connections() -> N
     assert attempts.may_send("192.0.2.2", 16_000, 0)
     assert attempts.may_send("192.0.2.1", 16_000, 1_000)
     assert not attempts.may_send("192.0.2.1", 16_000, 1_000)
+
+
+def lobby_connection(limits: Limits) -> tuple[MemberConnection, RecordingSender]:
+    sender = RecordingSender()
+    connection = MemberConnection(
+        sender, "192.0.2.1", new_registry(), AttemptLimits(limits), ConnectionLimits(limits)
+    )
+    return connection, sender
+
+
+def test_a_burst_of_bad_frames_is_closed_at_the_frame_the_protocol_states() -> None:
+    """docs/protocol.md, Rate limits: at once, `rejection_burst` bad frames get `bad_frame`, the
+    next `strikes` get `rate_limited`, and the one after closes the connection with 1008."""
+    limits = Limits()
+    connection, sender = lobby_connection(limits)
+    frames = 0
+    while sender.closed is None:
+        connection.receive(b"\xc1", 0)
+        frames += 1
+    answers = [reply["code"] for reply in sender.take()]
+    assert answers == ["bad_frame"] * limits.rejection_burst + ["rate_limited"] * limits.strikes
+    assert frames == limits.rejection_burst + limits.strikes + 1
+    assert sender.closed[0] == CloseCode.ABUSE
+
+
+def test_create_join_and_resume_count_toward_the_connections_burst() -> None:
+    """Before a seat is taken every frame comes out of the connection's own allowance, `join`,
+    `resume` and `create` included; the seat's allowance starts after the frame that took it."""
+    limits = Limits(message_burst=3)
+    lobby, lobby_out = lobby_connection(limits)
+    lobby.receive(encode({"t": "join", "code": "ABCDE-FGHJK"}), 0)
+    lobby.receive(encode({"t": "resume", "code": "ABCDE-FGHJK", "token": "t", "after": 0}), 0)
+    lobby.receive(encode({"t": "join", "code": "ABCDE-FGHJK"}), 0)
+    lobby.receive(encode({"t": "create"}), 0)
+    assert [reply["code"] for reply in lobby_out.take()] == ["no_room"] * 3 + ["rate_limited"]
+
+    seated, seated_out = lobby_connection(limits)
+    seated.receive(encode({"t": "create"}), 0)
+    assert seated_out.take()[0]["t"] == "joined"
+    for _ in range(4):
+        seated.receive(encode({"t": "typing", "on": True}), 0)
+    assert [reply["code"] for reply in seated_out.take()] == ["wrong_phase"] * 3 + ["rate_limited"]

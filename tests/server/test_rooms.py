@@ -108,6 +108,20 @@ def test_drop_records_away_and_resume_records_back_after() -> None:
     assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(11, "back")]
 
 
+def test_resume_after_the_end_of_the_log_is_taken_with_no_events() -> None:
+    """An `after` past the last `seq` is no fault: the seat is taken back and `back` recorded,
+    but `events` holds only what has a greater `seq`: nothing, not even that `back`."""
+    rooms = new_registry()
+    pair = seat_pair(rooms)
+    rooms.drop(pair.b, 2_000)
+    pair.a_out.take()
+    again = RecordingSender()
+    rooms.resume(again, pair.a.room.code, pair.b_token, 1_000_000, 3_000)
+    (reply,) = again.take()
+    assert (reply["t"], reply["events"], reply["state"]["online"]["b"]) == ("joined", [], True)
+    assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(10, "back")]
+
+
 def test_takeover_closes_the_old_connection_with_4001_and_records_nothing() -> None:
     """A resume while the seat's connection is open closes it with 4001, no away or back."""
     rooms = new_registry()
@@ -190,6 +204,23 @@ def test_a_full_log_takes_only_leave() -> None:
     assert full.value.code is ErrorCode.RATE_LIMITED
     rooms.act(pair.a, Leave(), 2_001)
     assert pair.a.room.log[-1].kind == "left"
+
+
+def test_a_full_log_still_records_away_and_back_and_sends_itself_on_resume() -> None:
+    """Past the log budget a drop still records `away`, and `resume` takes the seat back,
+    records `back` and sends the log, now past the budget; moves stay `rate_limited`."""
+    budget = seat_pair(new_registry()).a.room.log.size
+    rooms = new_registry(max_log_bytes=budget)
+    pair = seat_pair(rooms)  # the last hello fills the log to the budget exactly
+    rooms.drop(pair.b, 2_000)
+    again = RecordingSender()
+    member = rooms.resume(again, pair.a.room.code, pair.b_token, 0, 3_000)
+    (reply,) = again.take()
+    assert [e["kind"] for e in reply["events"]] == [*PAIRED, "away", "back"]
+    assert pair.a.room.log.size > budget
+    with pytest.raises(Rejected) as full:
+        rooms.act(member, Typing(on=True), 3_100)
+    assert full.value.code is ErrorCode.RATE_LIMITED
 
 
 def test_the_server_wide_log_budget_stops_new_rooms_first_then_moves() -> None:

@@ -167,6 +167,42 @@ def test_typing_and_error_survive_the_wire(sent: TypingNotice | ErrorReply) -> N
         assert "re" not in sent.to_wire()
 
 
+def map_frame(entries: list[tuple[str, object]]) -> bytes:
+    """A map with exactly these entries, in this order, repeated keys and all."""
+    packer = msgpack.Packer()
+    parts = [packer.pack_map_header(len(entries))]
+    parts += [packer.pack(key) + packer.pack(value) for key, value in entries]
+    return b"".join(parts)
+
+
+MANY = [(f"k{n}", n) for n in range(20)]
+"""Enough keys beside `t` that the map's header is a map 16, not a fixmap."""
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [("t", "say"), ("box", b"first"), ("box", b"second")],
+        [("t", "create"), ("id", 1), ("id", 2)],
+        [("t", "ask"), ("t", "say"), ("box", b"sealed")],
+        [("t", "create"), *MANY, ("k0", 0)],
+    ],
+    ids=["box", "id", "t", "map16"],
+)
+def test_a_key_twice_in_a_client_message_is_a_bad_frame(entries: list[tuple[str, object]]) -> None:
+    """A client map that holds a key twice is refused, not read as its last value: which one
+    was meant is the sender's secret (docs/protocol.md, Field rules, Faults)."""
+    with pytest.raises(Rejected) as caught:
+        decode_request(map_frame(entries))
+    assert caught.value.code is ErrorCode.BAD_FRAME
+    assert caught.value.re is None
+
+
+def test_a_map16_of_distinct_keys_is_read() -> None:
+    """A long map whose keys are all different is a map, whatever its header's width."""
+    assert decode_request(map_frame([("t", "create"), *MANY])) == {"t": "create", **dict(MANY)}
+
+
 def test_decode_reply_refuses_what_is_not_a_map_with_a_string_t() -> None:
     """A server frame that is not a map with a string `t` is refused, as the server refuses one."""
     for frame in (b"\xc1", msgpack.packb([1]), msgpack.packb({"seq": 1}), msgpack.packb({"t": 1})):

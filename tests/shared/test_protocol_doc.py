@@ -7,12 +7,19 @@ from typing import Any
 
 import msgpack
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from shared.crypto.boxes import NONCE_BYTES, TAG_BYTES
+from server.config import Limits, ServerConfig
+from shared.crypto.boxes import NONCE_BYTES, TAG_BYTES, Sealer
+from shared.crypto.pairing import RoomKey
 from shared.events import Event, EventKind, Joined, parse_reply
-from shared.messages import ClientMessage, message_type, parse_fields
+from shared.messages import ClientMessage, MessageType, message_type, parse_fields
+from shared.seats import Seat
 from shared.session import Session
 from shared.vocabulary import MOVE_TYPES
+from shared.wire import CloseCode
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 HEADER = re.compile(r"^(a|b|server) → (.+?)(?:  \(.*\))?$")
@@ -148,3 +155,83 @@ def test_the_events_in_the_example_follow_the_rules() -> None:
                 wire["kind"] = str(event.nod)
             session.apply(event.by, client_message(wire))
         assert session.state == event.state, f"seq {seq}"
+
+
+def section(title: str) -> str:
+    """The text of the `## title` section, up to the next `## ` heading."""
+    return DOC.read_text(encoding="utf-8").split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+AD_EXAMPLE = re.compile(r"^ *(\w+), seat ([ab]), counter (\d+):\n *([0-9a-f ]+)$", re.MULTILINE)
+"""docs/protocol.md, Sealing, A box: the associated data of a box, in hex."""
+
+
+def test_the_associated_data_in_hex_is_what_a_box_is_sealed_with() -> None:
+    """A box sealed by `Sealer` opens with the bytes the page gives as its associated data."""
+    examples = AD_EXAMPLE.findall(section("Sealing"))
+    assert len(examples) == 2
+    key = RoomKey("K7M2Q-X9P4R", bytes(range(32)))
+    for kind, seat, counter, hex_bytes in examples:
+        plaintext = {"name": "Ana"} if kind == "hello" else {"text": "Yes."}
+        box = Sealer(key, Seat(seat), int(counter)).seal(MessageType(kind), plaintext)
+        cipher = ChaCha20Poly1305(key.sealing_key(Seat(seat)))
+        opened = cipher.decrypt(box[:NONCE_BYTES], box[NONCE_BYTES:], bytes.fromhex(hex_bytes))
+        assert msgpack.unpackb(opened) == plaintext
+
+
+def hkdf(purpose: str) -> bytes:
+    """docs/protocol.md, Keys: HKDF-SHA256 of the test vector's K, empty salt, 32 bytes."""
+    derive = HKDF(hashes.SHA256(), length=32, salt=b"", info=f"fireside.2 {purpose}".encode())
+    return derive.derive(bytes(range(32)))
+
+
+def test_the_key_test_vectors_are_the_keys_derived() -> None:
+    """docs/protocol.md, Sealing, Keys: the verifiers, the sealing keys and the phrase of the
+    test vector's K are what `RoomKey` derives, the phrase bits read most significant first."""
+    text = section("Sealing")
+    vectors = dict(
+        re.findall(r"^(verify a|verify b|seal a|seal b|phrase key) +(\w{64})$", text, re.M)
+    )
+    key = RoomKey("K7M2Q-X9P4R", bytes(range(32)))
+    for seat in Seat:
+        # `verify.mac` is the HKDF output itself, nothing computed over it.
+        assert vectors[f"verify {seat}"] == hkdf(f"verify {seat}").hex()
+        assert vectors[f"verify {seat}"] == key.verifier(seat).hex()
+        assert vectors[f"seal {seat}"] == hkdf(f"seal {seat}").hex()
+        assert vectors[f"seal {seat}"] == key.sealing_key(seat).hex()
+    assert vectors["phrase key"] == hkdf("phrase").hex()
+    bits = format(int(vectors["phrase key"][:12], 16), "048b")
+    words = [bits[start : start + 11] for start in range(0, 44, 11)]
+    assert f"first 44 bits  {' '.join(words)} (then {bits[44:]}, dropped)" in text
+    assert f"indexes        {' '.join(str(int(word, 2)) for word in words)}\n" in text
+    assert f"phrase         {key.phrase()}\n" in text
+
+
+def test_the_server_numbers_on_the_page_are_the_servers_defaults() -> None:
+    """The endpoint's port, the sweep of expired rooms, the keepalive and the burst of bad
+    frames before a close are stated as `ServerConfig` and `Limits` have them."""
+    config, limits = ServerConfig(), Limits()
+    assert f"`ws://HOST:{config.port}/`" in section("Transport")
+    expiry = section("Nameplates and tokens")
+    assert f"no event for {config.room_ttl / 3600:g} hours, by default" in expiry
+    assert f"every {config.sweep_interval:g} seconds, the first time" in expiry
+    assert f"up\nto {config.sweep_interval:g} seconds" in expiry
+    keepalive = section("Keepalive")
+    assert f"ping every {config.ping_interval:g} seconds" in keepalive
+    assert f"a ping within {config.ping_timeout:g} seconds" in keepalive
+    bound = config.ping_interval + config.ping_timeout + config.close_timeout
+    assert f"a drop within **{bound:g} seconds**" in keepalive
+    burst = limits.rejection_burst
+    assert (
+        f"bad frames sent all at once get {burst} `bad_frame`\n    answers, then "
+        f"{limits.strikes} `rate_limited`, and frame {burst + limits.strikes + 1} closes"
+    ) in section("Rate limits")
+
+
+def test_every_close_code_the_server_sends_is_in_the_table() -> None:
+    """docs/protocol.md, Close codes: a row for each `CloseCode`, and a keepalive timeout is
+    1001's, not 1011's."""
+    rows = dict(re.findall(r"^\| (\d{4}) \| (.*?) \|", section("Close codes"), re.MULTILINE))
+    assert set(rows) == {str(int(code)) for code in CloseCode}
+    assert "keepalive ping unanswered" in rows[str(int(CloseCode.GOING_AWAY))]
+    assert "never sent for a keepalive timeout" in rows[str(int(CloseCode.INTERNAL))]

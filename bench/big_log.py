@@ -26,8 +26,10 @@ from pathlib import Path
 from bench.client import Terminal, isolated_environ
 from client.saved_seats import SavedSeat, SeatShelf
 from client.sealed_room import CHECKING
-from server.rooms import Membership, MemoryRoomStore, RoomRegistry
+from server.room import Membership
+from server.rooms import RoomRegistry
 from server.storage import SqliteRoomStore
+from server.store import MemoryRoomStore
 from shared.crypto.boxes import Sealer
 from shared.crypto.invite import draw_words
 from shared.crypto.pairing import Pairing, RoomKey

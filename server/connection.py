@@ -2,7 +2,8 @@
 
 from server.closing import CloseCode
 from server.limits import AttemptLimits, ConnectionLimits, Verdict
-from server.rooms import Lost, Membership, RoomRegistry, Sender, token_hash
+from server.room import Membership, Sender, token_hash
+from server.rooms import Lost, RoomRegistry
 from shared.codes import normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply

@@ -1,4 +1,4 @@
-"""Rooms and the registry that finds them: seats, tokens, the event log and who hears what.
+"""The registry that finds and runs rooms, and holds every reply until its change is kept.
 
 Time (`now`, Unix milliseconds) and each member's `Sender` are passed in, so
 the rules here are tested with direct calls and no sockets; the turn-taking
@@ -7,255 +7,24 @@ itself is `shared.session.Session`.
 
 import contextlib
 import functools
-import hashlib
-import hmac
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Protocol
 
 from server.closing import CloseCode
-from server.eventlog import EventLog, LogRun
+from server.room import Membership, Room, RoomMark, Sender, token_hash
+from server.store import NotRemoved, RoomStore, StoreError
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
-from shared.events import ErrorReply, Event, EventKind, Joined, Reply, TypingNotice
+from shared.events import ErrorReply, Event, Joined, Reply, TypingNotice
 from shared.messages import ClientMessage, MessageType, Typing
 from shared.seats import SEATS, Phase, Seat
-from shared.session import Change, Session
+from shared.session import Change
 
 log = logging.getLogger("server.rooms")
-
-
-class Sender(Protocol):
-    """One connection's way out: replies leave in the order they are sent."""
-
-    def send(self, reply: Reply) -> None:
-        """Queue `reply` for this connection, after everything queued before it."""
-
-    def close(self, code: int, reason: str) -> None:
-        """Close the connection with `code` once what is queued has gone out."""
-
-
-def token_hash(token: str) -> bytes:
-    """What the server keeps of a token: docs/protocol.md, Server → client, `token`."""
-    return hashlib.sha256(token.encode()).digest()
-
-
-@dataclass
-class Room:
-    """Two seats, their turn-taking session, the numbered event log and who is connected."""
-
-    code: str
-    """As shown to people, `XXXXX-XXXXX`; looked up by `normalize_code(code)`."""
-    label: str
-    """An opaque id for logs: never the code, which would let a log reader join."""
-    last_active: int
-    session: Session = field(default_factory=Session)
-    log: EventLog = field(default_factory=EventLog)
-    token_hashes: dict[Seat, bytes] = field(default_factory=dict)
-    senders: dict[Seat, Sender] = field(default_factory=dict)
-
-    @cached_property
-    def key(self) -> str:
-        """`normalize_code(code)`, worked out once: the store names the room on every write."""
-        return normalize_code(self.code)
-
-    def record(self, change: Change, now: int) -> Event:
-        """Number and time an accepted change: docs/protocol.md, `seq` grows by exactly 1."""
-        event = Event(
-            seq=len(self.log) + 1,
-            at=now,
-            kind=change.kind,
-            by=change.by,
-            state=self.session.state,
-            msg=change.msg,
-            mac=change.mac,
-            box=change.box,
-            nod=change.nod,
-        )
-        self.keep(event)
-        self.last_active = now
-        return event
-
-    def keep(self, event: Event) -> None:
-        """Add `event` to the log: recorded now, or read back from a store."""
-        self.log.append(event)
-
-    @property
-    def burned(self) -> bool:
-        """Ended by a `mismatch`: docs/protocol.md, Mismatch and burning. Nothing is recorded
-        after an end, so the last event says how the room ended."""
-        return bool(self.log) and self.log[-1].kind is EventKind.MISMATCH
-
-    def mark(self) -> "RoomMark":
-        """What `record`, a new seat and a connection coming or going change, so that a change
-        no store kept can be undone."""
-        return RoomMark(
-            self.session.copy(),
-            len(self.log),
-            self.last_active,
-            dict(self.token_hashes),
-            dict(self.senders),
-        )
-
-    def undo(self, mark: "RoomMark") -> None:
-        """Back to `mark`: the session, the log, the last activity, the seats and who is in them."""
-        self.session = mark.session
-        self.log.truncate(mark.log_length)
-        self.last_active = mark.last_active
-        self.token_hashes = dict(mark.token_hashes)
-        self.senders = dict(mark.senders)
-
-    def seat_with_token(self, token: str) -> Seat | None:
-        """The seat `token` belongs to, compared by hash in constant time."""
-        presented = token_hash(token)
-        found = None
-        for seat, kept in self.token_hashes.items():
-            if hmac.compare_digest(presented, kept):
-                found = seat
-        return found
-
-    def since(self, after: int) -> LogRun:
-        """Every event with `seq` > `after`."""
-        return self.log.since(after)
-
-
-@dataclass(frozen=True)
-class RoomMark:
-    """A room as it was before a change: `Room.undo` goes back to it."""
-
-    session: Session
-    log_length: int
-    last_active: int
-    token_hashes: dict[Seat, bytes]
-    senders: dict[Seat, Sender]
-
-
-@dataclass(frozen=True)
-class Membership:
-    """A connection's seat in a room; it goes stale when the seat is taken over or left."""
-
-    room: Room
-    seat: Seat
-    sender: Sender
-
-    @property
-    def current(self) -> bool:
-        return self.room.senders.get(self.seat) is self.sender
-
-
-class StoreError(Exception):
-    """A store could not keep a change; nothing of it was kept. The text names no one's words."""
-
-
-class NotRemoved(StoreError):
-    """Rooms the store has forgotten whose rows it could not delete yet; the next `remove`
-    deletes them. Each is named by its label, never its code."""
-
-    def __init__(self, reason: str, labels: Sequence[str]) -> None:
-        super().__init__(reason)
-        self.labels = tuple(labels)
-
-
-class RoomStore(Protocol):
-    """Where rooms live: in memory, or on disk (`server.storage`), behind the same calls.
-
-    Writes go into one open batch and are kept together, or not at all:
-    `commit` hands the batch over and returns a future that is done once it
-    is kept. The registry tells no one of an event before then, so what
-    anyone was told survives a restart. A future rather than a callback: the
-    store need not know the event loop (the registry brings the answer back
-    to it), a store that keeps at once returns a future already done, and a
-    caller outside the hot path may simply wait on it. A write that fails
-    raises StoreError, a commit that fails fails its future with one, and
-    the whole batch is lost: nothing of it is kept, and after `rollback` the
-    rooms it added are forgotten.
-    """
-
-    def get(self, key: str) -> Room | None:
-        """The room whose normalised code is `key`."""
-
-    def add(self, room: Room) -> None:
-        """Write a new room into the open batch: its state, its seats and its log."""
-
-    def append(self, room: Room, event: Event) -> None:
-        """Write `event`, just recorded, into the open batch with the room's state after it
-        (and, for `joined`, the new seat)."""
-
-    def commit(self) -> Future[None]:
-        """Hand the open batch over to be kept, every write in it at once, and open the next:
-        done when it is kept, failed with StoreError when it is lost. One at a time: the next
-        is handed over only once this one is done."""
-
-    def rollback(self) -> None:
-        """Lose the open batch, and the one handed over if it failed: keep none of them, and
-        forget the rooms they added."""
-
-    def remove(self, rooms: Sequence[Room]) -> Future[None]:
-        """Forget `rooms` at once, and delete everything they held without the caller waiting:
-        done once it is deleted, failed with NotRemoved naming the rooms whose rows are still
-        kept, which the next `remove` deletes first (a restart finds them, still expired).
-        Neither the open batch nor the one handed over may hold a change to any of them."""
-
-    def rooms(self) -> list[Room]:
-        """Every room kept, and those added in the open batch."""
-
-    def health(self) -> str:
-        """One word for `/healthz`: `ok`, `memory`, or what is wrong."""
-
-    def close(self) -> None:
-        """Let go of what the store holds open; nothing is written after this."""
-
-
-class MemoryRoomStore:
-    """Rooms in a dict: gone when the process ends."""
-
-    def __init__(self) -> None:
-        self._rooms: dict[str, Room] = {}
-        self._added: list[str] = []
-        """The rooms added in the open batch, forgotten again if it is rolled back."""
-
-    def get(self, key: str) -> Room | None:
-        return self._rooms.get(key)
-
-    def add(self, room: Room) -> None:
-        self._rooms[room.key] = room
-        self._added.append(room.key)
-
-    def append(self, room: Room, event: Event) -> None:
-        """Nothing to do: the dict holds the live object."""
-
-    def commit(self) -> Future[None]:
-        """Kept at once: the dict already holds every change."""
-        self._added.clear()
-        kept: Future[None] = Future()
-        kept.set_result(None)
-        return kept
-
-    def rollback(self) -> None:
-        for key in self._added:
-            self._rooms.pop(key, None)
-        self._added.clear()
-
-    def remove(self, rooms: Sequence[Room]) -> Future[None]:
-        """Deleted at once: the dict held them and nothing else."""
-        for room in rooms:
-            self._rooms.pop(room.key, None)
-        removed: Future[None] = Future()
-        removed.set_result(None)
-        return removed
-
-    def rooms(self) -> list[Room]:
-        return list(self._rooms.values())
-
-    def health(self) -> str:
-        return "memory"
-
-    def close(self) -> None:
-        """Nothing is held open."""
 
 
 def _not_kept() -> Rejected:

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from server.config import MEMORY_DATA
-from server.rooms import MemoryRoomStore, NotRemoved, Room, RoomStore, StoreError
+from server.room import Room
+from server.store import MemoryRoomStore, NotRemoved, RoomStore, StoreError
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session

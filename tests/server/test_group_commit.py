@@ -22,8 +22,10 @@ from server.app import start_server
 from server.config import Limits, ServerConfig
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
-from server.rooms import Membership, Room, RoomRegistry, RoomStore, StoreError
+from server.room import Membership, Room
+from server.rooms import RoomRegistry
 from server.storage import Row, SqliteRoomStore, open_store
+from server.store import RoomStore, StoreError
 from shared.codec import encode
 from shared.events import Event
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify

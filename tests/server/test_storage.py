@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from server.rooms import MemoryRoomStore, Room, RoomRegistry, RoomStore, StoreError
+from server.room import Room
+from server.rooms import RoomRegistry
 from server.storage import (
     APPLICATION_ID,
     DB_FILE,
@@ -21,6 +22,7 @@ from server.storage import (
     SqliteRoomStore,
     plainly,
 )
+from server.store import MemoryRoomStore, RoomStore, StoreError
 from shared.errors import ErrorCode, Rejected
 from shared.events import Event
 from shared.messages import Ask, Done, Hello, Leave, Nod, Pake, Say, Verify

@@ -29,7 +29,7 @@ from client.sealed_room import CHECKING
 from server.room import Membership
 from server.rooms import RoomRegistry
 from server.storage import SqliteRoomStore
-from server.store import MemoryRoomStore
+from server.store import MemoryRoomStore, Writes
 from shared.crypto.boxes import Sealer
 from shared.crypto.invite import draw_words
 from shared.crypto.pairing import Pairing, RoomKey
@@ -178,8 +178,9 @@ def build_room(data: Path, events: int, kind: str) -> BuiltRoom:
         key = RoomKey(builder.code, bytes(32))
     assert key is not None
     store = SqliteRoomStore.open(data)
-    store.add(builder.a.room)
-    store.commit().result()
+    room = builder.a.room
+    store.add(room)
+    store.write(Writes(added=[room], events=[(room, event) for event in room.log])).result()
     store.close()
     return BuiltRoom(builder.code, builder.token, key, builder.events)
 

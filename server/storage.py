@@ -5,7 +5,7 @@ the server still sees): the server cannot read it, yet it is still what people w
 to each other, so
 the data directory is made 0700 and the file 0600 (SQLite gives its WAL file
 the same mode), and nothing read from it is ever logged. Every room is
-read into memory at start, as `MemoryRoomStore` keeps them. The group
+read into memory at start, as every store holds them (`HeldRooms`). The group
 commit (`server.commits`) hands over every change of one turn of the event
 loop at once: each event's row and, for `joined`, the new seat's token hash.
 One writer thread writes them, each room's latest state with them, and
@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from server.config import MEMORY_DATA
 from server.room import Room
-from server.store import MemoryRoomStore, NotRemoved, RoomStore, StoreError, Writes
+from server.store import HeldRooms, MemoryRoomStore, NotRemoved, RoomStore, StoreError, Writes
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
@@ -252,7 +252,7 @@ class _Removal:
             self.done.set_exception(NotRemoved(str(self.failure), labels))
 
 
-class SqliteRoomStore:
+class SqliteRoomStore(HeldRooms):
     """Rooms in one SQLite file, read whole at start and written through, a batch at a time.
 
     One writer thread owns the connection once the file is open: it writes
@@ -269,7 +269,7 @@ class SqliteRoomStore:
         self._failure: str | None = None
         """The last write's failure word, until a write succeeds again: what `health` says,
         without asking the connection the writer owns."""
-        self._rooms = self._load()
+        super().__init__(self._load().values())
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fireside-store")
         self._removals: list[Future[None]] = []
         """Each removal not yet answered: `close` lets its chunks in before the writer stops."""
@@ -321,16 +321,6 @@ class SqliteRoomStore:
             said = plainly(failure_word(exc)) if isinstance(exc, sqlite3.Error) else str(exc)
             raise StoreError(f"cannot use {path}: {said}") from exc
 
-    def get(self, key: str) -> Room | None:
-        return self._rooms.get(key)
-
-    def add(self, room: Room) -> None:
-        self._rooms[room.key] = room
-
-    def forget(self, rooms: Sequence[Room]) -> None:
-        for room in rooms:
-            self._rooms.pop(room.key, None)
-
     def write(self, writes: Writes) -> Future[None]:
         """Hand `writes` to the writer, which writes them in one transaction and commits it with
         one fsync of the WAL (`synchronous=FULL`). Every row is taken now, each room's with the
@@ -366,9 +356,6 @@ class SqliteRoomStore:
         self._removals.append(removal.done)
         self._delete_next(removal)
         return removal.done
-
-    def rooms(self) -> list[Room]:
-        return list(self._rooms.values())
 
     def health(self) -> str:
         """`ok`, `closed`, or a word for the last write that failed; it asks nothing of the file,

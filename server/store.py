@@ -6,7 +6,7 @@ one turn of the event loop, hands them over whole in one `write`, and tells no
 one of them before that write is done; it alone knows what is in flight.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
@@ -94,11 +94,12 @@ class RoomStore(Protocol):
         written after this."""
 
 
-class MemoryRoomStore:
-    """Rooms in a dict: gone when the process ends."""
+class HeldRooms:
+    """The rooms a store holds in memory, by key: `rooms`, `get`, `add` and `forget` of the
+    contract, for every store to build on, whatever else it keeps them in."""
 
-    def __init__(self) -> None:
-        self._rooms: dict[str, Room] = {}
+    def __init__(self, rooms: Iterable[Room] = ()) -> None:
+        self._rooms = {room.key: room for room in rooms}
 
     def rooms(self) -> list[Room]:
         return list(self._rooms.values())
@@ -112,6 +113,10 @@ class MemoryRoomStore:
     def forget(self, rooms: Sequence[Room]) -> None:
         for room in rooms:
             self._rooms.pop(room.key, None)
+
+
+class MemoryRoomStore(HeldRooms):
+    """Rooms in a dict: gone when the process ends."""
 
     def write(self, writes: Writes) -> Future[None]:
         """Kept at once: the dict holds the live objects, every change already in them."""

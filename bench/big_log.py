@@ -26,8 +26,10 @@ from pathlib import Path
 from bench.client import Terminal, isolated_environ
 from client.saved_seats import SavedSeat, SeatShelf
 from client.seat.sealed import CHECKING
-from server.rooms import Membership, MemoryRoomStore, RoomRegistry
+from server.room import Membership
+from server.rooms import RoomRegistry
 from server.storage import SqliteRoomStore
+from server.store import MemoryRoomStore, Writes
 from shared.crypto.boxes import Sealer
 from shared.crypto.invite import draw_words
 from shared.crypto.pairing import Pairing, RoomKey
@@ -176,8 +178,9 @@ def build_room(data: Path, events: int, kind: str) -> BuiltRoom:
         key = RoomKey(builder.code, bytes(32))
     assert key is not None
     store = SqliteRoomStore.open(data)
-    store.add(builder.a.room)
-    store.commit().result()
+    room = builder.a.room
+    store.add(room)
+    store.write(Writes(added=[room], events=[(room, event) for event in room.log])).result()
     store.close()
     return BuiltRoom(builder.code, builder.token, key, builder.events)
 

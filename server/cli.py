@@ -11,7 +11,7 @@ from server.app import cannot_listen, serve_until_signalled
 from server.config import ServerConfig
 from server.doorway import raise_open_files
 from server.logs import LOG_FORMATS, configure_logging
-from server.rooms import StoreError
+from server.store import StoreError
 from server.tls import CertificateError
 
 EXIT_CANNOT_LISTEN = 2

@@ -1,7 +1,9 @@
 """One connection's frames, start to finish: limits, the shared check order, then the registry."""
 
+from server.commits import Lost
 from server.limits import AttemptLimits, ConnectionLimits, Verdict
-from server.rooms import Lost, Membership, RoomRegistry, Sender, token_hash
+from server.room import Membership, Sender, token_hash
+from server.rooms import RoomRegistry
 from shared.codes import normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply

@@ -1,310 +1,28 @@
-"""Rooms and the registry that finds them: seats, tokens, the event log and who hears what.
+"""The registry that finds and runs rooms: create, join, resume, act, drop and sweep.
 
 Time (`now`, Unix milliseconds) and each member's `Sender` are passed in, so
 the rules here are tested with direct calls and no sockets; the turn-taking
-itself is `shared.session.Session`.
+itself is `shared.session.Session`, and when anyone hears of a change is
+`server.commits`.
 """
 
 import contextlib
-import functools
-import hashlib
-import hmac
 import logging
 import secrets
-from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Protocol
 
-from server.eventlog import EventLog, LogRun
+from server.commits import GroupCommit, Loop, Lost, not_kept
+from server.room import Membership, Room, RoomMark, Sender, token_hash
+from server.store import NotRemoved, RoomStore, StoreError
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
-from shared.events import ErrorReply, Event, EventKind, Joined, Reply, TypingNotice
+from shared.events import Joined, Reply, TypingNotice
 from shared.messages import ClientMessage, MessageType, Typing
 from shared.seats import SEATS, Phase, Seat
-from shared.session import Change, Session
+from shared.session import Change
 from shared.wire import CloseCode
 
 log = logging.getLogger("server.rooms")
-
-
-class Sender(Protocol):
-    """One connection's way out: replies leave in the order they are sent."""
-
-    def send(self, reply: Reply) -> None:
-        """Queue `reply` for this connection, after everything queued before it."""
-
-    def close(self, code: int, reason: str) -> None:
-        """Close the connection with `code` once what is queued has gone out."""
-
-
-def token_hash(token: str) -> bytes:
-    """What the server keeps of a token: docs/protocol.md, Server → client, `token`."""
-    return hashlib.sha256(token.encode()).digest()
-
-
-@dataclass
-class Room:
-    """Two seats, their turn-taking session, the numbered event log and who is connected."""
-
-    code: str
-    """As shown to people, `XXXXX-XXXXX`; looked up by `normalize_code(code)`."""
-    label: str
-    """An opaque id for logs: never the code, which would let a log reader join."""
-    last_active: int
-    session: Session = field(default_factory=Session)
-    log: EventLog = field(default_factory=EventLog)
-    token_hashes: dict[Seat, bytes] = field(default_factory=dict)
-    senders: dict[Seat, Sender] = field(default_factory=dict)
-
-    @cached_property
-    def key(self) -> str:
-        """`normalize_code(code)`, worked out once: the store names the room on every write."""
-        return normalize_code(self.code)
-
-    def record(self, change: Change, now: int) -> Event:
-        """Number and time an accepted change: docs/protocol.md, `seq` grows by exactly 1."""
-        event = Event(
-            seq=len(self.log) + 1,
-            at=now,
-            kind=change.kind,
-            by=change.by,
-            state=self.session.state,
-            msg=change.msg,
-            mac=change.mac,
-            box=change.box,
-            nod=change.nod,
-        )
-        self.keep(event)
-        self.last_active = now
-        return event
-
-    def keep(self, event: Event) -> None:
-        """Add `event` to the log: recorded now, or read back from a store."""
-        self.log.append(event)
-
-    @property
-    def burned(self) -> bool:
-        """Ended by a `mismatch`: docs/protocol.md, Mismatch and burning. Nothing is recorded
-        after an end, so the last event says how the room ended."""
-        return bool(self.log) and self.log[-1].kind is EventKind.MISMATCH
-
-    def mark(self) -> "RoomMark":
-        """What `record`, a new seat and a connection coming or going change, so that a change
-        no store kept can be undone."""
-        return RoomMark(
-            self.session.copy(),
-            len(self.log),
-            self.last_active,
-            dict(self.token_hashes),
-            dict(self.senders),
-        )
-
-    def undo(self, mark: "RoomMark") -> None:
-        """Back to `mark`: the session, the log, the last activity, the seats and who is in them."""
-        self.session = mark.session
-        self.log.truncate(mark.log_length)
-        self.last_active = mark.last_active
-        self.token_hashes = dict(mark.token_hashes)
-        self.senders = dict(mark.senders)
-
-    def seat_with_token(self, token: str) -> Seat | None:
-        """The seat `token` belongs to, compared by hash in constant time."""
-        presented = token_hash(token)
-        found = None
-        for seat, kept in self.token_hashes.items():
-            if hmac.compare_digest(presented, kept):
-                found = seat
-        return found
-
-    def since(self, after: int) -> LogRun:
-        """Every event with `seq` > `after`."""
-        return self.log.since(after)
-
-
-@dataclass(frozen=True)
-class RoomMark:
-    """A room as it was before a change: `Room.undo` goes back to it."""
-
-    session: Session
-    log_length: int
-    last_active: int
-    token_hashes: dict[Seat, bytes]
-    senders: dict[Seat, Sender]
-
-
-@dataclass(frozen=True)
-class Membership:
-    """A connection's seat in a room; it goes stale when the seat is taken over or left."""
-
-    room: Room
-    seat: Seat
-    sender: Sender
-
-    @property
-    def current(self) -> bool:
-        return self.room.senders.get(self.seat) is self.sender
-
-
-class StoreError(Exception):
-    """A store could not keep a change; nothing of it was kept. The text names no one's words."""
-
-
-class NotRemoved(StoreError):
-    """Rooms the store has forgotten whose rows it could not delete yet; the next `remove`
-    deletes them. Each is named by its label, never its code."""
-
-    def __init__(self, reason: str, labels: Sequence[str]) -> None:
-        super().__init__(reason)
-        self.labels = tuple(labels)
-
-
-class RoomStore(Protocol):
-    """Where rooms live: in memory, or on disk (`server.storage`), behind the same calls.
-
-    Writes go into one open batch and are kept together, or not at all:
-    `commit` hands the batch over and returns a future that is done once it
-    is kept. The registry tells no one of an event before then, so what
-    anyone was told survives a restart. A future rather than a callback: the
-    store need not know the event loop (the registry brings the answer back
-    to it), a store that keeps at once returns a future already done, and a
-    caller outside the hot path may simply wait on it. A write that fails
-    raises StoreError, a commit that fails fails its future with one, and
-    the whole batch is lost: nothing of it is kept, and after `rollback` the
-    rooms it added are forgotten.
-    """
-
-    def get(self, key: str) -> Room | None:
-        """The room whose normalised code is `key`."""
-
-    def add(self, room: Room) -> None:
-        """Write a new room into the open batch: its state, its seats and its log."""
-
-    def append(self, room: Room, event: Event) -> None:
-        """Write `event`, just recorded, into the open batch with the room's state after it
-        (and, for `joined`, the new seat)."""
-
-    def commit(self) -> Future[None]:
-        """Hand the open batch over to be kept, every write in it at once, and open the next:
-        done when it is kept, failed with StoreError when it is lost. One at a time: the next
-        is handed over only once this one is done."""
-
-    def rollback(self) -> None:
-        """Lose the open batch, and the one handed over if it failed: keep none of them, and
-        forget the rooms they added."""
-
-    def remove(self, rooms: Sequence[Room]) -> Future[None]:
-        """Forget `rooms` at once, and delete everything they held without the caller waiting:
-        done once it is deleted, failed with NotRemoved naming the rooms whose rows are still
-        kept, which the next `remove` deletes first (a restart finds them, still expired).
-        Neither the open batch nor the one handed over may hold a change to any of them."""
-
-    def rooms(self) -> list[Room]:
-        """Every room kept, and those added in the open batch."""
-
-    def health(self) -> str:
-        """One word for `/healthz`: `ok`, `memory`, or what is wrong."""
-
-    def close(self) -> None:
-        """Let go of what the store holds open; nothing is written after this."""
-
-
-class MemoryRoomStore:
-    """Rooms in a dict: gone when the process ends."""
-
-    def __init__(self) -> None:
-        self._rooms: dict[str, Room] = {}
-        self._added: list[str] = []
-        """The rooms added in the open batch, forgotten again if it is rolled back."""
-
-    def get(self, key: str) -> Room | None:
-        return self._rooms.get(key)
-
-    def add(self, room: Room) -> None:
-        self._rooms[room.key] = room
-        self._added.append(room.key)
-
-    def append(self, room: Room, event: Event) -> None:
-        """Nothing to do: the dict holds the live object."""
-
-    def commit(self) -> Future[None]:
-        """Kept at once: the dict already holds every change."""
-        self._added.clear()
-        kept: Future[None] = Future()
-        kept.set_result(None)
-        return kept
-
-    def rollback(self) -> None:
-        for key in self._added:
-            self._rooms.pop(key, None)
-        self._added.clear()
-
-    def remove(self, rooms: Sequence[Room]) -> Future[None]:
-        """Deleted at once: the dict held them and nothing else."""
-        for room in rooms:
-            self._rooms.pop(room.key, None)
-        removed: Future[None] = Future()
-        removed.set_result(None)
-        return removed
-
-    def rooms(self) -> list[Room]:
-        return list(self._rooms.values())
-
-    def health(self) -> str:
-        return "memory"
-
-    def close(self) -> None:
-        """Nothing is held open."""
-
-
-def _not_kept() -> Rejected:
-    """docs/protocol.md, Rate limits: a message answered `rate_limited` was not acted on."""
-    return Rejected(ErrorCode.RATE_LIMITED, "the server could not save that; try again soon")
-
-
-Lost = Callable[[Rejected], None]
-"""How the sender of a change is answered when the batch holding it cannot be kept."""
-
-
-class Loop(Protocol):
-    """What the registry asks of the event loop (asyncio's has both)."""
-
-    def call_soon(self, callback: Callable[[], object], /) -> object:
-        """Run `callback` once the calls now under way are done."""
-
-    def call_soon_threadsafe(self, callback: Callable[[], object], /) -> object:
-        """The same, asked from another thread: the store's writer, when a commit is done."""
-
-
-@dataclass(frozen=True)
-class _Close:
-    """A close held, like a reply, until the batch before it is kept."""
-
-    code: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class _Lost:
-    """A change's `on_lost`, held in the place of the replies it would replace."""
-
-    answer: Lost
-
-
-@dataclass
-class _Batch:
-    """Changes written to the store but not yet committed, and everything waiting on them."""
-
-    marks: dict[int, tuple[Room, RoomMark]] = field(default_factory=dict)
-    """Each room changed, by `id`, with how it was before its first change in the batch."""
-    held: list[tuple[Sender, Reply | _Close] | _Lost] = field(default_factory=list)
-    """Replies and closes in the order they were made, each change's `_Lost` after its own."""
-    gone: list[tuple[Room, Seat, Sender]] = field(default_factory=list)
-    """Connections that closed during the batch: undoing it must not seat them again."""
-    kept: Future[None] | None = None
-    """Once handed to the store: done when the batch is kept, failed when it is lost."""
-
 
 _TAKEN_WHEN_LOG_FULL = frozenset({MessageType.LEAVE})
 
@@ -316,17 +34,13 @@ burning."""
 class RoomRegistry:
     """Creates, finds and runs rooms; every reply goes out through the members' senders.
 
-    Every change is written into the store's open batch, and every reply and
-    close is held until the commit that keeps that batch: docs/protocol.md,
-    Rate limits, "the server saves every event before it sends it to anyone".
-    Without `loop` each call commits before it returns. With it, what every
-    connection did in one turn of the loop is kept by one commit, which shares
-    the cost of its fsync, and the loop does not wait for it: one batch at a
-    time is in flight with the store while the next one gathers, and that one
-    is handed over as soon as the first is kept. A batch that cannot be kept
-    is undone whole, with the batch after it, which may build on it: each of
-    their changes is answered `rate_limited` through the `on_lost` its call
-    was given, and nothing that would tell of them is sent.
+    Every change to a room takes one step, `_change`, into the open batch of the
+    group commit (`server.commits`), and every reply and close is held until the
+    batch is kept: docs/protocol.md, Rate limits, "the server saves every event
+    before it sends it to anyone". Without `loop` each call is kept before it
+    returns; with it, one turn of the loop is kept by one write. A change whose
+    batch is lost is answered `rate_limited`: raised, when it is known before the
+    call returns, or else through the `on_lost` the call was given.
     """
 
     def __init__(
@@ -347,12 +61,9 @@ class RoomRegistry:
         self._log_bytes = self._count_log_bytes()
         """Every room's log together: added to as events are recorded, and counted again where
         rooms go (a sweep, a lost batch)."""
-        self._loop = loop
-        self._batch: _Batch | None = None
-        """The open batch: changes written to the store, not yet handed over."""
-        self._in_flight: _Batch | None = None
-        """The batch handed to the store, until the loop hears it is kept or lost."""
-        self._commit_due = False
+        self._commits = GroupCommit(store, loop, undone=self._recount)
+        self._on_loop = loop is not None
+        """With a loop, the store deletes a sweep's rooms after it returns; without, before."""
 
     @property
     def room_count(self) -> int:
@@ -365,8 +76,13 @@ class RoomRegistry:
 
     @property
     def committing(self) -> bool:
-        """A batch is with the store, and what tells of it waits for its commit."""
-        return self._in_flight is not None
+        """A batch is with the store, and what tells of it waits for its write."""
+        return self._commits.committing
+
+    @property
+    def log_bytes(self) -> int:
+        """Every room's log together, in bytes: what the server-wide budget counts."""
+        return self._log_bytes
 
     def recover(self, now: int) -> None:
         """After a start on kept rooms: expire the idle ones, then record `away` where needed.
@@ -382,36 +98,22 @@ class RoomRegistry:
         for room in self._store.rooms():
             for seat in Seat:
                 if room.session.online[seat] and seat not in room.senders:
-                    mark = room.mark()
+                    mark = self._commits.mark(room)
                     change = room.session.presence(seat, online=False)
-                    if change is None:
-                        continue
-                    self._touch(room, mark)
-                    try:
-                        self._store.append(room, self._record(room, change, now))
-                    except StoreError as exc:
-                        self._lose(exc)
-                        raise
-        self._commit()
+                    if change is not None:
+                        self._change(room, mark, change, now)
+        self._commits.flush()
 
     def close(self) -> None:
         """Keep what is in flight and what is open, then let go of the store, once no connection
         is left to record a drop."""
         with contextlib.suppress(StoreError):  # a lost batch is undone, as any other
-            self._commit()
+            self._commits.flush()
         self._store.close()
 
     def send(self, sender: Sender, reply: Reply) -> None:
         """`reply` to `sender`, behind anything held for it, so that no reply overtakes another."""
-        if self._batch is None and self._in_flight is None:
-            sender.send(reply)
-        else:
-            self._open().held.append((sender, reply))
-
-    @property
-    def log_bytes(self) -> int:
-        """Every room's log together, in bytes: what the server-wide budget counts."""
-        return self._log_bytes
+        self._commits.send(sender, reply)
 
     def create(self, sender: Sender, now: int, *, on_lost: Lost | None = None) -> Membership:
         """A new room with the sender in seat `a`; its `joined` event has `seq` 1.
@@ -428,20 +130,12 @@ class RoomRegistry:
         while self._store.get(normalize_code(code)) is not None:
             code = new_code()
         room = Room(code=code, label=secrets.token_hex(4), last_active=now)
-        self._touch(room, room.mark())
+        mark = room.mark()
         token = _new_seat(room, Seat.A)
-        self._record(room, room.session.seat_member(Seat.A), now)
-        try:
-            self._store.add(room)
-        except StoreError as exc:
-            self._lose(exc)
-            raise _not_kept() from None
+        self._commits.add(room)
+        self._change(room, mark, room.session.seat_member(Seat.A), now)
         log.info("room %s created", room.label, extra={"room": room.label})
-        room.senders[Seat.A] = sender
-        self.send(sender, Joined(room.code, Seat.A, token, room.log.since(0), room.session.state))
-        if not self._settle(on_lost):
-            raise _not_kept()
-        return Membership(room, Seat.A, sender)
+        return self._seat(room, Seat.A, sender, token, 0, on_lost)
 
     def join(
         self, sender: Sender, code: str, now: int, *, on_lost: Lost | None = None
@@ -459,18 +153,11 @@ class RoomRegistry:
             raise Rejected(ErrorCode.ROOM_FULL, "this room already has two people")
         if room.session.phase is Phase.ENDED:
             raise Rejected(ErrorCode.ENDED, "this session has ended")
-        self._touch(room, room.mark())
+        mark = self._commits.mark(room)
         token = _new_seat(room, Seat.B)
-        event = self._record(room, room.session.seat_member(Seat.B), now)
-        if not self._keep(room, event):
-            raise _not_kept()
+        self._change(room, mark, room.session.seat_member(Seat.B), now)
         log.info("room %s joined", room.label, extra={"room": room.label})
-        self._tell(room, event)
-        room.senders[Seat.B] = sender
-        self.send(sender, Joined(room.code, Seat.B, token, room.log.since(0), room.session.state))
-        if not self._settle(on_lost):
-            raise _not_kept()
-        return Membership(room, Seat.B, sender)
+        return self._seat(room, Seat.B, sender, token, 0, on_lost)
 
     def resume(
         self,
@@ -492,27 +179,20 @@ class RoomRegistry:
         seat = room.seat_with_token(token)
         if seat is None:
             raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
-        # A takeover writes nothing, yet it is part of the batch: its `joined` may show events
-        # not kept yet, and if they are lost the old connection keeps the seat.
-        self._touch(room, room.mark())
+        mark = self._commits.mark(room)
         old = room.senders.get(seat)
         if old is not None:
-            room.senders[seat] = sender
-            self._close(old, CloseCode.TAKEN_OVER, "this seat was resumed on another connection")
+            # A takeover records nothing, yet it is part of the batch: its `joined` may show
+            # events not kept yet, and if they are lost the old connection keeps the seat.
+            self._change(room, mark, None, now)
+            self._commits.close(
+                old, CloseCode.TAKEN_OVER, "this seat was resumed on another connection"
+            )
             log.info("room %s seat taken over", room.label, extra={"room": room.label})
         else:
-            change = room.session.presence(seat, online=True)
-            if change is not None:
-                event = self._record(room, change, now)
-                if not self._keep(room, event):
-                    raise _not_kept()
-                self._tell(room, event)
-            room.senders[seat] = sender
+            self._change(room, mark, room.session.presence(seat, online=True), now)
             log.info("room %s resumed", room.label, extra={"room": room.label})
-        self.send(sender, Joined(room.code, seat, token, room.since(after), room.session.state))
-        if not self._settle(on_lost):
-            raise _not_kept()
-        return Membership(room, seat, sender)
+        return self._seat(room, seat, sender, token, after, on_lost)
 
     def act(
         self,
@@ -534,46 +214,36 @@ class RoomRegistry:
             budget = self._max_total_log_bytes
             if budget is not None and self._log_bytes >= budget:
                 raise Rejected(ErrorCode.RATE_LIMITED, "the server is full; only leave is taken")
-        mark = self._mark(room)
+        mark = self._commits.mark(room)
         change = room.session.apply(member.seat, message)
         if change is None:
             # docs/protocol.md, Server → client: `typing` goes to the partner alone.
             if isinstance(message, Typing):
                 self._tell(room, TypingNotice(member.seat, message.on), besides=member.seat)
             return
-        self._touch(room, mark)
-        event = self._record(room, change, now)
-        if not self._keep(room, event):
-            raise _not_kept()
-        self._tell(room, event)
+        self._change(room, mark, change, now)
         if room.session.phase is Phase.ENDED:
             # docs/protocol.md: after `leave`, only the leaver's connection is closed (1000).
             del room.senders[member.seat]
-            self._close(member.sender, CloseCode.LEFT, "you left the session")
+            self._commits.close(member.sender, CloseCode.LEFT, "you left the session")
             log.info("room %s ended", room.label, extra={"room": room.label})
-        if not self._settle(on_lost):
-            raise _not_kept()
+        self._settle(on_lost)
 
     def drop(self, member: Membership, now: int) -> None:
         """The connection closed: `away`, unless it was taken over, left, or the room ended."""
         if not member.current:
             return
         room = member.room
-        mark = self._mark(room)
+        mark = self._commits.mark(room)
         del room.senders[member.seat]
         change = room.session.presence(member.seat, online=False)
         if change is not None:
-            self._touch(room, mark)
-        if self._batch is not None or self._in_flight is not None:
-            self._open().gone.append((room, member.seat, member.sender))
-        if change is None:
-            return
-        event = self._record(room, change, now)
-        # A drop has no sender to refuse: an `away` not kept is told to no one, the room
-        # stays as it was, and a restart on what was kept records the `away` then.
-        if self._keep(room, event):
-            self._tell(room, event)
-            self._settle(None)
+            self._change(room, mark, change, now)
+        self._commits.gone(room, member.seat, member.sender)
+        if change is not None:
+            # A drop has no sender to refuse: an `away` not kept is told to no one, the room
+            # stays as it was, and a restart on what was kept records the `away` then.
+            self._commits.settle(None)
 
     def sweep(self, now: int) -> list[Room]:
         """Forget the rooms idle for the room TTL and close their connections with 1001, at
@@ -585,7 +255,7 @@ class RoomRegistry:
         that recorded an event is not idle, but a takeover records none, and the batch's held
         replies and undo must not outlive the room.
         """
-        changing = self._changing()
+        changing = self._commits.changing()
         expired = [
             room
             for room in self._store.rooms()
@@ -601,54 +271,41 @@ class RoomRegistry:
         if expired:
             # One line a sweep: a line a room cost the loop 25 µs each, 250 ms for 10,000.
             log.info("%d room(s) expired", len(expired))
-        if self._loop is None:
-            _log_not_removed(removed)
-        else:
+        if self._on_loop:
             removed.add_done_callback(_log_not_removed)
-        self._log_bytes = self._count_log_bytes()
+        else:
+            _log_not_removed(removed)
+        self._recount()
         return expired
 
-    def _changing(self) -> set[int]:
-        """The `id` of every room the open batch or the batch in flight changes."""
-        batches = (self._batch, self._in_flight)
-        return {key for batch in batches if batch is not None for key in batch.marks}
-
-    def _record(self, room: Room, change: Change, now: int) -> Event:
-        """`room.record`, counted toward every log's total."""
+    def _change(self, room: Room, mark: RoomMark | None, change: Change | None, now: int) -> None:
+        """The one step every change to a room takes, once the caller has made it from `mark`
+        (`GroupCommit.mark`, taken just before): the room joins the open batch, `change`, if
+        the caller's made an event, is recorded into it, and every connected member is told of
+        that event, held until the batch is kept."""
+        if change is None:
+            self._commits.changed(room, mark, None)
+            return
         event = room.record(change, now)
         self._log_bytes += len(event.frame)
-        return event
+        self._commits.changed(room, mark, event)
+        self._tell(room, event)
 
-    def _count_log_bytes(self) -> int:
-        return sum(room.log.size for room in self._store.rooms())
+    def _seat(
+        self, room: Room, seat: Seat, sender: Sender, token: str, after: int, on_lost: Lost | None
+    ) -> Membership:
+        """The end of `create`, `join` and `resume`: `sender` takes `seat` and is sent its
+        `joined`, with every event after `after`, behind what tells of the change."""
+        room.senders[seat] = sender
+        self.send(sender, Joined(room.code, seat, token, room.since(after), room.session.state))
+        self._settle(on_lost)
+        return Membership(room, seat, sender)
 
-    def _mark(self, room: Room) -> RoomMark | None:
-        """How `room` is now, unless the open batch already knows how it was before it: a
-        lost batch undoes each room to its first mark, so later ones would go unused."""
-        if self._batch is not None and id(room) in self._batch.marks:
-            return None
-        return room.mark()
-
-    def _touch(self, room: Room, mark: RoomMark | None) -> None:
-        """`room` changes in the open batch, from `mark` if it is new to it."""
-        batch = self._open()
-        if mark is not None:
-            batch.marks.setdefault(id(room), (room, mark))
-
-    def _open(self) -> _Batch:
-        """The open batch, begun now if none is."""
-        if self._batch is None:
-            self._batch = _Batch()
-        return self._batch
-
-    def _keep(self, room: Room, event: Event) -> bool:
-        """Write `event` into the open batch; if the store fails, the batch is lost: False."""
-        try:
-            self._store.append(room, event)
-        except StoreError as exc:
-            self._lose(exc)
-            return False
-        return True
+    def _settle(self, on_lost: Lost | None) -> None:
+        """The end of a call that changed a room: refused `rate_limited` when it was written at
+        once and lost, and so is undone."""
+        if not self._commits.settle(on_lost):
+            raise not_kept()
 
     def _tell(self, room: Room, reply: Reply, *, besides: Seat | None = None) -> None:
         """`reply` to every connected member but `besides`."""
@@ -657,145 +314,12 @@ class RoomRegistry:
             if sender is not None and seat is not besides:
                 self.send(sender, reply)
 
-    def _close(self, sender: Sender, code: int, reason: str) -> None:
-        """Close `sender`'s connection once what is held for it has gone out."""
-        if self._batch is None and self._in_flight is None:
-            sender.close(code, reason)
-        else:
-            self._open().held.append((sender, _Close(code, reason)))
-
-    def _settle(self, on_lost: Lost | None) -> bool:
-        """The end of a call that changed something: commit now, or, given `loop`, hold
-        `on_lost` and see the batch handed over once the loop's turn is over. False when a
-        commit now failed and the change is undone."""
-        if self._batch is None:
-            return True
-        if self._loop is None:
-            try:
-                self._commit()
-            except StoreError:
-                return False
-            return True
-        if on_lost is not None:
-            self._batch.held.append(_Lost(on_lost))
-        if not self._commit_due:
-            self._commit_due = True
-            self._loop.call_soon(self._commit_when_due)
-        return True
-
-    def _commit_when_due(self) -> None:
-        """The turn is over: its batch goes to the store, unless one is in flight, whose
-        landing hands it over instead."""
-        self._commit_due = False
-        if self._in_flight is None:
-            self._hand_off()
-
-    def _commit(self) -> None:
-        """Keep what is in flight, then what is open, before returning, waiting on the store
-        (outside the hot path only); StoreError if anything was lost."""
-        lost = self._hand_off() if self._in_flight is None else None
-        while self._in_flight is not None and self._in_flight.kept is not None:
-            lost = self._landed(self._in_flight.kept) or lost
-        if lost is not None:
-            raise lost
-
-    def _hand_off(self) -> StoreError | None:
-        """The open batch goes to the store to be kept; with nothing in it to keep (only replies
-        held behind the batch before), what it holds goes out at once. What it was lost with,
-        if the store answered at once."""
-        batch, self._batch = self._batch, None
-        if batch is None:
-            return None
-        if not batch.marks:
-            self._release(batch)
-            return None
-        batch.kept = kept = self._store.commit()
-        self._in_flight = batch
-        if kept.done():
-            return self._landed(kept)
-        if self._loop is not None:
-            kept.add_done_callback(self._answered)
-        return None
-
-    def _answered(self, kept: Future[None]) -> None:
-        """On the store's writer thread: the batch lands on the loop's. The callback names the
-        batch by its future, not the batch itself, which would make a cycle (batch, future,
-        callback) that only the garbage collector could free, with all the batch held."""
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(functools.partial(self._landed, kept))
-
-    def _landed(self, kept: Future[None]) -> StoreError | None:
-        """The store has answered for the batch in flight (waiting for it if not, in `_commit`):
-        send what it held, in order, and hand over the open batch; or, if it was lost, lose the
-        open batch with it. What it, or the batch handed over after it and answered at once,
-        was lost with."""
-        batch = self._in_flight
-        if batch is None or batch.kept is not kept:
-            return None  # it landed already, waited for by `_commit`
-        try:
-            kept.result()
-        except StoreError as exc:
-            self._lose(exc, in_flight=True)
-            return exc
-        self._in_flight = None
-        self._release(batch)
-        return self._hand_off()
-
-    def _release(self, batch: _Batch) -> None:
-        """Send what `batch` held, in the order it was made."""
-        for item in batch.held:
-            if isinstance(item, _Lost):
-                continue
-            sender, reply = item
-            if isinstance(reply, _Close):
-                sender.close(reply.code, reply.reason)
-            else:
-                sender.send(reply)
-
-    def _lose(self, exc: StoreError, *, in_flight: bool = False) -> None:
-        """The store kept nothing of the open batch, nor, `in_flight`, of the batch in flight:
-        every room goes back to how it was before them, nothing that tells of them is sent, and
-        each change is answered `rate_limited`. The open batch may build on the one in flight,
-        so it is lost with it, and undone first.
-
-        Errors and typing notices tell nothing of a batch and still go out, but a notice
-        only to a connection that is still seated; events, `joined` and closes are dropped.
-        Whatever goes out waits behind a batch still in flight, as any reply does.
-        """
-        lost = [self._batch] if self._batch is not None else []
-        self._batch = None
-        if in_flight:
-            assert self._in_flight is not None, "only a batch in flight can be lost in flight"
-            lost.append(self._in_flight)
-            self._in_flight = None
-        assert lost, "only an open batch can be lost"
-        self._store.rollback()
-        seated = _seated(lost)
-        for batch in lost:
-            for room, mark in batch.marks.values():
-                room.undo(mark)
-                log.error(
-                    "room %s changes not saved: %s", room.label, exc, extra={"room": room.label}
-                )
+    def _recount(self) -> None:
+        """Count every room's log again, once rooms have gone or been undone."""
         self._log_bytes = self._count_log_bytes()
-        for batch in lost:
-            for room, seat, sender in batch.gone:
-                if room.senders.get(seat) is sender:
-                    del room.senders[seat]
-            if self._in_flight is not None:
-                # Should the batch in flight be lost too, undoing it must not seat them either.
-                self._in_flight.gone.extend(batch.gone)
-        unseated = seated - _seated(lost)
-        for batch in reversed(lost):
-            for item in batch.held:
-                if isinstance(item, _Lost):
-                    item.answer(_not_kept())
-                    continue
-                sender, reply = item
-                if isinstance(reply, ErrorReply) or (
-                    isinstance(reply, TypingNotice) and id(sender) not in unseated
-                ):
-                    self.send(sender, reply)
+
+    def _count_log_bytes(self) -> int:
+        return sum(room.log.size for room in self._store.rooms())
 
     def _find(self, code: str) -> Room:
         room = self._store.get(normalize_code(code))
@@ -817,16 +341,6 @@ def _log_not_removed(removed: Future[None]) -> None:
                 failed,
                 extra={"room": label},
             )
-
-
-def _seated(batches: list[_Batch]) -> set[int]:
-    """The `id` of every sender seated in a room the batches changed."""
-    return {
-        id(sender)
-        for batch in batches
-        for room, _ in batch.marks.values()
-        for sender in room.senders.values()
-    }
 
 
 def _new_seat(room: Room, seat: Seat) -> str:

@@ -5,12 +5,11 @@ the server still sees): the server cannot read it, yet it is still what people w
 to each other, so
 the data directory is made 0700 and the file 0600 (SQLite gives its WAL file
 the same mode), and nothing read from it is ever logged. Every room is
-read into memory at start, as `MemoryRoomStore` keeps them. Each accepted
-event adds its row and, for `joined`, the new seat's token hash to the open
-batch; the registry hands over every change of one turn of the event loop at
-once (a group commit), and one writer thread writes the batch, each room's
-latest state with it, and commits it, so the event loop never waits on the
-disk.
+read into memory at start, as every store holds them (`HeldRooms`). The group
+commit (`server.commits`) hands over every change of one turn of the event
+loop at once: each event's row and, for `joined`, the new seat's token hash.
+One writer thread writes them, each room's latest state with them, and
+commits them, so the event loop never waits on the disk.
 """
 
 import fcntl
@@ -26,7 +25,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from server.config import MEMORY_DATA
-from server.rooms import MemoryRoomStore, NotRemoved, Room, RoomStore, StoreError
+from server.room import Room
+from server.store import HeldRooms, MemoryRoomStore, NotRemoved, RoomStore, StoreError, Writes
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
@@ -233,19 +233,6 @@ E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass
-class _Rows:
-    """One batch as the writer will write it, every value taken on the event loop's thread."""
-
-    rooms: dict[int, Room] = field(default_factory=dict)
-    """Each room the batch changed, by `id`: one row each, its state as it is at the hand-over,
-    however many of its events the batch holds."""
-    added: list[Room] = field(default_factory=list)
-    """The rooms new in this batch: inserted rather than updated, and forgotten if it is lost."""
-    seats: list[Row] = field(default_factory=list)
-    events: list[Row] = field(default_factory=list)
-
-
-@dataclass
 class _Removal:
     """Expired rooms whose rows the writer deletes a chunk at a time, and how it went."""
 
@@ -266,11 +253,11 @@ class _Removal:
             self.done.set_exception(NotRemoved(str(self.failure), labels))
 
 
-class SqliteRoomStore:
+class SqliteRoomStore(HeldRooms):
     """Rooms in one SQLite file, read whole at start and written through, a batch at a time.
 
     One writer thread owns the connection once the file is open: it writes
-    and commits each batch handed over by `commit`, and deletes what `remove`
+    and commits each batch handed over by `write`, and deletes what `remove`
     hands it. The event loop's thread only keeps the rooms in memory and
     builds the rows, so a commit's fsync (`synchronous=FULL`) never holds up
     the loop, and the writer, alone on the file, needs no lock of ours around it.
@@ -283,11 +270,7 @@ class SqliteRoomStore:
         self._failure: str | None = None
         """The last write's failure word, until a write succeeds again: what `health` says,
         without asking the connection the writer owns."""
-        self._rooms = self._load()
-        self._open = _Rows()
-        self._handed: tuple[list[Room], Future[None]] | None = None
-        """The batch last handed to the writer, by the rooms it added and its future, until
-        another is handed over or it is lost."""
+        super().__init__(self._load().values())
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fireside-store")
         self._removals: list[Future[None]] = []
         """Each removal not yet answered: `close` lets its chunks in before the writer stops."""
@@ -339,59 +322,24 @@ class SqliteRoomStore:
             said = plainly(failure_word(exc)) if isinstance(exc, sqlite3.Error) else str(exc)
             raise StoreError(f"cannot use {path}: {said}") from exc
 
-    def get(self, key: str) -> Room | None:
-        return self._rooms.get(key)
-
-    def add(self, room: Room) -> None:
-        key = room.key
-        self._open.rooms[id(room)] = room
-        self._open.added.append(room)
-        self._open.seats.extend((key, str(seat), kept) for seat, kept in room.token_hashes.items())
-        self._open.events.extend(_event_row(key, event) for event in room.log)
-        self._rooms[key] = room
-
-    def append(self, room: Room, event: Event) -> None:
-        key = room.key
-        self._open.rooms[id(room)] = room
-        self._open.events.append(_event_row(key, event))
-        if event.kind is EventKind.JOINED:
-            self._open.seats.append((key, str(event.by), room.token_hashes[event.by]))
-
-    def commit(self) -> Future[None]:
-        """Hand the open batch to the writer, which writes it in one transaction and commits it
-        with one fsync of the WAL (`synchronous=FULL`); a batch with nothing in it is kept at
-        once. Each room's row is taken now, with the state every change in the batch left it in.
-        """
-        rows, self._open = self._open, _Rows()
-        assert self._handed is None or self._handed[1].done(), "one batch at a time, at most"
-        if not rows.events and not rows.seats:
-            self._handed = None
-            kept: Future[None] = Future()
-            kept.set_result(None)
-            return kept
-        added = {id(room) for room in rows.added}
-        new_rooms = [_room_row(room) for room in rows.added]
+    def write(self, writes: Writes) -> Future[None]:
+        """Hand `writes` to the writer, which writes them in one transaction and commits it with
+        one fsync of the WAL (`synchronous=FULL`). Every row is taken now, each room's with the
+        state every change in the batch left it in."""
+        added = {id(room) for room in writes.added}
+        new_rooms = [_room_row(room) for room in writes.added]
+        seats: list[Row] = [
+            (room.key, str(event.by), room.token_hashes[event.by])
+            for room, event in writes.events
+            if event.kind is EventKind.JOINED
+        ]
+        events = [_event_row(room.key, event) for room, event in writes.events]
         updates = [
             (room.last_active, *_session_values(room.session), room.key)
-            for key, room in rows.rooms.items()
-            if key not in added
+            for room in writes.rooms
+            if id(room) not in added
         ]
-        kept = self._writer.submit(self._write, new_rooms, rows.seats, rows.events, updates)
-        self._handed = (rows.added, kept)
-        return kept
-
-    def rollback(self) -> None:
-        """Lose the open batch and, if its commit failed, the one handed over: forget the rooms
-        either added."""
-        lost = self._open.added
-        self._open = _Rows()
-        if self._handed is not None and self._handed[1].done():
-            added, kept = self._handed
-            self._handed = None
-            if kept.exception() is not None:
-                lost += added
-        for room in lost:
-            self._rooms.pop(room.key, None)
+        return self._writer.submit(self._write, new_rooms, seats, events, updates)
 
     def remove(self, rooms: Sequence[Room]) -> Future[None]:
         """Forget `rooms` now; the writer deletes their rows, their words included, REMOVE_CHUNK
@@ -403,16 +351,12 @@ class SqliteRoomStore:
         copy of the words stays behind in either file. A chunk that fails
         leaves the rest for the next removal, which deletes them first.
         """
-        for room in rooms:
-            self._rooms.pop(room.key, None)
+        self.forget(rooms)
         removal = _Removal([(room.key, room.label) for room in rooms])
         self._removals = [removing for removing in self._removals if not removing.done()]
         self._removals.append(removal.done)
         self._delete_next(removal)
         return removal.done
-
-    def rooms(self) -> list[Room]:
-        return list(self._rooms.values())
 
     def health(self) -> str:
         """`ok`, `closed`, or a word for the last write that failed; it asks nothing of the file,

@@ -18,7 +18,9 @@ with atheris.instrument_imports(include=["shared", "server"]):
     from server.config import Limits
     from server.connection import MemberConnection
     from server.limits import AttemptLimits, ConnectionLimits
-    from server.rooms import Membership, MemoryRoomStore, RoomRegistry
+    from server.room import Membership
+    from server.rooms import RoomRegistry
+    from server.store import MemoryRoomStore
     from shared.codec import encode
     from shared.errors import Rejected
     from shared.events import Reply

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.rooms import Membership, MemoryRoomStore, RoomRegistry
+from server.room import Membership
+from server.rooms import RoomRegistry
+from server.store import MemoryRoomStore
 from shared.codes import normalize_code
 from shared.events import Event, Joined, Reply
 from shared.messages import Hello, Pake, Verify

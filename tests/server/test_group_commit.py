@@ -22,10 +22,11 @@ from server.app import start_server
 from server.config import Limits, ServerConfig
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
-from server.rooms import Membership, Room, RoomRegistry, RoomStore, StoreError
+from server.room import Membership, Room
+from server.rooms import RoomRegistry
 from server.storage import Row, SqliteRoomStore, open_store
+from server.store import RoomStore, StoreError, Writes
 from shared.codec import encode
-from shared.events import Event
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat
 from tests.server.fakes import MAC, PAKE_MSG, CheckingSender, hello_box
@@ -74,9 +75,9 @@ class Turns:
 
 
 class FailingStore(SqliteRoomStore):
-    """The SQLite store, made to fail at `append` (the open batch lost whole, then StoreError)
-    or on the writer thread at `commit` as a full disk can, and able to hold its writer on a
-    gate before each batch, as a slow disk would."""
+    """The SQLite store, made to fail at `write` (StoreError at once, nothing kept) or on the
+    writer thread at the commit as a full disk can, and able to hold its writer on a gate
+    before each batch, as a slow disk would."""
 
     failing: str | None = None
     gated = False
@@ -89,15 +90,11 @@ class FailingStore(SqliteRoomStore):
         """Each batch by its number of events, in order: ("handed", n) when the registry hands
         it over, ("kept", n) or ("lost", n) when the writer is done with it."""
 
-    def append(self, room: Room, event: Event) -> None:
-        if self.failing == "append":
-            self.rollback()
+    def write(self, writes: Writes) -> Future[None]:
+        if self.failing == "write":
             raise StoreError("full")
-        super().append(room, event)
-
-    def commit(self) -> Future[None]:
-        self.writes.append(("handed", len(self._open.events)))
-        return super().commit()
+        self.writes.append(("handed", len(writes.events)))
+        return super().write(writes)
 
     def _write(
         self, new_rooms: list[Row], seats: list[Row], events: list[Row], updates: list[Row]
@@ -280,7 +277,7 @@ def two_rooms(
     return other_code, a.connection.membership.room, host.connection.membership.room
 
 
-@pytest.mark.parametrize("at", ["append", "commit"])
+@pytest.mark.parametrize("at", ["write", "commit"])
 def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
     store: FailingStore, at: str
 ) -> None:
@@ -309,8 +306,8 @@ def test_a_lost_batch_undoes_both_rooms_and_answers_each_change_rate_limited(
         store.failing = "commit"
     for someone, step in first:
         someone.send(2_000, **step)
-    if at == "append":
-        store.failing = "append"  # the batch is lost at its last write, within the turn
+    if at == "write":
+        store.failing = "write"  # the batch is lost as it is handed over, at the turn's end
     last.send(2_000, **fields)
     turns.settle(rooms)
     store.failing = None

@@ -4,7 +4,9 @@ import logging
 
 import pytest
 
-from server.rooms import BURNED, MemoryRoomStore, RoomRegistry, token_hash
+from server.room import token_hash
+from server.rooms import BURNED, RoomRegistry
+from server.store import MemoryRoomStore
 from shared.errors import ErrorCode, Rejected
 from shared.messages import Ask, Hello, Leave, Mismatch, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from server.rooms import MemoryRoomStore, Room, RoomRegistry, RoomStore, StoreError
+from server.room import Room
+from server.rooms import RoomRegistry
 from server.storage import (
     APPLICATION_ID,
     DB_FILE,
@@ -21,8 +22,8 @@ from server.storage import (
     SqliteRoomStore,
     plainly,
 )
+from server.store import MemoryRoomStore, RoomStore, StoreError, Writes
 from shared.errors import ErrorCode, Rejected
-from shared.events import Event
 from shared.messages import Ask, Done, Hello, Leave, Nod, Pake, Say, Verify
 from shared.seats import NodKind, Phase, Seat
 from tests.server.fakes import (
@@ -230,32 +231,22 @@ def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) 
 
 class FlakyStore(MemoryRoomStore):
     """A memory store that fails while `failing` is set, as a full disk's would: at `at`,
-    either at each write (`add`, `append`) or only at the `commit` after them (its future
-    fails). A failure loses the whole open batch, as SQLite's can."""
+    either at the `write` itself (it raises) or only at the commit after it (its future
+    fails). Either way the whole batch is lost, as SQLite's can be."""
 
     def __init__(self, at: str) -> None:
         super().__init__()
         self.at = at
         self.failing = False
 
-    def _fail_at(self, at: str) -> None:
-        if self.failing and at == self.at:
-            self.rollback()
+    def write(self, writes: Writes) -> Future[None]:
+        if self.failing and self.at == "write":
             raise StoreError("full")
-
-    def add(self, room: Room) -> None:
-        self._fail_at("write")
-        super().add(room)
-
-    def append(self, room: Room, event: Event) -> None:
-        self._fail_at("write")
-
-    def commit(self) -> Future[None]:
         if self.failing and self.at == "commit":
             lost: Future[None] = Future()
             lost.set_exception(StoreError("full"))
             return lost
-        return super().commit()
+        return super().write(writes)
 
 
 @pytest.fixture(params=["write", "commit"])

@@ -1,0 +1,294 @@
+"""Group commits: the changes of one turn of the event loop kept by one write, told only after it.
+
+docs/protocol.md, Rate limits: "the server saves every event before it sends
+it to anyone". Each change joins the open batch, and every reply and close is
+held until the write that keeps that batch is done. Without a `Loop` each
+call that changed something is written before it returns. With one, what
+every connection did in one turn of the loop is kept by one write, which
+shares the cost of its fsync, and the loop does not wait for it: one batch
+at a time is in flight with the store while the next one gathers, and that
+one is handed over as soon as the first is kept. A batch that cannot be kept
+is undone whole, with the batch after it, which may build on it: each of
+their changes is answered `rate_limited` through the `Lost` its call gave,
+and nothing that would tell of them is sent.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from server.room import Room, RoomMark, Sender
+from server.store import RoomStore, StoreError, Writes
+from shared.errors import ErrorCode, Rejected
+from shared.events import ErrorReply, Event, Reply, TypingNotice
+from shared.seats import Seat
+
+# The rooms' logger, as the registry's: docs/deploy.md, Logs, names it in every line.
+log = logging.getLogger("server.rooms")
+
+
+def not_kept() -> Rejected:
+    """docs/protocol.md, Rate limits: a message answered `rate_limited` was not acted on."""
+    return Rejected(ErrorCode.RATE_LIMITED, "the server could not save that; try again soon")
+
+
+Lost = Callable[[Rejected], None]
+"""How the sender of a change is answered when the batch holding it cannot be kept."""
+
+
+class Loop(Protocol):
+    """What the group commit asks of the event loop (asyncio's has both)."""
+
+    def call_soon(self, callback: Callable[[], object], /) -> object:
+        """Run `callback` once the calls now under way are done."""
+
+    def call_soon_threadsafe(self, callback: Callable[[], object], /) -> object:
+        """The same, asked from another thread: the store's writer, when a write is done."""
+
+
+@dataclass(frozen=True)
+class _Close:
+    """A close held, like a reply, until the batch before it is kept."""
+
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """A change's `on_lost`, held in the place of the replies it would replace."""
+
+    answer: Lost
+
+
+@dataclass
+class _Batch:
+    """Changes not yet kept, and everything waiting on them."""
+
+    marks: dict[int, tuple[Room, RoomMark]] = field(default_factory=dict)
+    """Each room changed, by `id`, with how it was before its first change in the batch."""
+    added: list[Room] = field(default_factory=list)
+    """The rooms new in the batch: the store forgets them again if it is lost."""
+    events: list[tuple[Room, Event]] = field(default_factory=list)
+    """Every event recorded in the batch, in order: what the store is to keep."""
+    held: list[tuple[Sender, Reply | _Close] | _Lost] = field(default_factory=list)
+    """Replies and closes in the order they were made, each change's `_Lost` after its own."""
+    gone: list[tuple[Room, Seat, Sender]] = field(default_factory=list)
+    """Connections that closed during the batch: undoing it must not seat them again."""
+    kept: Future[None] | None = None
+    """Once handed to the store: done when the batch is kept, failed when it is lost."""
+
+
+class GroupCommit:
+    """The open batch, the one in flight with the store, and the replies held behind them."""
+
+    def __init__(self, store: RoomStore, loop: Loop | None, undone: Callable[[], None]) -> None:
+        self._store = store
+        self._loop = loop
+        self._undone = undone
+        """Called once a lost batch is undone, when rooms may hold fewer events."""
+        self._batch: _Batch | None = None
+        """The open batch: changes made, not yet handed to the store."""
+        self._in_flight: _Batch | None = None
+        """The batch handed to the store, until the loop hears it is kept or lost."""
+        self._commit_due = False
+
+    @property
+    def committing(self) -> bool:
+        """A batch is with the store, and what tells of it waits for its write."""
+        return self._in_flight is not None
+
+    def changing(self) -> set[int]:
+        """The `id` of every room the open batch or the batch in flight changes."""
+        batches = (self._batch, self._in_flight)
+        return {key for batch in batches if batch is not None for key in batch.marks}
+
+    def mark(self, room: Room) -> RoomMark | None:
+        """How `room` is now, to be taken before changing it, unless the open batch already
+        knows how it was before it: a lost batch undoes each room to its first mark, so later
+        ones would go unused."""
+        if self._batch is not None and id(room) in self._batch.marks:
+            return None
+        return room.mark()
+
+    def add(self, room: Room) -> None:
+        """A new room: the store holds it from now on, and the open batch writes it."""
+        self._store.add(room)
+        self._open().added.append(room)
+
+    def changed(self, room: Room, mark: RoomMark | None, event: Event | None) -> None:
+        """`room` changed in the open batch, from `mark` if it is new to it, recording `event`
+        if the change made one."""
+        batch = self._open()
+        if mark is not None:
+            batch.marks.setdefault(id(room), (room, mark))
+        if event is not None:
+            batch.events.append((room, event))
+
+    def gone(self, room: Room, seat: Seat, sender: Sender) -> None:
+        """`sender`'s connection in `seat` closed: should a batch under way be lost, undoing it
+        must not seat it again."""
+        if self._batch is not None or self._in_flight is not None:
+            self._open().gone.append((room, seat, sender))
+
+    def send(self, sender: Sender, reply: Reply) -> None:
+        """`reply` to `sender`, behind anything held for it, so that no reply overtakes another."""
+        if self._batch is None and self._in_flight is None:
+            sender.send(reply)
+        else:
+            self._open().held.append((sender, reply))
+
+    def close(self, sender: Sender, code: int, reason: str) -> None:
+        """Close `sender`'s connection once what is held for it has gone out."""
+        if self._batch is None and self._in_flight is None:
+            sender.close(code, reason)
+        else:
+            self._open().held.append((sender, _Close(code, reason)))
+
+    def settle(self, on_lost: Lost | None) -> bool:
+        """The end of a call that changed something: write now, or, given a loop, hold
+        `on_lost` and see the batch handed over once the loop's turn is over. False when a
+        write now failed and the change is undone."""
+        if self._batch is None:
+            return True
+        if self._loop is None:
+            try:
+                self.flush()
+            except StoreError:
+                return False
+            return True
+        if on_lost is not None:
+            self._batch.held.append(_Lost(on_lost))
+        if not self._commit_due:
+            self._commit_due = True
+            self._loop.call_soon(self._commit_when_due)
+        return True
+
+    def flush(self) -> None:
+        """Keep what is in flight, then what is open, before returning, waiting on the store
+        (outside the hot path only); StoreError if anything was lost."""
+        lost = self._hand_off() if self._in_flight is None else None
+        while self._in_flight is not None and self._in_flight.kept is not None:
+            lost = self._landed(self._in_flight.kept) or lost
+        if lost is not None:
+            raise lost
+
+    def _open(self) -> _Batch:
+        """The open batch, begun now if none is."""
+        if self._batch is None:
+            self._batch = _Batch()
+        return self._batch
+
+    def _commit_when_due(self) -> None:
+        """The turn is over: its batch goes to the store, unless one is in flight, whose
+        landing hands it over instead."""
+        self._commit_due = False
+        if self._in_flight is None:
+            self._hand_off()
+
+    def _hand_off(self) -> StoreError | None:
+        """The open batch goes to the store to be kept; with nothing in it to write (a takeover,
+        or only replies held behind the batch before), what it holds goes out at once. What it
+        was lost with, if the store answered at once."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return None
+        if not batch.events:
+            self._release(batch)
+            return None
+        try:
+            kept = self._store.write(Writes(batch.added, batch.events))
+        except StoreError as exc:
+            kept = Future()
+            kept.set_exception(exc)
+        batch.kept = kept
+        self._in_flight = batch
+        if kept.done():
+            return self._landed(kept)
+        if self._loop is not None:
+            kept.add_done_callback(self._answered)
+        return None
+
+    def _answered(self, kept: Future[None]) -> None:
+        """On the store's writer thread: the batch lands on the loop's. The callback names the
+        batch by its future, not the batch itself, which would make a cycle (batch, future,
+        callback) that only the garbage collector could free, with all the batch held."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(functools.partial(self._landed, kept))
+
+    def _landed(self, kept: Future[None]) -> StoreError | None:
+        """The store has answered for the batch in flight (waiting for it if not, in `flush`):
+        send what it held, in order, and hand over the open batch; or, if it was lost, lose the
+        open batch with it. What it, or the batch handed over after it and answered at once,
+        was lost with."""
+        batch = self._in_flight
+        if batch is None or batch.kept is not kept:
+            return None  # it landed already, waited for by `flush`
+        try:
+            kept.result()
+        except StoreError as exc:
+            self._lose(exc)
+            return exc
+        self._in_flight = None
+        self._release(batch)
+        return self._hand_off()
+
+    def _release(self, batch: _Batch) -> None:
+        """Send what `batch` held, in the order it was made."""
+        for item in batch.held:
+            if isinstance(item, _Lost):
+                continue
+            sender, reply = item
+            if isinstance(reply, _Close):
+                sender.close(reply.code, reply.reason)
+            else:
+                sender.send(reply)
+
+    def _lose(self, exc: StoreError) -> None:
+        """The store kept nothing of the batch in flight: every room goes back to how it was
+        before it, nothing that tells of it is sent, and each change is answered
+        `rate_limited`. The open batch may build on it, so it is lost with it, and undone first.
+
+        Errors and typing notices tell nothing of a batch and still go out, but a notice
+        only to a connection that is still seated; events, `joined` and closes are dropped.
+        """
+        assert self._in_flight is not None, "only a batch in flight can be lost"
+        lost = [self._batch, self._in_flight] if self._batch is not None else [self._in_flight]
+        self._batch = self._in_flight = None
+        self._store.forget([room for batch in lost for room in batch.added])
+        seated = _seated(lost)
+        for batch in lost:
+            for room, mark in batch.marks.values():
+                room.undo(mark)
+                log.error(
+                    "room %s changes not saved: %s", room.label, exc, extra={"room": room.label}
+                )
+        self._undone()
+        for batch in lost:
+            for room, seat, sender in batch.gone:
+                if room.senders.get(seat) is sender:
+                    del room.senders[seat]
+        unseated = seated - _seated(lost)
+        for batch in reversed(lost):
+            for item in batch.held:
+                if isinstance(item, _Lost):
+                    item.answer(not_kept())
+                    continue
+                sender, reply = item
+                if isinstance(reply, ErrorReply) or (
+                    isinstance(reply, TypingNotice) and id(sender) not in unseated
+                ):
+                    self.send(sender, reply)
+
+
+def _seated(batches: list[_Batch]) -> set[int]:
+    """The `id` of every sender seated in a room the batches changed."""
+    return {
+        id(sender)
+        for batch in batches
+        for room, _ in batch.marks.values()
+        for sender in room.senders.values()
+    }

@@ -149,4 +149,5 @@ class MemberConnection:
         return answer
 
     def _close_for_abuse(self, reason: str) -> None:
-        self.close(CloseCode.ABUSE, reason)
+        self._closing = True
+        self._registry.hang_up(self._sender, CloseCode.ABUSE, reason)

@@ -115,6 +115,11 @@ class RoomRegistry:
         """`reply` to `sender`, behind anything held for it, so that no reply overtakes another."""
         self._commits.send(sender, reply)
 
+    def hang_up(self, sender: Sender, code: int, reason: str) -> None:
+        """Close `sender`'s connection behind what is held for it: a flood's last answers,
+        `rate_limited` among them, still reach it before the close."""
+        self._commits.close(sender, code, reason)
+
     def create(self, sender: Sender, now: int, *, on_lost: Lost | None = None) -> Membership:
         """A new room with the sender in seat `a`; its `joined` event has `seq` 1.
 

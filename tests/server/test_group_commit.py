@@ -29,6 +29,7 @@ from server.store import RoomStore, StoreError, Writes
 from shared.codec import encode
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat
+from shared.wire import CloseCode
 from tests.server.fakes import MAC, PAKE_MSG, CheckingSender, hello_box
 from tests.server.http import http_get
 from tests.server.wire import paired_pair
@@ -694,3 +695,23 @@ async def test_over_websockets_the_server_answers_while_its_writer_is_held(
         store.gated = False
         store.gate.release()
         await running.close()
+
+
+def test_a_flood_closed_while_its_answers_are_held_gets_them_before_the_close(
+    store: FailingStore,
+) -> None:
+    """A connection flooding in the same turn as its `create` is answered behind the batch;
+    the 1008 for the flood waits behind those answers, so `rate_limited` still reaches it."""
+    turns = Turns()
+    rooms = batched(store, turns)
+    flooder = member(rooms, store, "10.0.0.9")
+    flooder.send(1_000, t="create")
+    for number in range(100):
+        flooder.send(1_000, t="dance", id=number)
+    assert flooder.out.sent == []
+    assert flooder.out.closed is None, "the close went out before the answers held for it"
+    turns.settle(rooms)
+    codes = [reply.get("code") for reply in flooder.out.sent if reply["t"] == "error"]
+    assert "rate_limited" in codes
+    assert flooder.out.closed is not None
+    assert flooder.out.closed[0] == CloseCode.ABUSE

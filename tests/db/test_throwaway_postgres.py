@@ -1,0 +1,25 @@
+"""The tests' own PostgreSQL: started by the suite, reachable only by its socket, gone after."""
+
+import os
+
+import psycopg
+import pytest
+
+from tests.db.postgres import throwaway_postgres
+
+
+def test_a_throwaway_server_listens_only_on_its_socket_and_is_gone_after() -> None:
+    """It answers on its Unix socket, has no TCP listener, keeps fsync on (so a test of what
+    survives a kill -9 means something), and leaves no directory behind."""
+    with throwaway_postgres() as dsn:
+        with psycopg.connect(dsn) as db:
+            assert db.execute("SHOW listen_addresses").fetchone() == ("",)
+            assert db.execute("SHOW fsync").fetchone() == ("on",)
+            db.execute("CREATE TABLE events (room TEXT, seq INTEGER, PRIMARY KEY (room, seq))")
+            db.execute("INSERT INTO events VALUES ('r', 1)")
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                db.execute("INSERT INTO events VALUES ('r', 1)")
+        socket_dir = dsn.split()[0].removeprefix("host=")
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(dsn, connect_timeout=2)
+    assert not os.path.exists(socket_dir)

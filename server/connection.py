@@ -64,9 +64,10 @@ class MemberConnection:
             self._registry.drop(self.membership, now)
 
     def close(self, code: CloseCode, reason: str) -> None:
-        """Close from outside the rules (a text frame, an internal error); ignore later frames."""
+        """Close from outside the rules (a text frame, an internal error, abuse); ignore later
+        frames. The close waits behind the replies held for this connection, so none is lost."""
         self._closing = True
-        self._sender.close(code, reason)
+        self._registry.hang_up(self._sender, code, reason)
 
     def _seat(self) -> tuple[Session, Seat] | None:
         member = self.membership
@@ -149,5 +150,4 @@ class MemberConnection:
         return answer
 
     def _close_for_abuse(self, reason: str) -> None:
-        self._closing = True
-        self._registry.hang_up(self._sender, CloseCode.ABUSE, reason)
+        self.close(CloseCode.ABUSE, reason)

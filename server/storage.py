@@ -20,19 +20,25 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
 
 from server.config import MEMORY_DATA
 from server.room import Room
+from server.rows import (
+    EVENT_COLUMNS,
+    ROOM_COLUMNS,
+    Damaged,
+    Row,
+    event_row,
+    room_row,
+    rooms_from_rows,
+    session_values,
+)
 from server.store import HeldRooms, MemoryRoomStore, NotRemoved, RoomStore, StoreError, Writes
-from shared.events import Event, EventKind, RoomState
-from shared.seats import NodKind, Phase, Seat
-from shared.session import Session
-from shared.vocabulary import carries
+from shared.events import EventKind
 
 DB_FILE = "fireside.sqlite3"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 LOCK_FILE = "fireside.lock"
 """Held with flock while a server uses the directory; the kernel lets go when the process dies."""
 
@@ -165,17 +171,8 @@ MIGRATIONS: tuple[Migration, ...] = (_create_v1, _to_v2)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_ROOM_COLUMNS = (
-    "room_key, code, label, created, last_active, phase, round, asker, name_a, name_b, "
-    "online_a, online_b, paked_a, paked_b, verified_a, verified_b, "
-    "said_since_sharing, said_since_ask"
-)
-_EVENT_COLUMNS = (
-    "room_key, seq, at, kind, by_seat, sealed, nod, "
-    "phase, round, asker, name_a, name_b, online_a, online_b"
-)
-_INSERT_ROOM = f"INSERT INTO rooms ({_ROOM_COLUMNS}) VALUES ({', '.join('?' * 18)})"
-_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 14)})"
+_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+_INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 _INSERT_SEAT = "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)"
 _UPDATE_ROOM = (
     "UPDATE rooms SET last_active = ?, phase = ?, round = ?, asker = ?, name_a = ?, "
@@ -185,9 +182,15 @@ _UPDATE_ROOM = (
 
 
 def open_store(data: str) -> RoomStore:
-    """`data` is a directory for the SQLite file, or `:memory:` for rooms that die with us."""
+    """`data` is a directory for the SQLite file, a `postgresql://` URL (one server per
+    database for now: server/pgstore.py), or `:memory:` for rooms that die with us."""
     if data == MEMORY_DATA:
         return MemoryRoomStore()
+    if data.startswith(POSTGRES_SCHEMES):
+        # Imported here: a server on SQLite or in memory never loads the driver.
+        from server.pgstore import PostgresRoomStore
+
+        return PostgresRoomStore.open(data)
     return SqliteRoomStore.open(Path(data))
 
 
@@ -225,11 +228,6 @@ def _damaged(what: str) -> StoreError:
     """A file SQLite reads well whose rows no Fireside server wrote: `what` names the row's
     kind and the problem, never a value from it (a room's code included)."""
     return StoreError(f"it is damaged: {what}{RESTORE}")
-
-
-Row = tuple[object, ...]
-T = TypeVar("T")
-E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass
@@ -327,15 +325,15 @@ class SqliteRoomStore(HeldRooms):
         one fsync of the WAL (`synchronous=FULL`). Every row is taken now, each room's with the
         state every change in the batch left it in."""
         added = {id(room) for room in writes.added}
-        new_rooms = [_room_row(room) for room in writes.added]
+        new_rooms = [room_row(room) for room in writes.added]
         seats: list[Row] = [
             (room.key, str(event.by), room.token_hashes[event.by])
             for room, event in writes.events
             if event.kind is EventKind.JOINED
         ]
-        events = [_event_row(room.key, event) for room, event in writes.events]
+        events = [event_row(room.key, event) for room, event in writes.events]
         updates = [
-            (room.last_active, *_session_values(room.session), room.key)
+            (room.last_active, *session_values(room.session), room.key)
             for room in writes.rooms
             if id(room) not in added
         ]
@@ -466,50 +464,16 @@ class SqliteRoomStore(HeldRooms):
             pass  # SQLite rolls back on its own after the errors that leave no transaction.
 
     def _load(self) -> dict[str, Room]:
-        """Every room with its seats and log, checking that each log runs 1, 2, … n; StoreError
-        saying what is damaged, when a row is not what this server writes."""
-        rooms: dict[str, Room] = {}
-        for row in self._db.execute(
-            f"SELECT {_ROOM_COLUMNS} FROM rooms ORDER BY created, room_key"
-        ):
-            room = _read("a room", _room_from_row, row)
-            rooms[room.key] = room
-        for row in self._db.execute("SELECT room_key, seat, token_hash FROM seats"):
-            room = _owner(rooms, row[0], "a seat row")
-            seat, kept = _read("a seat row", _seat_from_row, row)
-            room.token_hashes[seat] = kept
-        for row in self._db.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY room_key, seq"):
-            room = _owner(rooms, row[0], "an event")
-            event = _read("an event", _event_from_row, row)
-            if event.seq != len(room.log) + 1:
-                raise _damaged(f"room {room.label}'s log skips from {len(room.log)}")
-            room.keep(event)
-            if event.kind is EventKind.NOTE:
-                # Which seats left their closing note is read from the log, not a column.
-                room.session.noted |= {event.by}
-        return rooms
-
-
-class _Unreadable(Exception):
-    """One value in a row is not what this server writes; the text names the column, never
-    the value."""
-
-
-def _read(what: str, parse: Callable[[Row], T], row: Row) -> T:
-    """`parse(row)`, or the file is damaged: `what` (a room, a seat row, an event) has a value
-    this server would never have written."""
-    try:
-        return parse(row)
-    except _Unreadable as exc:
-        raise _damaged(f"{what} has {exc}") from None
-
-
-def _owner(rooms: dict[str, Room], key: object, what: str) -> Room:
-    """The room a seat or event row belongs to; the key itself is a code, so it is not said."""
-    room = rooms.get(key) if isinstance(key, str) else None
-    if room is None:
-        raise _damaged(f"{what} belongs to no room")
-    return room
+        """Every room with its seats and log (server/rows.py); StoreError saying what is
+        damaged, when a row is not what this server writes."""
+        try:
+            return rooms_from_rows(
+                self._db.execute(f"SELECT {ROOM_COLUMNS} FROM rooms ORDER BY created, room_key"),
+                self._db.execute("SELECT room_key, seat, token_hash FROM seats"),
+                self._db.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY room_key, seq"),
+            )
+        except Damaged as exc:
+            raise _damaged(str(exc)) from None
 
 
 def _lock_directory(directory: Path) -> int:
@@ -577,181 +541,3 @@ def _migrate(db: sqlite3.Connection, migrations: Sequence[Migration]) -> bool:
             db.execute("ROLLBACK")
         raise
     return bool(version < len(migrations))
-
-
-def _session_values(session: Session) -> tuple[object, ...]:
-    return (
-        str(session.phase),
-        session.round,
-        str(session.asker),
-        session.names[Seat.A],
-        session.names[Seat.B],
-        session.online[Seat.A],
-        session.online[Seat.B],
-        Seat.A in session.paked,
-        Seat.B in session.paked,
-        Seat.A in session.verified,
-        Seat.B in session.verified,
-        session.said_since_sharing,
-        session.said_since_ask,
-    )
-
-
-def _room_row(room: Room) -> Row:
-    created = room.log[0].at if room.log else room.last_active
-    return (
-        room.key,
-        room.code,
-        room.label,
-        created,
-        room.last_active,
-        *_session_values(room.session),
-    )
-
-
-def _room_from_row(row: tuple[object, ...]) -> Room:
-    (
-        key,
-        code,
-        label,
-        _created,
-        last_active,
-        phase,
-        round_,
-        asker,
-        name_a,
-        name_b,
-        online_a,
-        online_b,
-        paked_a,
-        paked_b,
-        verified_a,
-        verified_b,
-        said_since_sharing,
-        said_since_ask,
-    ) = row
-    session = Session(
-        phase=_member(Phase, phase, "phase"),
-        round=_int(round_, "round"),
-        asker=_member(Seat, asker, "asker"),
-        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
-        online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
-        paked=_seats(paked_a, paked_b),
-        verified=_seats(verified_a, verified_b),
-        said_since_sharing=bool(said_since_sharing),
-        said_since_ask=bool(said_since_ask),
-    )
-    room = Room(
-        code=_str(code, "code"),
-        label=_str(label, "label"),
-        last_active=_int(last_active, "last activity"),
-        session=session,
-    )
-    if room.key != key:
-        raise _Unreadable("a code that is not its key")
-    return room
-
-
-def _event_row(key: str, event: Event) -> Row:
-    state = event.state
-    return (
-        key,
-        event.seq,
-        event.at,
-        str(event.kind),
-        str(event.by),
-        _sealed(event),
-        None if event.nod is None else str(event.nod),
-        str(state.phase),
-        state.round,
-        str(state.asker),
-        state.names.get(Seat.A),
-        state.names.get(Seat.B),
-        bool(state.online.get(Seat.A)),
-        bool(state.online.get(Seat.B)),
-    )
-
-
-def _event_from_row(row: tuple[object, ...]) -> Event:
-    (
-        _key,
-        seq,
-        at,
-        kind,
-        by,
-        sealed,
-        nod,
-        phase,
-        round_,
-        asker,
-        name_a,
-        name_b,
-        online_a,
-        online_b,
-    ) = row
-    state = RoomState(
-        phase=_member(Phase, phase, "phase"),
-        round=_int(round_, "round"),
-        asker=_member(Seat, asker, "asker"),
-        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
-        online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
-    )
-    event_kind = _member(EventKind, kind, "kind")
-    field = carries(event_kind).field
-    held = _blob(sealed, "sealed value")
-    return Event(
-        seq=_int(seq, "seq"),
-        at=_int(at, "time"),
-        kind=event_kind,
-        by=_member(Seat, by, "seat"),
-        state=state,
-        msg=held if field == "msg" else None,
-        mac=held if field == "mac" else None,
-        box=held if field == "box" else None,
-        nod=None if nod is None else _member(NodKind, nod, "nod"),
-    )
-
-
-def _sealed(event: Event) -> bytes | None:
-    """The one BLOB an event keeps: its `msg`, `mac` or `box`, whichever its kind has."""
-    for held in (event.msg, event.mac, event.box):
-        if held is not None:
-            return held
-    return None
-
-
-def _seats(a: object, b: object) -> frozenset[Seat]:
-    return frozenset(seat for seat, flag in ((Seat.A, a), (Seat.B, b)) if flag)
-
-
-def _seat_from_row(row: Row) -> tuple[Seat, bytes]:
-    _key, seat, kept = row
-    if not isinstance(kept, bytes):
-        raise _Unreadable("a token hash that is not bytes")
-    return _member(Seat, seat, "seat"), kept
-
-
-def _member(kind: type[E], value: object, name: str) -> E:
-    """`value` as a member of `kind`, or _Unreadable naming `name` (never the value)."""
-    try:
-        return kind(_str(value, name))
-    except ValueError:
-        raise _Unreadable(f"an unknown {name}") from None
-
-
-def _int(value: object, name: str) -> int:
-    if not isinstance(value, int):
-        raise _Unreadable(f"a {name} that is not a number")
-    return value
-
-
-def _str(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise _Unreadable(f"a {name} that is not text")
-    return value
-
-
-def _blob(value: object, name: str) -> bytes | None:
-    if value is not None and not isinstance(value, bytes):
-        raise _Unreadable(f"a {name} that is not bytes")
-    return value

@@ -24,7 +24,8 @@ from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
 from server.room import Membership, Room
 from server.rooms import RoomRegistry
-from server.storage import Row, SqliteRoomStore, open_store
+from server.rows import Row
+from server.storage import SqliteRoomStore, open_store
 from server.store import RoomStore, StoreError, Writes
 from shared.codec import encode
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify

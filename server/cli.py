@@ -63,7 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=platformdirs.user_data_dir("fireside-server", appauthor=False),
         metavar="DIR",
         help="keep rooms, seats and what people wrote in DIR/fireside.sqlite3 (made 0700, the "
-        "file 0600), so a restart loses nothing; :memory: keeps them in memory only "
+        "file 0600), so a restart loses nothing; a postgresql:// URL keeps them in that "
+        "database instead (one server per database); :memory: keeps them in memory only "
         "(default: %(default)s)",
     )
     parser.add_argument(

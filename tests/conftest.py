@@ -1,7 +1,7 @@
 """Fixtures for every test: nothing the client keeps may land in the real home directory, and
 a real server on 127.0.0.1, port 0, with the default limits, for the tests that ask for one."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from client.saved_seats import STATE_DIR_ENV
 from client.settings import CONFIG_DIR_ENV, ENV_VARS
 from server.app import RunningServer, start_server
 from server.config import ServerConfig
+from tests.db.postgres import fresh_database, throwaway_postgres
 
 
 @pytest.fixture(autouse=True)
@@ -60,3 +61,17 @@ async def server() -> AsyncIterator[RunningServer]:
 def server_url(server: RunningServer) -> str:
     """The `ws://` address of the test server, for the client app."""
     return f"ws://127.0.0.1:{server.port}"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL for this worker's tests (tests/db/postgres.py), started the first
+    time a test asks; each test takes a database of its own with `postgres_url`."""
+    with throwaway_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: str) -> str:
+    """A new, empty database, as the `postgresql://` URL `--data` takes."""
+    return fresh_database(postgres)

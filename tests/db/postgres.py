@@ -12,9 +12,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 _BIN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -101,3 +103,12 @@ def throwaway_postgres() -> Iterator[str]:
             )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def fresh_database(server: str) -> str:
+    """A new, empty database on the throwaway `server`, as the URL a server's `--data` takes."""
+    name = f"t_{uuid.uuid4().hex}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    socket_dir = server.split()[0].removeprefix("host=")
+    return f"postgresql://fireside@/{name}?host={socket_dir}"

@@ -68,9 +68,13 @@ def seqs_of(holder: Holder) -> list[int]:
     return sorted(holder.events)
 
 
-async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(tmp_path: Path) -> None:
-    """SIGKILL mid-round, restart on the same data and port: logs match, complete; seq goes on."""
-    data = tmp_path / "data"
+@pytest.mark.parametrize("kept_in", ["sqlite", "postgresql"])
+async def test_after_kill_9_both_resume_with_the_whole_log_and_seq_goes_on(
+    tmp_path: Path, request: pytest.FixtureRequest, kept_in: str
+) -> None:
+    """SIGKILL mid-round, restart on the same data and port: logs match, complete; seq goes on.
+    The same for a database in PostgreSQL as for the SQLite file."""
+    data = tmp_path / "data" if kept_in == "sqlite" else request.getfixturevalue("postgres_url")
     async with (
         server_process("--data", str(data)) as first,
         member(first.port) as a_wire,

@@ -1,0 +1,109 @@
+"""What every store on disk keeps, run against SQLite and a real PostgreSQL of the suite's own."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from server.pgstore import PostgresRoomStore
+from server.storage import SqliteRoomStore
+from server.store import RoomStore, StoreError
+from shared.errors import ErrorCode, Rejected
+from shared.messages import Ask, Say
+from shared.seats import Phase
+from tests.server.fakes import RecordingSender, seat_pair
+from tests.server.test_storage import PAIRED, half_a_round, registry_on
+
+Opener = Callable[[], RoomStore]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def reopen(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens the store of one fresh place, as often as a test asks: a restart each time."""
+    opened: list[RoomStore] = []
+    if request.param == "sqlite":
+
+        def open_store() -> RoomStore:
+            opened.append(SqliteRoomStore.open(tmp_path / "data"))
+            return opened[-1]
+
+    else:
+        url: str = request.getfixturevalue("postgres_url")
+
+        def open_store() -> RoomStore:
+            opened.append(PostgresRoomStore.open(url))
+            return opened[-1]
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+def test_a_room_and_its_log_come_back_the_same(reopen: Opener) -> None:
+    """Closed and opened again, the store gives back each room's session, seats and log, every
+    byte of every box as it was."""
+    store = reopen()
+    room = half_a_round(registry_on(store))
+    store.close()
+    (back,) = reopen().rooms()
+    assert back is not room
+    assert (back.code, back.label, back.last_active) == (room.code, room.label, 2_400)
+    assert back.session == room.session
+    assert back.token_hashes == room.token_hashes
+    assert back.log == room.log
+    assert [e.kind for e in back.log] == [*PAIRED, "ask", "say", "nod", "say", "done"]
+
+
+def test_seq_goes_on_after_a_restart_without_a_gap_or_a_repeat(reopen: Opener) -> None:
+    """After a restart a seat's token still resumes it, and the next event has the next seq."""
+    store = reopen()
+    rooms = registry_on(store)
+    pair = seat_pair(rooms)
+    rooms.act(pair.a, Ask(box=b"sealed: how was the week?"), 2_000)
+    store.close()
+    rooms = registry_on(reopen())
+    a = rooms.resume(RecordingSender(), pair.a.room.code, pair.a_token, 9, 3_000)
+    b = rooms.resume(RecordingSender(), pair.a.room.code, pair.b_token, 9, 3_001)
+    rooms.act(b, Say(box=b"sealed: long."), 3_002)
+    assert [e.seq for e in a.room.log] == list(range(1, 13))
+    assert b.room.session.phase is Phase.SHARING
+
+
+def test_a_removed_room_is_gone_after_a_restart(reopen: Opener) -> None:
+    """`remove` forgets the room at once, and a restart does not find it again."""
+    store = reopen()
+    room = half_a_round(registry_on(store))
+    store.remove([room]).result(timeout=10)
+    assert store.rooms() == []
+    store.close()
+    assert reopen().rooms() == []
+
+
+def test_a_second_server_on_the_same_place_is_refused(reopen: Opener) -> None:
+    """Two servers on one place would number events from the same seq."""
+    reopen()
+    with pytest.raises(StoreError, match="in use by another server"):
+        reopen()
+
+
+def test_a_room_another_writer_moved_on_keeps_nothing_of_the_batch(postgres_url: str) -> None:
+    """PostgreSQL: a room's row carries its head seq, and a batch moves it on only from the seq
+    this server wrote last. Another writer's event in between (as a second instance would
+    write) makes the whole batch fail, so no seq is ever written twice."""
+    url = postgres_url
+    store = PostgresRoomStore.open(url)
+    try:
+        rooms = registry_on(store)
+        pair = seat_pair(rooms)
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("UPDATE rooms SET head_seq = head_seq + 1")
+            with pytest.raises(Rejected) as refused:
+                rooms.act(pair.a, Ask(box=b"sealed: and you?"), 2_000)
+            assert refused.value.code is ErrorCode.RATE_LIMITED
+            assert store.health() == "ok"
+            row = other.execute("SELECT count(*), max(seq) FROM events").fetchone()
+            assert row == (len(PAIRED), len(PAIRED))
+        assert pair.a.room.session.phase is Phase.ASKING, "the refused ask was undone"
+    finally:
+        store.close()

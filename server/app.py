@@ -21,6 +21,7 @@ from server.net import SUBPROTOCOL, Gateway, now_ms
 from server.outbox import WRITE_LIMIT
 from server.rooms import RoomRegistry
 from server.storage import open_store
+from server.store import SharedStore
 from server.tls import server_context
 from shared.codec import MAX_MESSAGE
 from shared.wire import CloseCode
@@ -45,12 +46,13 @@ class RunningServer:
         self,
         server: Server,
         gateway: Gateway,
-        sweeper: "asyncio.Task[None]",
+        chores: "list[asyncio.Task[None]]",
         registry: RoomRegistry,
     ) -> None:
         self._server = server
         self._gateway = gateway
-        self._sweeper = sweeper
+        self._chores = chores
+        """The sweep, and with a shared store the follower of other servers' news."""
         self._registry = registry
         self.port: int = server.sockets[0].getsockname()[1]
 
@@ -65,9 +67,10 @@ class RunningServer:
 
     async def close(self) -> None:
         """Close every connection with 1001 and stop: docs/protocol.md, Close codes."""
-        self._sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._sweeper
+        for chore in self._chores:
+            chore.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await chore
         self._server.close(code=CloseCode.GOING_AWAY, reason="the server is shutting down")
         await self._server.wait_closed()
         # Only now: every handler has recorded its member's `away` on the way out.
@@ -100,8 +103,9 @@ async def start_server(config: ServerConfig) -> RunningServer:
     """Listen on `config.host`:`config.port` and serve rooms until `close()`."""
     tls = _tls(config)
     limits = config.limits
+    store = open_store(config.data)
     registry = RoomRegistry(
-        open_store(config.data),
+        store,
         room_ttl_ms=round(config.room_ttl * 1000),
         max_rooms=limits.max_rooms,
         max_log_bytes=limits.max_log_bytes,
@@ -147,7 +151,13 @@ async def start_server(config: ServerConfig) -> RunningServer:
             registry.sweep(now)
             attempts.prune(now)
 
-    return RunningServer(server, gateway, asyncio.create_task(sweep()), registry)
+    chores = [asyncio.create_task(sweep())]
+    if isinstance(store, SharedStore):
+        # Imported here, as the store is: only a server on PostgreSQL loads the driver.
+        from server.follow import RoomFollower
+
+        chores.append(asyncio.create_task(RoomFollower(store, registry, now_ms).run()))
+    return RunningServer(server, gateway, chores, registry)
 
 
 COLLECTOR_THRESHOLDS = (50_000, 20, 100)

@@ -64,7 +64,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="keep rooms, seats and what people wrote in DIR/fireside.sqlite3 (made 0700, the "
         "file 0600), so a restart loses nothing; a postgresql:// URL keeps them in that "
-        "database instead (one server per database); :memory: keeps them in memory only "
+        "database instead, which several servers may share; :memory: keeps them in memory only "
         "(default: %(default)s)",
     )
     parser.add_argument(

@@ -35,8 +35,10 @@ def not_kept() -> Rejected:
     return Rejected(ErrorCode.RATE_LIMITED, "the server could not save that; try again soon")
 
 
-Lost = Callable[[Rejected], None]
-"""How the sender of a change is answered when the batch holding it cannot be kept."""
+Lost = Callable[[StoreError], None]
+"""How the sender of a change is answered when the batch holding it cannot be kept: with
+`not_kept()`, or, when another server moved a room on first (`Moved`), by judging the change
+again once this server has caught up."""
 
 
 class Loop(Protocol):
@@ -85,11 +87,14 @@ class _Batch:
 class GroupCommit:
     """The open batch, the one in flight with the store, and the replies held behind them."""
 
-    def __init__(self, store: RoomStore, loop: Loop | None, undone: Callable[[], None]) -> None:
+    def __init__(
+        self, store: RoomStore, loop: Loop | None, undone: Callable[[StoreError], None]
+    ) -> None:
         self._store = store
         self._loop = loop
         self._undone = undone
-        """Called once a lost batch is undone, when rooms may hold fewer events."""
+        """Called once a lost batch is undone, when rooms may hold fewer events, and before its
+        changes are answered: with `Moved`, the rooms catch up first."""
         self._batch: _Batch | None = None
         """The open batch: changes made, not yet handed to the store."""
         self._in_flight: _Batch | None = None
@@ -250,7 +255,8 @@ class GroupCommit:
     def _lose(self, exc: StoreError) -> None:
         """The store kept nothing of the batch in flight: every room goes back to how it was
         before it, nothing that tells of it is sent, and each change is answered
-        `rate_limited`. The open batch may build on it, so it is lost with it, and undone first.
+        `rate_limited` (or judged again, after `Moved`). The open batch may build on it, so
+        it is lost with it, and undone first.
 
         Errors and typing notices tell nothing of a batch and still go out, but a notice
         only to a connection that is still seated; events, `joined` and closes are dropped.
@@ -266,7 +272,7 @@ class GroupCommit:
                 log.error(
                     "room %s changes not saved: %s", room.label, exc, extra={"room": room.label}
                 )
-        self._undone()
+        self._undone(exc)
         for batch in lost:
             for room, seat, sender in batch.gone:
                 if room.senders.get(seat) is sender:
@@ -275,7 +281,7 @@ class GroupCommit:
         for batch in reversed(lost):
             for item in batch.held:
                 if isinstance(item, _Lost):
-                    item.answer(not_kept())
+                    item.answer(exc)
                     continue
                 sender, reply = item
                 if isinstance(reply, ErrorReply) or (

@@ -1,9 +1,12 @@
 """One connection's frames, start to finish: limits, the shared check order, then the registry."""
 
-from server.commits import Lost
+import functools
+
+from server.commits import Lost, not_kept
 from server.limits import AttemptLimits, ConnectionLimits, Verdict
 from server.room import Membership, Sender, token_hash
 from server.rooms import RoomRegistry
+from server.store import Moved, StoreError
 from shared.codes import normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply
@@ -12,6 +15,10 @@ from shared.messages import ClientMessage, Create, Join, Resume
 from shared.seats import Seat
 from shared.session import Session
 from shared.wire import CloseCode
+
+_TRIES = 3
+"""How often a move lost to another server's is judged again before `rate_limited`: each try
+follows a commit of theirs, so a room two servers fight over this often is badly busy."""
 
 
 class MemberConnection:
@@ -73,7 +80,9 @@ class MemberConnection:
         member = self.membership
         return None if member is None else (member.room.session, member.seat)
 
-    def _dispatch(self, message: ClientMessage, now: int) -> None:
+    def _dispatch(self, message: ClientMessage, now: int, tries: int = 0) -> None:
+        """`message` to the registry; `tries` counts how often it was judged again after
+        another server moved its room on first."""
         try:
             if isinstance(message, Create):
                 # docs/protocol.md, Rate limits: rooms per address, before the server is full.
@@ -81,30 +90,36 @@ class MemberConnection:
                     raise Rejected(ErrorCode.RATE_LIMITED, "too many new rooms from here; wait")
                 self._seated(
                     self._registry.create(
-                        self._sender, now, on_lost=self._unsaved(message, entering=True)
+                        self._sender, now, on_lost=self._unsaved(message, now, tries, entering=True)
                     )
                 )
                 self._attempts.created(self._address, now)
             elif isinstance(message, Join | Resume):
-                self._seated(self._enter(message, now))
+                membership = self._enter(message, now, tries)
+                if membership is not None:
+                    self._seated(membership)
             elif self.membership is not None:
                 self._registry.act(
-                    self.membership, message, now, on_lost=self._unsaved(message, entering=False)
+                    self.membership,
+                    message,
+                    now,
+                    on_lost=self._unsaved(message, now, tries, entering=False),
                 )
         except Rejected as rejection:
             raise rejection.with_re(message.id) from None
 
-    def _enter(self, message: Join | Resume, now: int) -> Membership:
-        """`join` or `resume`, counting failures per address: docs/protocol.md, Error codes."""
+    def _enter(self, message: Join | Resume, now: int, tries: int) -> Membership | None:
+        """`join` or `resume`, counting failures per address: docs/protocol.md, Error codes.
+        None while a shared store is asked for a room no server here holds yet."""
         if self._attempts.blocked(self._address, now):
             raise Rejected(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a while")
-        if isinstance(message, Resume):
+        if isinstance(message, Resume) and tries == 0:
             # Each resume sends the whole log again: limited per address and per seat, so that
             # neither new connections nor new addresses make it free.
             seat = (normalize_code(message.code), token_hash(message.token))
             if not self._attempts.may_resume(self._address, seat, now):
                 raise Rejected(ErrorCode.RATE_LIMITED, "too many resumes; wait a little")
-        on_lost = self._unsaved(message, entering=True)
+        on_lost = self._unsaved(message, now, tries, entering=True)
         try:
             if isinstance(message, Join):
                 return self._registry.join(self._sender, message.code, now, on_lost=on_lost)
@@ -112,9 +127,23 @@ class MemberConnection:
                 self._sender, message.code, message.token, message.after, now, on_lost=on_lost
             )
         except Rejected as rejection:
+            if rejection.code is ErrorCode.NO_ROOM and tries < _TRIES:
+                # Made a moment ago on another server, perhaps: docs/deploy.md, Several servers.
+                again = functools.partial(self._again, message, now, _TRIES)
+                if self._registry.look_elsewhere(message.code, now, again):
+                    return None
             if rejection.code in (ErrorCode.NO_ROOM, ErrorCode.BAD_TOKEN):
                 self._attempts.failed(self._address, now)
             raise
+
+    def _again(self, message: ClientMessage, now: int, tries: int) -> None:
+        """Judge `message` again, as `receive` would have: the connection may have closed."""
+        if self._closing:
+            return
+        try:
+            self._dispatch(message, now, tries)
+        except Rejected as rejection:
+            self._answer(rejection, now)
 
     def _seated(self, membership: Membership) -> None:
         self.membership = membership
@@ -135,14 +164,20 @@ class MemberConnection:
             self._sender, ErrorReply(rejection.code, rejection.message, rejection.re)
         )
 
-    def _unsaved(self, message: ClientMessage, *, entering: bool) -> Lost:
+    def _unsaved(self, message: ClientMessage, now: int, tries: int, *, entering: bool) -> Lost:
         """How to answer `message` if its change is lost with its batch: docs/protocol.md, Rate
         limits, `rate_limited` for "any message whose change the server could not save". A
-        `create`, `join` or `resume` that is lost leaves this connection in no room."""
+        `create`, `join` or `resume` that is lost leaves this connection in no room. Lost to
+        another server's move, it is judged again on the room caught up, a few times, so that
+        its sender hears what one server would have said."""
 
-        def answer(rejection: Rejected) -> None:
+        def answer(lost: StoreError) -> None:
             if entering:
                 self.membership = None
+            if isinstance(lost, Moved) and tries < _TRIES:
+                self._again(message, now, tries + 1)
+                return
+            rejection = not_kept()
             self._registry.send(
                 self._sender, ErrorReply(rejection.code, rejection.message, message.id)
             )

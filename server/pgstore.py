@@ -1,13 +1,16 @@
 """Rooms in PostgreSQL: each batch one transaction, committed before anyone hears of it.
 
-One server per database for now: the store takes an advisory lock on open, as the SQLite
-store locks its directory, because the registry keeps every room in memory and would not
-see another instance's events. Sharing rooms between instances (issue 12) builds on the
-guard already here: a room's row carries `head_seq`, and a batch updates it only from the
-seq it expects, so two writers can never both append the same seq.
+Several servers may share one database (docs/deploy.md, Several servers on one
+database). Each holds every room in memory, as on SQLite, and catches up with
+the others' events: a batch moves a room's `head_seq` on only from the seq this
+server wrote last, so two servers can never both append the same seq, and the
+loser reads back what the winner wrote (`Moved`) and judges its moves again. A
+commit notifies channel `fireside` with the room and its new head; the other
+servers listen (server/follow.py) and read the events back from here.
 """
 
-from collections.abc import Sequence
+import secrets
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
@@ -19,12 +22,14 @@ from server.rows import (
     Damaged,
     Row,
     event_row,
+    news_from_rows,
     room_row,
     rooms_from_rows,
     session_values,
 )
-from server.store import HeldRooms, NotRemoved, StoreError, Writes
+from server.store import HeldRooms, Moved, NotRemoved, RoomNews, StoreError, Writes
 from shared.events import EventKind
+from shared.seats import Seat
 
 _STATE = """
         phase TEXT NOT NULL,
@@ -71,7 +76,14 @@ _SCHEMA = (
 """The SQLite layout (server/storage.py) in PostgreSQL's types, and each room's head seq."""
 
 _LOCK = 0x46495245
-"""The advisory lock one server holds on its database: "FIRE"."""
+"""The advisory lock ("FIRE") every server holds shared while it uses the database: one that
+can also take it alone at start knows no other server is running."""
+
+EVENTS_CHANNEL = "fireside"
+"""Notified on each commit, once a room: `<room key> <head seq>`."""
+SEATS_CHANNEL = "fireside_seat"
+"""Notified when a server seats a connection that another may still hold:
+`<room key> <seat> <instance>`."""
 
 _INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join(['%s'] * 18)})"
 _INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join(['%s'] * 14)})"
@@ -82,35 +94,45 @@ _UPDATE_ROOM = (
     "verified_b = %s, said_since_sharing = %s, said_since_ask = %s, head_seq = %s "
     "WHERE room_key = %s AND head_seq = %s"
 )
+_NOTIFY = "SELECT pg_notify(%s, %s)"
+_NEWS_EVENTS = (
+    f"SELECT {EVENT_COLUMNS} FROM events JOIN unnest(%s::text[], %s::bigint[]) AS asked(k, above)"
+    " ON room_key = asked.k AND seq > asked.above ORDER BY room_key, seq"
+)
 
 
 class PostgresRoomStore(HeldRooms):
-    """Rooms in a PostgreSQL database, written on a thread of their own."""
+    """Rooms in a PostgreSQL database that other servers may share, written on a thread of
+    their own; a connection the database dropped is made again at the next write."""
 
-    def __init__(self, db: psycopg.Connection[Row], rooms: dict[str, Room]) -> None:
+    def __init__(
+        self, url: str, db: psycopg.Connection[Row], rooms: dict[str, Room], *, alone: bool
+    ) -> None:
         super().__init__(rooms.values())
-        self._db = db
+        self.url = url
+        self.alone = alone
+        self.instance = secrets.token_hex(8)
+        """Names this server in the seats channel, so that it ignores its own notices."""
+        self._db: psycopg.Connection[Row] | None = db
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fireside-pg")
         self._failure: str | None = None
         self._unremoved: list[tuple[str, str]] = []
         """Rooms forgotten whose rows a removal could not delete; only the writer touches it."""
         self._closed = False
+        self.listening: bool | None = None
+        """Whether other servers' news reaches this one (server/follow.py); None until it
+        first listens."""
 
     @classmethod
     def open(cls, url: str) -> "PostgresRoomStore":
-        """Connect, make the tables if they are missing, take the database for this server
-        and read every room; StoreError when any of it fails (never naming a room's code)."""
-        try:
-            db: psycopg.Connection[Row] = psycopg.connect(url, autocommit=False)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot reach the database: {_word(exc)}") from exc
+        """Connect, make the tables if they are missing, and read every room; StoreError when
+        any of it fails (never naming a room's code)."""
+        db = _connect(url)
         try:
             with db.transaction():
                 for statement in _SCHEMA:
                     db.execute(statement)
-            locked = db.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,)).fetchone()
-            if locked is None or not locked[0]:
-                raise StoreError("the database is in use by another server")
+            alone = _share(db)
             rooms = rooms_from_rows(
                 db.execute(f"SELECT {ROOM_COLUMNS} FROM rooms ORDER BY created, room_key"),
                 db.execute("SELECT room_key, seat, token_hash FROM seats"),
@@ -123,10 +145,7 @@ class PostgresRoomStore(HeldRooms):
         except psycopg.Error as exc:
             db.close()
             raise StoreError(f"cannot use the database: {_word(exc)}") from exc
-        except StoreError:
-            db.close()
-            raise
-        return cls(db, rooms)
+        return cls(url, db, rooms, alone=alone)
 
     def write(self, writes: Writes) -> Future[None]:
         """Hand `writes` to the writer: one transaction, each room's head moved on only from
@@ -160,48 +179,135 @@ class PostgresRoomStore(HeldRooms):
         self.forget(rooms)
         return self._writer.submit(self._remove, [(room.key, room.label) for room in rooms])
 
+    def fetch(self, heads: Mapping[str, int]) -> Future[list[RoomNews]]:
+        return self._writer.submit(self._fetch, dict(heads))
+
+    def heads(self) -> Future[dict[str, int]]:
+        return self._writer.submit(self._heads)
+
+    def seat_taken(self, room: Room, seat: Seat) -> None:
+        notice = f"{room.key} {seat} {self.instance}"
+        self._writer.submit(self._notify, SEATS_CHANNEL, notice)
+
     def health(self) -> str:
         if self._failure is not None:
             return self._failure
-        return "closed" if self._closed else "ok"
+        if self._closed:
+            return "closed"
+        return "not listening" if self.listening is False else "ok"
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         self._writer.shutdown(wait=True)
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
+
+    def _connection(self) -> psycopg.Connection[Row]:
+        """On the writer thread: the connection, made again if the database dropped it (a
+        restart of PostgreSQL), with this server's share of the database taken again."""
+        if self._db is not None and not self._db.closed and not self._db.broken:
+            return self._db
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        db = _connect(self.url)
+        try:
+            _share(db)
+            db.commit()
+        except psycopg.Error:
+            db.close()
+            raise
+        self._db = db
+        return db
 
     def _write(
         self, new_rooms: list[Row], seats: list[Row], events: list[Row], updates: list[Row]
     ) -> None:
-        """On the writer thread: the rooms first, for the seats and events that refer to them;
-        a room whose head is not where this server left it loses the whole batch."""
+        """On the writer thread: new rooms first, for the seats and events that refer to them;
+        a room whose head is not where this server left it loses the whole batch, and what
+        the database holds of it is read back for the loser to catch up with."""
+        moved: dict[str, int] = {}
         try:
-            with self._db.transaction(), self._db.cursor() as cursor:
+            db = self._connection()
+            with db.transaction(), db.cursor() as cursor:
                 if new_rooms:
                     cursor.executemany(_INSERT_ROOM, new_rooms)
-                if seats:
-                    cursor.executemany(_INSERT_SEAT, seats)
-                cursor.executemany(_INSERT_EVENT, events)
+                # The guard before the events: a seq another server wrote would otherwise be
+                # a key violation, not a room moved on. A second writer's UPDATE waits on the
+                # row until the first commits, then finds the head moved.
                 for update in updates:
                     cursor.execute(_UPDATE_ROOM, update)
                     if cursor.rowcount != 1:
-                        raise _Moved
+                        moved[str(update[-2])] = int(str(update[-1]))
+                if moved:
+                    raise _Moved
+                if seats:
+                    cursor.executemany(_INSERT_SEAT, seats)
+                cursor.executemany(_INSERT_EVENT, events)
+                # Delivered on commit, and only then: no server hears of an event not kept.
+                cursor.executemany(
+                    _NOTIFY, [(EVENTS_CHANNEL, f"{update[-2]} {update[-3]}") for update in updates]
+                )
         except _Moved:
             self._failure = None
-            raise StoreError("a room was changed by another server") from None
+            raise Moved(self._fetch(moved)) from None
         except psycopg.Error as exc:
             self._failure = _word(exc)
             raise StoreError(f"cannot write to the database: {self._failure}") from exc
         self._failure = None
+
+    def _fetch(self, heads: dict[str, int]) -> list[RoomNews]:
+        """On the writer thread, in one snapshot: each room's row and seats, and its events
+        after the seq asked for; a room with no row comes back empty."""
+        keys = list(heads)
+        try:
+            db = self._connection()
+            with db.transaction(), db.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                rooms = cursor.execute(
+                    f"SELECT {ROOM_COLUMNS} FROM rooms WHERE room_key = ANY(%s)", (keys,)
+                ).fetchall()
+                seats = cursor.execute(
+                    "SELECT room_key, seat, token_hash FROM seats WHERE room_key = ANY(%s)",
+                    (keys,),
+                ).fetchall()
+                events = cursor.execute(_NEWS_EVENTS, (keys, list(heads.values()))).fetchall()
+            news = news_from_rows(rooms, seats, events)
+        except Damaged as exc:
+            raise StoreError(f"the database is damaged: {exc}") from None
+        except psycopg.Error as exc:
+            self._failure = _word(exc)
+            raise StoreError(f"cannot read the database: {self._failure}") from exc
+        return [news.get(key, RoomNews(key, None, ())) for key in keys]
+
+    def _heads(self) -> dict[str, int]:
+        try:
+            db = self._connection()
+            with db.transaction():
+                rows = db.execute("SELECT room_key, head_seq FROM rooms").fetchall()
+        except psycopg.Error as exc:
+            self._failure = _word(exc)
+            raise StoreError(f"cannot read the database: {self._failure}") from exc
+        return {str(key): int(str(head)) for key, head in rows}
+
+    def _notify(self, channel: str, notice: str) -> None:
+        """Best effort: a notice lost tells the other server nothing it cannot live without."""
+        try:
+            db = self._connection()
+            with db.transaction():
+                db.execute(_NOTIFY, (channel, notice))
+        except psycopg.Error as exc:
+            self._failure = _word(exc)
 
     def _remove(self, rooms: list[tuple[str, str]]) -> None:
         rooms = self._unremoved + rooms
         self._unremoved = []
         keys = [(key,) for key, _ in rooms]
         try:
-            with self._db.transaction(), self._db.cursor() as cursor:
+            db = self._connection()
+            with db.transaction(), db.cursor() as cursor:
                 for table in ("events", "seats", "rooms"):
                     cursor.executemany(f"DELETE FROM {table} WHERE room_key = %s", keys)
         except psycopg.Error as exc:
@@ -212,6 +318,25 @@ class PostgresRoomStore(HeldRooms):
 
 class _Moved(Exception):
     """A room's head seq in the database is not the one this server wrote last."""
+
+
+def _connect(url: str) -> psycopg.Connection[Row]:
+    try:
+        return psycopg.connect(url, autocommit=False)
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot reach the database: {_word(exc)}") from exc
+
+
+def _share(db: psycopg.Connection[Row]) -> bool:
+    """Take this server's share of the database for as long as the connection lasts; whether
+    no other server holds one. Shared first, then alone: both succeed in one session, and
+    the lone lock is let go at once."""
+    db.execute("SELECT pg_advisory_lock_shared(%s)", (_LOCK,))
+    alone = db.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,)).fetchone()
+    if alone is None or not alone[0]:
+        return False
+    db.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
+    return True
 
 
 def _word(exc: psycopg.Error) -> str:

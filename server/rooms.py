@@ -7,16 +7,18 @@ itself is `shared.session.Session`, and when anyone hears of a change is
 """
 
 import contextlib
+import functools
 import logging
 import secrets
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from server.commits import GroupCommit, Loop, Lost, not_kept
 from server.room import Membership, Room, RoomMark, Sender, token_hash
-from server.store import NotRemoved, RoomStore, StoreError
+from server.store import Moved, NotRemoved, RoomNews, RoomStore, SharedStore, StoreError
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
-from shared.events import Joined, Reply, TypingNotice
+from shared.events import Event, EventKind, Joined, Reply, TypingNotice
 from shared.messages import ClientMessage, MessageType, Typing
 from shared.seats import SEATS, Phase, Seat
 from shared.session import Change
@@ -61,8 +63,11 @@ class RoomRegistry:
         self._log_bytes = self._count_log_bytes()
         """Every room's log together: added to as events are recorded, and counted again where
         rooms go (a sweep, a lost batch)."""
-        self._commits = GroupCommit(store, loop, undone=self._recount)
+        self._commits = GroupCommit(store, loop, undone=self._undone)
+        self._loop = loop
         self._on_loop = loop is not None
+        self._shared = store if isinstance(store, SharedStore) else None
+        """Set when other servers write to the same store: docs/deploy.md, Several servers."""
         """With a loop, the store deletes a sweep's rooms after it returns; without, before."""
 
     @property
@@ -92,9 +97,12 @@ class RoomRegistry:
         it. docs/protocol.md records `away` when a connection drops, so it is
         recorded now (partner first sees it on resume, just before `back`).
         Raises StoreError when it cannot be kept: a server that cannot write
-        should not start.
+        should not start. Beside other servers on a shared store, a seat marked
+        online may be held by one of them, so nothing is recorded.
         """
         self.sweep(now)
+        if self._shared is not None and not self._shared.alone:
+            return
         for room in self._store.rooms():
             for seat in Seat:
                 if room.session.online[seat] and seat not in room.senders:
@@ -195,6 +203,9 @@ class RoomRegistry:
             )
             log.info("room %s seat taken over", room.label, extra={"room": room.label})
         else:
+            if self._shared is not None and room.session.online[seat]:
+                # Online with no connection here: another server may still hold the seat.
+                self._shared.seat_taken(room, seat)
             self._change(room, mark, room.session.presence(seat, online=True), now)
             log.info("room %s resumed", room.label, extra={"room": room.label})
         return self._seat(room, seat, sender, token, after, on_lost)
@@ -247,8 +258,9 @@ class RoomRegistry:
         self._commits.gone(room, member.seat, member.sender)
         if change is not None:
             # A drop has no sender to refuse: an `away` not kept is told to no one, the room
-            # stays as it was, and a restart on what was kept records the `away` then.
-            self._commits.settle(None)
+            # stays as it was, and a restart on what was kept records the `away` then. Lost
+            # to another server's move, it is recorded again once this one has caught up.
+            self._commits.settle(functools.partial(self._away_again, room, member.seat, now))
 
     def sweep(self, now: int) -> list[Room]:
         """Forget the rooms idle for the room TTL and close their connections with 1001, at
@@ -282,6 +294,124 @@ class RoomRegistry:
             _log_not_removed(removed)
         self._recount()
         return expired
+
+    def catch_up(self, news: Sequence[RoomNews], now: int | None) -> list[str]:
+        """What other servers sharing the store recorded: each room takes the events it lacks
+        and its state as the store has it, and its members here are told of them. A room the
+        store no longer has is forgotten, its connections closed with 1001. The keys of rooms
+        a batch here is changing are given back, for their news to be read again after it.
+        With `now`, a seat connected here that the store says is away is recorded `back`;
+        without it (a lost batch catching up), the moves judged again come first.
+        """
+        changing = self._commits.changing()
+        later: list[str] = []
+        for item in news:
+            room = self._store.get(item.key)
+            if room is not None and id(room) in changing:
+                later.append(item.key)
+            elif item.room is None:
+                if room is not None:
+                    self._gone_elsewhere(room)
+            elif room is None:
+                self._hold_from_elsewhere(item.room, item.events)
+            elif not self._take_news(room, item.room, item.events, now):
+                later.append(item.key)
+        self._recount()
+        return later
+
+    def seat_taken_elsewhere(self, key: str, seat: Seat) -> None:
+        """Another server seated a connection in `seat`: the one here, if any, is closed as taken
+        over (4001), and its drop records nothing."""
+        room = self._store.get(key)
+        sender = None if room is None else room.senders.pop(seat, None)
+        if room is None or sender is None:
+            return
+        self._commits.gone(room, seat, sender)
+        self._commits.close(
+            sender, CloseCode.TAKEN_OVER, "this seat was resumed on another connection"
+        )
+        log.info("room %s seat taken over elsewhere", room.label, extra={"room": room.label})
+
+    def look_elsewhere(self, code: str, now: int, then: Callable[[], None]) -> bool:
+        """For a code no room here has: read the room from a shared store, in case another
+        server has just made it, and call `then` on the loop once it is held (or known not to
+        be). False, calling nothing, when there is no other server to look at."""
+        if self._shared is None or self._loop is None:
+            return False
+        loop = self._loop
+        fetched = self._shared.fetch({normalize_code(code): 0})
+
+        def landed() -> None:
+            with contextlib.suppress(StoreError):  # then the room is not found, as before
+                self.catch_up(fetched.result(), now)
+            then()
+
+        fetched.add_done_callback(lambda _: loop.call_soon_threadsafe(landed))
+        return True
+
+    def _hold_from_elsewhere(self, room: Room, events: Sequence[Event]) -> None:
+        """A room another server made: held here from its first event on."""
+        if not events or events[0].seq != 1:
+            return
+        for event in events:
+            room.keep(event)
+        room.session.noted = frozenset(e.by for e in events if e.kind is EventKind.NOTE)
+        self._store.add(room)
+
+    def _take_news(self, room: Room, fresh: Room, events: Sequence[Event], now: int | None) -> bool:
+        """`room` takes the events after its own and `fresh`'s state; False when they do not
+        follow on from its log, to be read again."""
+        if events and events[0].seq != len(room.log) + 1:
+            return False
+        noted = room.session.noted | {e.by for e in events if e.kind is EventKind.NOTE}
+        for event in events:
+            room.keep(event)
+            self._tell(room, event)
+        room.session = fresh.session
+        room.session.noted = noted
+        room.token_hashes = fresh.token_hashes
+        room.last_active = max(room.last_active, fresh.last_active)
+        if now is None:
+            return True
+        for seat in list(room.senders):
+            if room.session.online[seat]:
+                continue
+            # Connected here, away there: a drop elsewhere raced this seat's resume here.
+            change = room.session.presence(seat, online=True)
+            if change is not None:
+                self._change(room, self._commits.mark(room), change, now)
+                self._commits.settle(None)
+        return True
+
+    def _gone_elsewhere(self, room: Room) -> None:
+        """A room another server's sweep removed: expired here too."""
+        self._store.forget([room])
+        for sender in room.senders.values():
+            sender.close(CloseCode.GOING_AWAY, "the room expired")
+        room.senders.clear()
+
+    def _away_again(self, room: Room, seat: Seat, now: int, lost: StoreError) -> None:
+        """An `away` lost with its batch: recorded again if another server moved the room on
+        first and the seat is still empty here, now that this server has caught up."""
+        if (
+            not isinstance(lost, Moved)
+            or seat in room.senders
+            or self._store.get(room.key) is not room
+        ):
+            return
+        mark = self._commits.mark(room)
+        change = room.session.presence(seat, online=False)
+        if change is not None:
+            self._change(room, mark, change, now)
+            self._commits.settle(functools.partial(self._away_again, room, seat, now))
+
+    def _undone(self, lost: StoreError) -> None:
+        """A batch was lost and undone: count the logs again, and, when another server moved
+        its rooms on first, catch up with what it recorded before the changes are judged
+        again."""
+        if isinstance(lost, Moved):
+            self.catch_up(lost.news, None)
+        self._recount()
 
     def _change(self, room: Room, mark: RoomMark | None, change: Change | None, now: int) -> None:
         """The one step every change to a room takes, once the caller has made it from `mark`

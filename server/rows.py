@@ -1,11 +1,12 @@
 """A room, its seats and its events as table rows, and back: what every store on disk writes
-and reads, whatever the database (SQLite in server/storage.py, PostgreSQL next)."""
+and reads, whatever the database (SQLite in server/storage.py, PostgreSQL in server/pgstore.py)."""
 
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import TypeVar
 
 from server.room import Room
+from server.store import RoomNews
 from shared.events import Event, EventKind, RoomState
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
@@ -54,6 +55,23 @@ def rooms_from_rows(
             # Which seats left their closing note is read from the log, not a column.
             room.session.noted |= {event.by}
     return rooms
+
+
+def news_from_rows(
+    room_rows: Iterable[Row], seat_rows: Iterable[Row], event_rows: Iterable[Row]
+) -> dict[str, RoomNews]:
+    """Each room as its row says now, with its seats and the events read after some seq, in
+    order; Damaged when a row is not what this server writes."""
+    rooms = {room.key: room for room in (_read("a room", room_from_row, row) for row in room_rows)}
+    for row in seat_rows:
+        room = _owner(rooms, row[0], "a seat row")
+        seat, kept = _read("a seat row", _seat_from_row, row)
+        room.token_hashes[seat] = kept
+    events: dict[str, list[Event]] = {key: [] for key in rooms}
+    for row in event_rows:
+        _owner(rooms, row[0], "an event")
+        events[str(row[0])].append(_read("an event", event_from_row, row))
+    return {key: RoomNews(key, room, tuple(events[key])) for key, room in rooms.items()}
 
 
 class _Unreadable(Exception):

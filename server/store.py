@@ -6,13 +6,14 @@ one turn of the event loop, hands them over whole in one `write`, and tells no
 one of them before that write is done; it alone knows what is in flight.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from server.room import Room
 from shared.events import Event
+from shared.seats import Seat
 
 
 class StoreError(Exception):
@@ -26,6 +27,29 @@ class NotRemoved(StoreError):
     def __init__(self, reason: str, labels: Sequence[str]) -> None:
         super().__init__(reason)
         self.labels = tuple(labels)
+
+
+@dataclass(frozen=True)
+class RoomNews:
+    """What a shared store holds of a room now, read back so that this server catches up with
+    what other servers recorded in it."""
+
+    key: str
+    room: Room | None
+    """The room as its row says now (session, seats, last activity) with an empty log; None
+    when no row is left, a sweep elsewhere having removed it."""
+    events: tuple[Event, ...]
+    """Every event after the seq asked for, in order, read in the same snapshot as the row."""
+
+
+class Moved(StoreError):
+    """Another server moved a room on first: nothing of the batch was kept, and `news` holds
+    what the store has of each room that moved, so that the loser catches up and judges again
+    what it had accepted (docs/deploy.md, Several servers on one database)."""
+
+    def __init__(self, news: Sequence[RoomNews]) -> None:
+        super().__init__("a room was changed by another server")
+        self.news = tuple(news)
 
 
 @dataclass(frozen=True)
@@ -136,3 +160,39 @@ class MemoryRoomStore(HeldRooms):
 
     def close(self) -> None:
         """Nothing is held open."""
+
+
+@runtime_checkable
+class SharedStore(Protocol):
+    """A store that other servers write to as well (server/pgstore.py): what this server reads
+    back of their changes, and what it tells them. Every call comes from the event loop; the
+    reads run behind any write handed over before them."""
+
+    url: str
+    """Where the store is, for the connection that listens for other servers' news."""
+    alone: bool
+    """No other server had the store open when this one opened it: a seat marked online with
+    no connection here was dropped by a crash, not held elsewhere."""
+
+    def fetch(self, heads: Mapping[str, int]) -> Future[list[RoomNews]]:
+        """For each room key, the news after the seq given (0 for a room not held here); a
+        room with no row comes back with `room` None."""
+
+    def heads(self) -> Future[dict[str, int]]:
+        """Every room's head seq, as the store has it now."""
+
+    def seat_taken(self, room: Room, seat: Seat) -> None:
+        """Tell the other servers that `seat` is held here now: a connection one of them holds
+        in it is closed as taken over (4001)."""
+
+    instance: str
+    """Names this server in what it tells the others, so that it ignores its own notices."""
+    listening: bool | None
+    """Whether the others' news reaches this server now (server/follow.py sets it); None
+    before it first listens. `health` says `not listening` while it is False."""
+
+    def rooms(self) -> list[Room]:
+        """As `RoomStore.rooms`."""
+
+    def get(self, key: str) -> Room | None:
+        """As `RoomStore.get`."""

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import pytest
 
@@ -20,52 +20,11 @@ from server.config import ServerConfig
 from server.rooms import RoomRegistry
 from server.storage import DB_FILE, RESTORE, SqliteRoomStore
 from tests.server.fakes import Pair, seat_pair
+from tests.server.holder import DONE_BOX, NOD_BOX, Holder, move, seqs_of
 from tests.server.http import http_get
-from tests.server.wire import Member, hello_box, member, pairing
+from tests.server.wire import hello_box, member, pairing
 from tests.server_process import server_process
 from tests.timing import seconds
-
-
-class Holder:
-    """What one wire client holds: every event it was sent, by `seq`, each at most once."""
-
-    def __init__(self, connection: Member) -> None:
-        self.connection = connection
-        self.events: dict[int, dict[str, Any]] = {}
-
-    @property
-    def last_seq(self) -> int:
-        return max(self.events, default=0)
-
-    def hold(self, reply: dict[str, Any]) -> dict[str, Any]:
-        assert reply["t"] in ("joined", "event"), reply
-        for event in reply["events"] if reply["t"] == "joined" else [reply]:
-            event = {**event, "t": "event"}
-            kept = self.events.setdefault(event["seq"], event)
-            assert kept == event, f"seq {event['seq']} came twice, differently"
-        return reply
-
-    async def request(self, message: dict[str, Any]) -> dict[str, Any]:
-        return self.hold(await self.connection.request(message))
-
-    async def next(self) -> dict[str, Any]:
-        return self.hold(await self.connection.recv())
-
-
-NOD_BOX = bytes(12) + b"\x81\xa4kind\xa5heart" + bytes(16)
-DONE_BOX = bytes(range(12)) + b"\x80" + bytes(range(16))
-"""Shaped like the boxes of docs/protocol.md, Sealing: the server only keeps the bytes."""
-
-
-async def move(by: Holder, other: Holder, message: dict[str, Any]) -> None:
-    """`by` sends an in-room message; both hold the event it becomes."""
-    await by.connection.send(message)
-    mine, theirs = await by.next(), await other.next()
-    assert mine == theirs, "both members must see the same event"
-
-
-def seqs_of(holder: Holder) -> list[int]:
-    return sorted(holder.events)
 
 
 @pytest.mark.parametrize("kept_in", ["sqlite", "postgresql"])

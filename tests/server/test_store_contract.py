@@ -80,17 +80,37 @@ def test_a_removed_room_is_gone_after_a_restart(reopen: Opener) -> None:
     assert reopen().rooms() == []
 
 
-def test_a_second_server_on_the_same_place_is_refused(reopen: Opener) -> None:
-    """Two servers on one place would number events from the same seq."""
-    reopen()
-    with pytest.raises(StoreError, match="in use by another server"):
-        reopen()
+def test_a_second_server_on_one_sqlite_directory_is_refused(tmp_path: Path) -> None:
+    """Two servers on one SQLite file would number events from the same seq."""
+    first = SqliteRoomStore.open(tmp_path / "data")
+    try:
+        with pytest.raises(StoreError, match="in use by another server"):
+            SqliteRoomStore.open(tmp_path / "data")
+    finally:
+        first.close()
+
+
+def test_a_server_knows_whether_it_shares_its_database(postgres_url: str) -> None:
+    """PostgreSQL takes any number of servers; the first knows it is alone, so that it may
+    record `away` for seats a crash dropped, and the next knows it is not. Once the first has
+    gone, a server is alone again."""
+    first = PostgresRoomStore.open(postgres_url)
+    second = PostgresRoomStore.open(postgres_url)
+    try:
+        assert (first.alone, second.alone) == (True, False)
+    finally:
+        first.close()
+        second.close()
+    third = PostgresRoomStore.open(postgres_url)
+    third.close()
+    assert third.alone
 
 
 def test_a_room_another_writer_moved_on_keeps_nothing_of_the_batch(postgres_url: str) -> None:
     """PostgreSQL: a room's row carries its head seq, and a batch moves it on only from the seq
-    this server wrote last. Another writer's event in between (as a second instance would
-    write) makes the whole batch fail, so no seq is ever written twice."""
+    this server wrote last. Another writer's move in between (as a second instance would
+    make) makes the whole batch fail, so no seq is ever written twice; without a loop to
+    judge it again on, the move is refused `rate_limited`."""
     url = postgres_url
     store = PostgresRoomStore.open(url)
     try:

@@ -1,22 +1,43 @@
 """Real servers behind a real HAProxy: connections spread, a dead instance skipped, idle
-websockets kept, clients' addresses passed on."""
+websockets kept, clients' addresses passed on; and deploy/haproxy.cfg is a valid config."""
 
 import asyncio
 import contextlib
 import json
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from websockets.exceptions import InvalidStatus
 
 from server.config import Limits
-from tests.db.haproxy import CLIENT_TIMEOUT, Balancer, load_balancer
+from tests.db.haproxy import CLIENT_TIMEOUT, Balancer, config, installed_haproxy, load_balancer
 from tests.server.http import http_get
 from tests.server.wire import member
 from tests.server_process import ServerProcess, server_process
 from tests.timing import seconds
 
+PRODUCTION = Path(__file__).parents[2] / "deploy" / "haproxy.cfg"
+
 MEMORY = ("--data", ":memory:")
+
+SHARED_SETTINGS = (
+    "timeout tunnel",
+    "retries",
+    "option redispatch",
+    "option forwardfor",
+    "option httpchk",
+    "http-check send",
+    "http-check expect",
+)
+"""The lines the test balancer and deploy/haproxy.cfg must have alike: what these tests prove
+of the one holds of the other. Timeouts and check timing differ, to keep the tests fast."""
+
+
+def _settings(cfg: str) -> dict[str, str]:
+    lines = [line.strip() for line in cfg.splitlines()]
+    return {key: line for key in SHARED_SETTINGS for line in lines if line.startswith(key)}
 
 
 async def _connections(server: ServerProcess) -> int:
@@ -98,3 +119,21 @@ async def test_each_client_behind_caddy_is_limited_by_its_own_address() -> None:
                     member(balancer.port, headers={"X-Forwarded-For": "203.0.113.9"})
                 )
                 assert (await other.request({"t": "create"}))["t"] == "joined"
+
+
+def test_the_production_config_is_valid_and_makes_the_tested_choices() -> None:
+    """`haproxy -c` accepts deploy/haproxy.cfg without a warning, and the settings these tests
+    prove (tunnel timeout, retries, health check, forwarded addresses) are the ones in it."""
+    result = subprocess.run(
+        [installed_haproxy(), "-c", "-f", str(PRODUCTION)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNING" not in output, output
+    tested = _settings(config(8765, [8766, 8767], Path("/nowhere")))
+    assert len(tested) == len(SHARED_SETTINGS)
+    assert _settings(PRODUCTION.read_text()) == tested

@@ -109,7 +109,13 @@ class MemberConnection:
             if isinstance(message, Join):
                 return self._registry.join(self._sender, message.code, now, on_lost=on_lost)
             return self._registry.resume(
-                self._sender, message.code, message.token, message.after, now, on_lost=on_lost
+                self._sender,
+                message.code,
+                message.token,
+                message.after,
+                now,
+                epoch=message.epoch,
+                on_lost=on_lost,
             )
         except Rejected as rejection:
             if rejection.code in (ErrorCode.NO_ROOM, ErrorCode.BAD_TOKEN):

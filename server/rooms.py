@@ -12,7 +12,7 @@ import secrets
 from concurrent.futures import Future
 
 from server.commits import GroupCommit, Loop, Lost, not_kept
-from server.room import Membership, Room, RoomMark, Sender, token_hash
+from server.room import Membership, Room, RoomMark, Sender, new_epoch, token_hash
 from server.store import NotRemoved, RoomStore, StoreError
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
@@ -134,7 +134,7 @@ class RoomRegistry:
         code = new_code()
         while self._store.get(normalize_code(code)) is not None:
             code = new_code()
-        room = Room(code=code, label=secrets.token_hex(4), last_active=now)
+        room = Room(code=code, label=secrets.token_hex(4), last_active=now, epoch=new_epoch())
         mark = room.mark()
         token = _new_seat(room, Seat.A)
         self._commits.add(room)
@@ -172,6 +172,7 @@ class RoomRegistry:
         after: int,
         now: int,
         *,
+        epoch: int | None = None,
         on_lost: Lost | None = None,
     ) -> Membership:
         """The sender takes back its seat: docs/protocol.md, Seats, phases and the floor.
@@ -179,11 +180,17 @@ class RoomRegistry:
         A seat whose old connection is still open is taken over: the old one
         is closed with 4001 and neither `away` nor `back` is recorded. In an
         ended room the log is sent and nothing is recorded.
+
+        A client whose place is not in this log, because it names another `epoch` or has
+        seen past the log's head (a restore from a backup, a lost log), is sent the whole
+        log with `resync`, rather than the events after a `seq` that meant something else.
         """
         room = self._find(code)
         seat = room.seat_with_token(token)
         if seat is None:
             raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
+        # The head before this resume's own `back`: docs/protocol.md, Drops, resume and leave.
+        resync = (epoch is not None and epoch != room.epoch) or after > len(room.log)
         mark = self._commits.mark(room)
         old = room.senders.get(seat)
         if old is not None:
@@ -197,6 +204,9 @@ class RoomRegistry:
         else:
             self._change(room, mark, room.session.presence(seat, online=True), now)
             log.info("room %s resumed", room.label, extra={"room": room.label})
+        if resync:
+            log.info("room %s resynced", room.label, extra={"room": room.label})
+            return self._seat(room, seat, sender, token, 0, on_lost, resync=True)
         return self._seat(room, seat, sender, token, after, on_lost)
 
     def act(
@@ -297,12 +307,23 @@ class RoomRegistry:
         self._tell(room, event)
 
     def _seat(
-        self, room: Room, seat: Seat, sender: Sender, token: str, after: int, on_lost: Lost | None
+        self,
+        room: Room,
+        seat: Seat,
+        sender: Sender,
+        token: str,
+        after: int,
+        on_lost: Lost | None,
+        *,
+        resync: bool = False,
     ) -> Membership:
         """The end of `create`, `join` and `resume`: `sender` takes `seat` and is sent its
         `joined`, with every event after `after`, behind what tells of the change."""
         room.senders[seat] = sender
-        self.send(sender, Joined(room.code, seat, token, room.since(after), room.session.state))
+        joined = Joined(
+            room.code, seat, token, room.since(after), room.session.state, room.epoch, resync
+        )
+        self.send(sender, joined)
         self._settle(on_lost)
         return Membership(room, seat, sender)
 

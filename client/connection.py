@@ -69,8 +69,10 @@ class RoomLink:
     """Connects, enters the room, pairs, and keeps the seat across drops until we leave.
 
     Every event is numbered by `seq`; the link passes on only those above the
-    last one seen, so a resume never doubles the transcript. Each box is opened
-    here, in `seq` order, before anything of it reaches the screen.
+    last one seen, so a resume never doubles the transcript. A `joined` with
+    `resync` starts the count again: the mirror forgets the log, takes the
+    whole one sent, and the screen shows it in place of what it showed. Each
+    box is opened here, in `seq` order, before anything of it reaches the screen.
     """
 
     def __init__(
@@ -251,7 +253,10 @@ class RoomLink:
             first: ClientMessage = self.entry
         else:
             first = Resume(
-                code=self.ticket.code, token=self.ticket.token, after=self.ticket.last_seq
+                code=self.ticket.code,
+                token=self.ticket.token,
+                after=self.ticket.last_seq,
+                epoch=self.ticket.epoch,
             )
         await websocket.send(encode(first.to_wire()))
         seated_here = False

@@ -11,6 +11,7 @@ from server.app import cannot_listen, serve_until_signalled
 from server.config import ServerConfig
 from server.doorway import raise_open_files
 from server.logs import LOG_FORMATS, configure_logging
+from server.storage import new_epochs
 from server.store import StoreError
 from server.tls import CertificateError
 
@@ -90,6 +91,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the unencrypted private key of --tls-cert",
     )
     parser.add_argument(
+        "--new-epochs",
+        action="store_true",
+        help="give every room in --data a new epoch and exit, without serving: run it after "
+        "restoring a backup, so that clients that saw what the backup lacks take the whole "
+        "log again instead of going on from a place that is not in it (docs/deploy.md)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -111,6 +119,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port, TLS or data fail."""
     args = parse_args(argv)
     configure_logging(args.log_level, args.log_format)
+    if args.new_epochs:
+        _renew_epochs(args.data)
+        return
     raise_open_files()
     config = ServerConfig(
         host=args.host,
@@ -134,3 +145,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_CANNOT_LISTEN)
     except KeyboardInterrupt:
         pass
+
+
+def _renew_epochs(data: str) -> None:
+    """`--new-epochs`: say how many rooms have a new epoch, never which (a code lets one in)."""
+    try:
+        count = new_epochs(data)
+    except StoreError as exc:
+        print(f"fireside-server: {exc}.", file=sys.stderr)
+        sys.exit(EXIT_CANNOT_LISTEN)
+    print(f"fireside-server: {count} room(s) have a new epoch.")

@@ -120,11 +120,27 @@ class MemberConnection:
             if not self._attempts.may_resume(self._address, seat, now):
                 raise Rejected(ErrorCode.RATE_LIMITED, "too many resumes; wait a little")
         on_lost = self._unsaved(message, now, tries, entering=True)
+        if (
+            isinstance(message, Resume)
+            and tries < _TRIES
+            and self._registry.behind(message.code, message.after)
+        ):
+            # Its place past this server's log: read what another server recorded first, so
+            # that a resume resyncs only when the log really lost something.
+            again = functools.partial(self._again, message, now, _TRIES)
+            if self._registry.look_elsewhere(message.code, now, again):
+                return None
         try:
             if isinstance(message, Join):
                 return self._registry.join(self._sender, message.code, now, on_lost=on_lost)
             return self._registry.resume(
-                self._sender, message.code, message.token, message.after, now, on_lost=on_lost
+                self._sender,
+                message.code,
+                message.token,
+                message.after,
+                now,
+                epoch=message.epoch,
+                on_lost=on_lost,
             )
         except Rejected as rejection:
             if rejection.code is ErrorCode.NO_ROOM and tries < _TRIES:

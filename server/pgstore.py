@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
 
-from server.room import Room
+from server.room import Room, new_epoch
 from server.rows import (
     EVENT_COLUMNS,
     ROOM_COLUMNS,
@@ -47,7 +47,8 @@ _SCHEMA = (
         code TEXT NOT NULL,
         label TEXT NOT NULL,
         created BIGINT NOT NULL,
-        last_active BIGINT NOT NULL,{_STATE}
+        last_active BIGINT NOT NULL,
+        epoch BIGINT NOT NULL,{_STATE}
         paked_a BOOLEAN NOT NULL,
         paked_b BOOLEAN NOT NULL,
         verified_a BOOLEAN NOT NULL,
@@ -72,6 +73,9 @@ _SCHEMA = (
         nod TEXT,{_STATE}
         PRIMARY KEY (room_key, seq)
     )""",
+    # A database made before epochs: each room already there draws one of its own.
+    "ALTER TABLE rooms ADD COLUMN IF NOT EXISTS epoch BIGINT NOT NULL "
+    "DEFAULT floor(random() * 2147483647)::bigint + 1",
 )
 """The SQLite layout (server/storage.py) in PostgreSQL's types, and each room's head seq."""
 
@@ -85,7 +89,7 @@ SEATS_CHANNEL = "fireside_seat"
 """Notified when a server seats a connection that another may still hold:
 `<room key> <seat> <instance>`."""
 
-_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join(['%s'] * 18)})"
+_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join(['%s'] * 19)})"
 _INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join(['%s'] * 14)})"
 _INSERT_SEAT = "INSERT INTO seats (room_key, seat, token_hash) VALUES (%s, %s, %s)"
 _UPDATE_ROOM = (
@@ -188,6 +192,24 @@ class PostgresRoomStore(HeldRooms):
     def seat_taken(self, room: Room, seat: Seat) -> None:
         notice = f"{room.key} {seat} {self.instance}"
         self._writer.submit(self._notify, SEATS_CHANNEL, notice)
+
+    def new_epochs(self) -> int:
+        """Give every room a new epoch, in one transaction on the writer; how many rooms."""
+        rooms = self.rooms()
+        epochs = [new_epoch(instead_of=room.epoch) for room in rooms]
+        rows: list[Row] = [(epoch, room.key) for epoch, room in zip(epochs, rooms, strict=True)]
+        self._writer.submit(self._new_epochs, rows).result()
+        for epoch, room in zip(epochs, rooms, strict=True):
+            room.epoch = epoch
+        return len(rooms)
+
+    def _new_epochs(self, rows: list[Row]) -> None:
+        try:
+            db = self._connection()
+            with db.transaction(), db.cursor() as cursor:
+                cursor.executemany("UPDATE rooms SET epoch = %s WHERE room_key = %s", rows)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot write to the database: {_word(exc)}") from exc
 
     def health(self) -> str:
         if self._failure is not None:

@@ -7,6 +7,7 @@ room is changed by direct calls and no sockets; the turn-taking itself is
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
@@ -14,6 +15,7 @@ from typing import Protocol
 from server.eventlog import EventLog, LogRun
 from shared.codes import normalize_code
 from shared.events import Event, EventKind, Reply
+from shared.fields import EPOCH_MAX
 from shared.seats import Seat
 from shared.session import Change, Session
 
@@ -33,6 +35,16 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def new_epoch(instead_of: int | None = None) -> int:
+    """A room log's epoch, drawn at random from 1 to EPOCH_MAX (docs/protocol.md, Drops,
+    resume and leave), and never `instead_of`, the epoch it replaces. Random, not counted: a
+    count would start again from the same number on a log restored from a backup."""
+    epoch = secrets.randbelow(EPOCH_MAX) + 1
+    while epoch == instead_of:
+        epoch = secrets.randbelow(EPOCH_MAX) + 1
+    return epoch
+
+
 @dataclass
 class Room:
     """Two seats, their turn-taking session, the numbered event log and who is connected."""
@@ -42,6 +54,9 @@ class Room:
     label: str
     """An opaque id for logs: never the code, which would let a log reader join."""
     last_active: int
+    epoch: int
+    """Which log this is: a client whose `resume` names another is sent the whole log again
+    (docs/protocol.md, Drops, resume and leave)."""
     session: Session = field(default_factory=Session)
     log: EventLog = field(default_factory=EventLog)
     token_hashes: dict[Seat, bytes] = field(default_factory=dict)

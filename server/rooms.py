@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from server.commits import GroupCommit, Loop, Lost, not_kept
-from server.room import Membership, Room, RoomMark, Sender, token_hash
+from server.room import Membership, Room, RoomMark, Sender, new_epoch, token_hash
 from server.store import Moved, NotRemoved, RoomNews, RoomStore, SharedStore, StoreError
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
@@ -142,7 +142,7 @@ class RoomRegistry:
         code = new_code()
         while self._store.get(normalize_code(code)) is not None:
             code = new_code()
-        room = Room(code=code, label=secrets.token_hex(4), last_active=now)
+        room = Room(code=code, label=secrets.token_hex(4), last_active=now, epoch=new_epoch())
         mark = room.mark()
         token = _new_seat(room, Seat.A)
         self._commits.add(room)
@@ -180,6 +180,7 @@ class RoomRegistry:
         after: int,
         now: int,
         *,
+        epoch: int | None = None,
         on_lost: Lost | None = None,
     ) -> Membership:
         """The sender takes back its seat: docs/protocol.md, Seats, phases and the floor.
@@ -187,11 +188,17 @@ class RoomRegistry:
         A seat whose old connection is still open is taken over: the old one
         is closed with 4001 and neither `away` nor `back` is recorded. In an
         ended room the log is sent and nothing is recorded.
+
+        A client whose place is not in this log, because it names another `epoch` or has
+        seen past the log's head (a restore from a backup, a lost log), is sent the whole
+        log with `resync`, rather than the events after a `seq` that meant something else.
         """
         room = self._find(code)
         seat = room.seat_with_token(token)
         if seat is None:
             raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
+        # The head before this resume's own `back`: docs/protocol.md, Drops, resume and leave.
+        resync = (epoch is not None and epoch != room.epoch) or after > len(room.log)
         mark = self._commits.mark(room)
         old = room.senders.get(seat)
         if old is not None:
@@ -208,6 +215,9 @@ class RoomRegistry:
                 self._shared.seat_taken(room, seat)
             self._change(room, mark, room.session.presence(seat, online=True), now)
             log.info("room %s resumed", room.label, extra={"room": room.label})
+        if resync:
+            log.info("room %s resynced", room.label, extra={"room": room.label})
+            return self._seat(room, seat, sender, token, 0, on_lost, resync=True)
         return self._seat(room, seat, sender, token, after, on_lost)
 
     def act(
@@ -332,14 +342,22 @@ class RoomRegistry:
         )
         log.info("room %s seat taken over elsewhere", room.label, extra={"room": room.label})
 
+    def behind(self, code: str, after: int) -> bool:
+        """A resume from `after` in a room here whose log ends before it: on a shared store,
+        another server has recorded events this one has not read yet, perhaps."""
+        room = self._store.get(normalize_code(code))
+        return self._shared is not None and room is not None and after > len(room.log)
+
     def look_elsewhere(self, code: str, now: int, then: Callable[[], None]) -> bool:
-        """For a code no room here has: read the room from a shared store, in case another
-        server has just made it, and call `then` on the loop once it is held (or known not to
-        be). False, calling nothing, when there is no other server to look at."""
+        """For a code no room here has, or one `behind`: read the room from a shared store, in
+        case another server has just made it or moved it on, and call `then` on the loop once
+        that is taken in. False, calling nothing, when there is no other server to look at."""
         if self._shared is None or self._loop is None:
             return False
         loop = self._loop
-        fetched = self._shared.fetch({normalize_code(code): 0})
+        key = normalize_code(code)
+        room = self._store.get(key)
+        fetched = self._shared.fetch({key: 0 if room is None else len(room.log)})
 
         def landed() -> None:
             with contextlib.suppress(StoreError):  # then the room is not found, as before
@@ -370,6 +388,7 @@ class RoomRegistry:
         room.session = fresh.session
         room.session.noted = noted
         room.token_hashes = fresh.token_hashes
+        room.epoch = fresh.epoch
         room.last_active = max(room.last_active, fresh.last_active)
         if now is None:
             return True
@@ -427,12 +446,23 @@ class RoomRegistry:
         self._tell(room, event)
 
     def _seat(
-        self, room: Room, seat: Seat, sender: Sender, token: str, after: int, on_lost: Lost | None
+        self,
+        room: Room,
+        seat: Seat,
+        sender: Sender,
+        token: str,
+        after: int,
+        on_lost: Lost | None,
+        *,
+        resync: bool = False,
     ) -> Membership:
         """The end of `create`, `join` and `resume`: `sender` takes `seat` and is sent its
         `joined`, with every event after `after`, behind what tells of the change."""
         room.senders[seat] = sender
-        self.send(sender, Joined(room.code, seat, token, room.since(after), room.session.state))
+        joined = Joined(
+            room.code, seat, token, room.since(after), room.session.state, room.epoch, resync
+        )
+        self.send(sender, joined)
         self._settle(on_lost)
         return Membership(room, seat, sender)
 

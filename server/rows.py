@@ -8,6 +8,7 @@ from typing import TypeVar
 from server.room import Room
 from server.store import RoomNews
 from shared.events import Event, EventKind, RoomState
+from shared.fields import EPOCH_MAX
 from shared.seats import NodKind, Phase, Seat
 from shared.session import Session
 from shared.vocabulary import carries
@@ -17,7 +18,7 @@ T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
 ROOM_COLUMNS = (
-    "room_key, code, label, created, last_active, phase, round, asker, name_a, name_b, "
+    "room_key, code, label, created, last_active, epoch, phase, round, asker, name_a, name_b, "
     "online_a, online_b, paked_a, paked_b, verified_a, verified_b, "
     "said_since_sharing, said_since_ask"
 )
@@ -122,6 +123,7 @@ def room_row(room: Room) -> Row:
         room.label,
         created,
         room.last_active,
+        room.epoch,
         *session_values(room.session),
     )
 
@@ -133,6 +135,7 @@ def room_from_row(row: tuple[object, ...]) -> Room:
         label,
         _created,
         last_active,
+        epoch,
         phase,
         round_,
         asker,
@@ -162,6 +165,7 @@ def room_from_row(row: tuple[object, ...]) -> Room:
         code=_str(code, "code"),
         label=_str(label, "label"),
         last_active=_int(last_active, "last activity"),
+        epoch=_epoch(epoch),
         session=session,
     )
     if room.key != key:
@@ -260,6 +264,13 @@ def _int(value: object, name: str) -> int:
     if not isinstance(value, int):
         raise _Unreadable(f"a {name} that is not a number")
     return value
+
+
+def _epoch(value: object) -> int:
+    epoch = _int(value, "epoch")
+    if not 1 <= epoch <= EPOCH_MAX:
+        raise _Unreadable("an epoch out of its range")
+    return epoch
 
 
 def _str(value: object, name: str) -> str:

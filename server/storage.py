@@ -18,12 +18,12 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.config import MEMORY_DATA
-from server.room import Room
+from server.room import Room, new_epoch
 from server.rows import (
     EVENT_COLUMNS,
     ROOM_COLUMNS,
@@ -166,12 +166,20 @@ def _to_v2(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_create_v1, _to_v2)
+def _to_v3(db: sqlite3.Connection) -> None:
+    """Each room's log gets an epoch (docs/protocol.md, Drops, resume and leave), drawn at
+    random for the rooms already here. SQLite takes no expression as the default of a column
+    it adds, so the column comes with 0, which no room keeps, and the rooms get theirs next."""
+    db.execute("ALTER TABLE rooms ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE rooms SET epoch = abs(random() % 2147483646) + 1")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_v1, _to_v2, _to_v3)
 """`MIGRATIONS[n]` takes a file from schema version n to n + 1; the last gives SCHEMA_VERSION."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join('?' * 19)})"
 _INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 _INSERT_SEAT = "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)"
 _UPDATE_ROOM = (
@@ -192,6 +200,22 @@ def open_store(data: str) -> RoomStore:
 
         return PostgresRoomStore.open(data)
     return SqliteRoomStore.open(Path(data))
+
+
+def new_epochs(data: str) -> int:
+    """Give every room kept in `data` (as `open_store` takes it) a new epoch, and say how many
+    rooms there are: after a backup is restored, so that each client that saw events the
+    backup lacks is sent the whole log again (docs/deploy.md). StoreError as `open_store`,
+    and while a server uses the data."""
+    if data == MEMORY_DATA:
+        raise StoreError("rooms kept in memory are gone already; there is nothing to renew")
+    if data.startswith(POSTGRES_SCHEMES):
+        from server.pgstore import PostgresRoomStore
+
+        with closing(PostgresRoomStore.open(data)) as postgres:
+            return postgres.new_epochs()
+    with closing(SqliteRoomStore.open(Path(data))) as sqlite:
+        return sqlite.new_epochs()
 
 
 def failure_word(exc: sqlite3.Error) -> str:
@@ -355,6 +379,20 @@ class SqliteRoomStore(HeldRooms):
         self._removals.append(removal.done)
         self._delete_next(removal)
         return removal.done
+
+    def new_epochs(self) -> int:
+        """Give every room a new epoch, in one transaction on the writer; how many rooms."""
+        rooms = self.rooms()
+        epochs = [new_epoch(instead_of=room.epoch) for room in rooms]
+        rows: list[Row] = [(epoch, room.key) for epoch, room in zip(epochs, rooms, strict=True)]
+        self._writer.submit(self._new_epochs, rows).result()
+        for epoch, room in zip(epochs, rooms, strict=True):
+            room.epoch = epoch
+        return len(rooms)
+
+    def _new_epochs(self, rows: list[Row]) -> None:
+        with self._transaction():
+            self._db.executemany("UPDATE rooms SET epoch = ? WHERE room_key = ?", rows)
 
     def health(self) -> str:
         """`ok`, `closed`, or a word for the last write that failed; it asks nothing of the file,

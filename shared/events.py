@@ -173,13 +173,21 @@ class Framed(Protocol):
 
 @dataclass(frozen=True)
 class Joined:
-    """The reply to `create`, `join` and `resume`: the seat, its token, and the log."""
+    """The reply to `create`, `join` and `resume`: the seat, its token, and the log.
+
+    `epoch` names the room's log (docs/protocol.md, Server → client, The event log and
+    `joined`); None only from a server older than epochs. `resync` says `events` is the
+    whole log, sent because the `resume` named a place that is not in it: the client
+    forgets what it took from the room and takes the log again from seq 1.
+    """
 
     code: str
     seat: Seat
     token: str
     events: Sequence[Event]
     state: RoomState
+    epoch: int | None = None
+    resync: bool = False
 
     @property
     def frame(self) -> bytes:
@@ -191,13 +199,17 @@ class Joined:
 
     def _head(self) -> dict[str, Any]:
         """Everything but the events."""
-        return {
+        head: dict[str, Any] = {
             "t": "joined",
             "code": self.code,
             "seat": str(self.seat),
             "token": self.token,
-            "state": self.state.to_wire(),
         }
+        if self.epoch is not None:
+            head["epoch"] = self.epoch
+        head["resync"] = self.resync
+        head["state"] = self.state.to_wire()
+        return head
 
     def to_wire(self) -> dict[str, Any]:
         return {**self._head(), "events": [event.to_wire() for event in self.events]}
@@ -248,12 +260,19 @@ def parse_reply(wire: Mapping[str, Any]) -> Reply:
         events = wire.get("events")
         if not isinstance(events, list):
             raise MalformedReply("joined.events is not a list")
+        epoch = wire.get("epoch")
+        resync = wire.get("resync", False)
+        if not isinstance(resync, bool):
+            raise MalformedReply("joined.resync is not a bool")
         return Joined(
             code=_str(wire.get("code"), "code"),
             seat=_enum(Seat, wire.get("seat"), "seat"),
             token=_str(wire.get("token"), "token"),
             events=tuple(Event.from_wire(event) for event in events),
             state=RoomState.from_wire(wire.get("state")),
+            # A server older than epochs sends neither: nothing to resync against.
+            epoch=None if epoch is None else _int(epoch, "epoch"),
+            resync=resync,
         )
     if kind == "typing":
         on = wire.get("on")

@@ -63,6 +63,10 @@ def check_text(field: str, value: object, limit: int) -> str:
     return value
 
 
+EPOCH_MAX = 2**31 - 1
+"""A room's epoch is drawn from 1 to this (docs/protocol.md, Field rules): it fits a signed
+32-bit integer in any language, and a `resume` naming one outside is `bad_field`."""
+
 MAX_OPAQUE = 256
 """Room codes and tokens are short; a longer one cannot match and is refused as a field."""
 

@@ -81,6 +81,9 @@ class Resume(ClientMessage):
     code: str
     token: str
     after: int
+    epoch: int | None = None
+    """The room's epoch from the last `joined`, which `after` counts in; None when the client
+    knows none (docs/protocol.md, Drops, resume and leave)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,6 +230,14 @@ def _count(field: str) -> FieldRule:
     return rule
 
 
+def _epoch(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= fields.EPOCH_MAX:
+        raise Rejected(
+            ErrorCode.BAD_FIELD, f"epoch must be an integer from 1 to {fields.EPOCH_MAX}"
+        )
+    return value
+
+
 def _bool(field: str) -> FieldRule:
     def rule(value: object) -> bool:
         if not isinstance(value, bool):
@@ -259,6 +270,7 @@ _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule,
             "code": (_string("code"), True),
             "token": (_string("token"), True),
             "after": (_count("after"), True),
+            "epoch": (_epoch, False),
         },
     ),
     MessageType.PAKE: (Pake, {"msg": (_binary("msg", 1, fields.PAKE_MSG_MAX), True)}),

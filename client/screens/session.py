@@ -245,6 +245,10 @@ class SessionScreen(Screen[str | None]):
     # What the link reports.
 
     def on_seated(self, message: Seated) -> None:
+        if message.joined.resync:
+            # The log is not the one shown (docs/protocol.md, Drops, resume and leave): its
+            # whole, which follows, is shown in place of it, each line once.
+            self.query_one(Transcript).restart()
         self.code = message.joined.code
         seat = message.joined.seat
         self.invite = self.entry.invite_for(self.code) if seat is Seat.A else None

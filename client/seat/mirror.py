@@ -53,11 +53,20 @@ class RoomMirror:
     def seat(self, joined: Joined) -> None:
         """A seat given (`create`, `join`) or given back (`resume`): keep what was seen.
 
+        A `resync` means what was seen is not this log (docs/protocol.md, Drops, resume and
+        leave): the opened log, the room and where the boxes stood are forgotten, and the
+        whole log that came with it is taken again from seq 1, as a fresh window would.
+
         ValueError for a room code no pairing can use: only a server that breaks the
         contract sends one.
         """
-        last_seq = self.ticket.last_seq if self.ticket is not None else 0
-        self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq)
+        if joined.resync:
+            self.room = Session()
+            self.log = []
+            if self.secrets is not None:
+                self.secrets.forget_log(self.room)
+        last_seq = self.ticket.last_seq if self.ticket is not None and not joined.resync else 0
+        self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq, joined.epoch)
         if self.secrets is None:
             key = None
             if self.saved_key is not None:

@@ -121,6 +121,17 @@ class SealedRoom:
         self._sent.clear()
         self._pending.clear()
 
+    def forget_log(self, room: Session) -> None:
+        """The log is to be read again from seq 1, following `room` afresh (a resync): forget
+        the names, the pairing's outcome and every box counter, keeping only the key and the
+        pairing under way, which the log's `pake`s were made with."""
+        self.room = room
+        self.names = dict.fromkeys(Seat)
+        self.verified = False
+        self.mismatched = False
+        self._opener = Opener(self.key) if self.key is not None else None
+        self.connected()
+
     def read(self, event: Event) -> Opened:
         """Take the next event of the log, which `room` has already followed; Tampered for a
         box that does not open as it must.

@@ -9,12 +9,15 @@ from shared.seats import Seat
 
 @dataclass
 class SeatTicket:
-    """What it takes to come back after a drop: the room, the seat, its token, the last seq seen."""
+    """What it takes to come back after a drop: the room, the seat, its token, the last seq seen
+    and the epoch of the log it counts in (docs/protocol.md, Drops, resume and leave)."""
 
     code: str
     seat: Seat
     token: str
     last_seq: int = 0
+    epoch: int | None = None
+    """From the last `joined`; None from a server older than epochs."""
 
     def take_fresh(self, events: Iterable[Event]) -> list[Event]:
         """The events above `last_seq`, in order, moving `last_seq` past them: each counts once."""

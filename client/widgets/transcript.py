@@ -105,6 +105,16 @@ class Transcript(VerticalScroll):
         # After the refresh, so the new entries' heights count.
         self.call_after_refresh(self.scroll_end, animate=False)
 
+    def restart(self) -> None:
+        """Forget every line: the log is to be shown again from its first event (a resync)."""
+        self._entries = []
+        self._first_mounted = 0
+        self._newest = None
+        self._last = None
+        if self.is_attached:
+            self.query(TranscriptEntry).remove()
+            self._show_hint()
+
     def page_up(self) -> None:
         """Scroll a page up; at the top, bring in the entries waiting above."""
         if self.scroll_y > 0 or not self.show_earlier():

@@ -185,6 +185,7 @@ async def test_a_killed_server_s_members_go_on_through_the_other(postgres_url: s
                 {"t": "resume", "code": created["code"], "token": created["token"], "after": 10}
             )
             assert [(e["kind"], e["by"]) for e in back["events"]] == [("back", "a")]
+            assert (back["resync"], back["epoch"]) == (False, created["epoch"])
             await b.next()
             await move(a, b, {"t": "nod", "kind": "heart", "box": NOD_BOX})
             await move(b, a, {"t": "done", "box": DONE_BOX})

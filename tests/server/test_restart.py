@@ -22,7 +22,7 @@ from server.storage import DB_FILE, RESTORE, SqliteRoomStore
 from tests.server.fakes import Pair, seat_pair
 from tests.server.holder import DONE_BOX, NOD_BOX, Holder, move, seqs_of
 from tests.server.http import http_get
-from tests.server.wire import hello_box, member, pairing
+from tests.server.wire import hello_box, member, pair_up, pairing
 from tests.server_process import server_process
 from tests.timing import seconds
 
@@ -264,3 +264,57 @@ async def test_a_start_on_a_full_disk_says_the_disk_is_full_and_the_data_survive
         assert room.log == pair.a.room.log
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("kept_in", ["sqlite", "postgresql"])
+async def test_new_epochs_makes_a_client_from_before_take_the_whole_log_again(
+    tmp_path: Path, request: pytest.FixtureRequest, kept_in: str
+) -> None:
+    """`fireside-server --new-epochs` on the data of a stopped server gives every room a new
+    epoch and prints how many, never a code; a member resuming with the epoch it held is sent
+    the whole log with `resync` (docs/deploy.md, after a restore)."""
+    data = tmp_path / "data" if kept_in == "sqlite" else request.getfixturevalue("postgres_url")
+    async with (
+        server_process("--data", str(data)) as first,
+        member(first.port) as a,
+        member(first.port) as b,
+        member(first.port) as c,
+    ):
+        created = await a.request({"t": "create"})
+        joined = await b.request({"t": "join", "code": created["code"]})
+        await c.request({"t": "create"})
+        assert created["epoch"] == joined["epoch"]
+        assert (await a.recv())["kind"] == "joined"
+        assert (await pair_up(a, b))["seq"] == 8
+    renew = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "--new-epochs",
+        "--data",
+        str(data),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(renew.communicate(), seconds(20))
+    said = stdout.decode() + stderr.decode()
+    assert renew.returncode == 0, said
+    assert stdout.decode() == "fireside-server: 2 room(s) have a new epoch.\n"
+    assert created["code"] not in said
+    async with server_process("--data", str(data)) as again, member(again.port) as b:
+        resume = {"t": "resume", "code": created["code"], "token": joined["token"], "after": 8}
+        back = await b.request({**resume, "epoch": joined["epoch"]})
+        assert back["resync"] is True
+        assert back["epoch"] != joined["epoch"]
+        seqs = [event["seq"] for event in back["events"]]
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert [event["kind"] for event in back["events"]][:8] == [
+            "joined",
+            "joined",
+            "pake",
+            "pake",
+            "verify",
+            "verify",
+            "hello",
+            "hello",
+        ]

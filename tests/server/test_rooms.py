@@ -110,20 +110,6 @@ def test_drop_records_away_and_resume_records_back_after() -> None:
     assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(11, "back")]
 
 
-def test_resume_after_the_end_of_the_log_is_taken_with_no_events() -> None:
-    """An `after` past the last `seq` is no fault: the seat is taken back and `back` recorded,
-    but `events` holds only what has a greater `seq`: nothing, not even that `back`."""
-    rooms = new_registry()
-    pair = seat_pair(rooms)
-    rooms.drop(pair.b, 2_000)
-    pair.a_out.take()
-    again = RecordingSender()
-    rooms.resume(again, pair.a.room.code, pair.b_token, 1_000_000, 3_000)
-    (reply,) = again.take()
-    assert (reply["t"], reply["events"], reply["state"]["online"]["b"]) == ("joined", [], True)
-    assert [(m["seq"], m["kind"]) for m in pair.a_out.take()] == [(10, "back")]
-
-
 def test_takeover_closes_the_old_connection_with_4001_and_records_nothing() -> None:
     """A resume while the seat's connection is open closes it with 4001, no away or back."""
     rooms = new_registry()

@@ -24,6 +24,7 @@ from server.storage import (
 )
 from server.store import MemoryRoomStore, RoomStore, StoreError, Writes
 from shared.errors import ErrorCode, Rejected
+from shared.fields import EPOCH_MAX
 from shared.messages import Ask, Done, Hello, Leave, Nod, Pake, Say, Verify
 from shared.seats import NodKind, Phase, Seat
 from tests.server.fakes import (
@@ -497,7 +498,7 @@ def test_a_version_1_file_loses_its_rooms_and_its_words_and_then_works_as_v2(dat
     finally:
         store.close()
     with raw(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
         assert db.execute("SELECT count(*) FROM seats").fetchone() == (2,)
         events = [row[1] for row in db.execute("PRAGMA table_info(events)")]
         rooms_columns = [row[1] for row in db.execute("PRAGMA table_info(rooms)")]
@@ -544,6 +545,32 @@ def test_migrations_run_once_each_in_order_up_to_the_newest(data: Path) -> None:
     with raw(data / DB_FILE) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION + 1,)
         assert db.execute("SELECT note, code FROM rooms").fetchall() == [(None, code)]
+
+
+def test_a_version_2_file_gives_each_room_an_epoch_of_its_own(data: Path) -> None:
+    """v2 → v3 gives every room already kept a random epoch from 1 to 2^31 - 1, each its own
+    (docs/protocol.md, Drops, resume and leave), and keeps the rooms."""
+    data.mkdir(mode=0o700)
+    codes = [f"ABCDE-FGH{tail}" for tail in ("JK", "JM", "JN", "JP")]
+    with raw(data / DB_FILE) as db:
+        for step in MIGRATIONS[:2]:
+            step(db)
+        db.execute("PRAGMA user_version = 2")
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        for code in codes:
+            db.execute(
+                "INSERT INTO rooms VALUES (?, ?, 'feedf00d', 1000, 1300, 'waiting', 1, 'a', "
+                "NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0)",
+                (code.replace("-", ""), code),
+            )
+    store = SqliteRoomStore.open(data)
+    try:
+        epochs = {room.code: room.epoch for room in store.rooms()}
+    finally:
+        store.close()
+    assert sorted(epochs) == codes
+    assert all(1 <= epoch <= EPOCH_MAX for epoch in epochs.values())
+    assert len(set(epochs.values())) == len(codes)
 
 
 def test_a_failed_migration_leaves_the_file_at_its_old_version(data: Path) -> None:

@@ -49,6 +49,7 @@ def test_a_room_and_its_log_come_back_the_same(reopen: Opener) -> None:
     (back,) = reopen().rooms()
     assert back is not room
     assert (back.code, back.label, back.last_active) == (room.code, room.label, 2_400)
+    assert back.epoch == room.epoch
     assert back.session == room.session
     assert back.token_hashes == room.token_hashes
     assert back.log == room.log
@@ -127,3 +128,32 @@ def test_a_room_another_writer_moved_on_keeps_nothing_of_the_batch(postgres_url:
         assert pair.a.room.session.phase is Phase.ASKING, "the refused ask was undone"
     finally:
         store.close()
+
+
+def test_new_epochs_gives_every_room_a_new_one_that_a_restart_keeps(reopen: Opener) -> None:
+    """`new_epochs` changes each room's epoch, says how many rooms, and the new ones are what
+    the store reads back; a client resuming with the old epoch is sent the whole log."""
+    store = reopen()
+    rooms = registry_on(store)
+    pairs = [seat_pair(rooms), seat_pair(rooms)]
+    old = {pair.a.room.code: pair.a.room.epoch for pair in pairs}
+    for pair in pairs:
+        rooms.drop(pair.b, 2_000)
+    assert new_epochs_of(store) == 2
+    store.close()
+    store = reopen()
+    renewed = {room.code: room.epoch for room in store.rooms()}
+    assert renewed.keys() == old.keys()
+    assert all(renewed[code] != old[code] for code in old)
+    rooms = registry_on(store)
+    again = RecordingSender()
+    code = pairs[0].a.room.code
+    rooms.resume(again, code, pairs[0].b_token, 9, 3_000, epoch=old[code])
+    (reply,) = again.take()
+    assert (reply["epoch"], reply["resync"]) == (renewed[code], True)
+    assert [event["seq"] for event in reply["events"]] == list(range(1, 11))
+
+
+def new_epochs_of(store: RoomStore) -> int:
+    assert isinstance(store, SqliteRoomStore | PostgresRoomStore)
+    return store.new_epochs()

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from server.logs import LOG_FORMATS, configure_logging
 from server.storage import new_epochs
 from server.store import StoreError
 from server.tls import CertificateError
+
+DATABASE_URL_ENV = "FIRESIDE_DATABASE_URL"
+"""Where `--data` comes from when it is not given: docs/deploy.md, Several servers."""
+_DATA_DIR = platformdirs.user_data_dir("fireside-server", appauthor=False)
 
 EXIT_CANNOT_LISTEN = 2
 
@@ -61,12 +66,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--data",
-        default=platformdirs.user_data_dir("fireside-server", appauthor=False),
+        # From the environment too: a database URL with a password stays out of `ps`.
+        default=os.environ.get(DATABASE_URL_ENV) or _DATA_DIR,
         metavar="DIR",
         help="keep rooms, seats and what people wrote in DIR/fireside.sqlite3 (made 0700, the "
         "file 0600), so a restart loses nothing; a postgresql:// URL keeps them in that "
         "database instead, which several servers may share; :memory: keeps them in memory only "
-        "(default: %(default)s)",
+        f"(default: ${DATABASE_URL_ENV} if set, else {_DATA_DIR})",
     )
     parser.add_argument(
         "--trust-proxy",

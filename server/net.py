@@ -45,6 +45,10 @@ def offered_subprotocols(headers: Headers) -> list[str]:
     ]
 
 
+HEALTHY_STORE = frozenset({"ok", "memory"})
+"""What the store says when it keeps changes: anything else makes `/healthz` a 503."""
+
+
 class Gateway:
     """Answers HTTP before the upgrade and runs one `MemberConnection` per websocket."""
 
@@ -72,13 +76,20 @@ class Gateway:
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """`/healthz`; a 400 to a handshake without `fireside.2` (docs/protocol.md, Transport)."""
         if request.path.split("?", 1)[0] == "/healthz":
+            db = self._registry.store_health
+            # 503 while the store cannot keep changes: a load balancer's check (deploy/
+            # haproxy.cfg) then sends new connections to a server that can.
+            ok = db in HEALTHY_STORE
             body = {
-                "ok": True,
+                "ok": ok,
                 "rooms": self._registry.room_count,
                 "connections": self.connection_count,
-                "db": self._registry.store_health,
+                "db": db,
             }
-            response = connection.respond(HTTPStatus.OK, json.dumps(body) + "\n")
+            status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE
+            response = connection.respond(status, json.dumps(body) + "\n")
+            # `respond` set text/plain: replaced, as a second header would only be added.
+            del response.headers["Content-Type"]
             response.headers["Content-Type"] = "application/json"
             if isinstance(connection, GuardedConnection):
                 connection.answered()

@@ -10,8 +10,10 @@ import fcntl
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,3 +114,37 @@ def fresh_database(server: str) -> str:
         admin.execute(f"CREATE DATABASE {name}")
     socket_dir = server.split()[0].removeprefix("host=")
     return f"postgresql://fireside@/{name}?host={socket_dir}"
+
+
+def crash(server: str) -> None:
+    """`kill -9` the throwaway `server` and every process of it, as a machine losing power
+    would stop them."""
+    data = Path(server.split()[0].removeprefix("host=")) / "data"
+    postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    children = subprocess.run(
+        ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    for pid in [postmaster, *map(int, children)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def restart(server: str) -> None:
+    """Start the crashed throwaway `server` again on its directory: it recovers from its WAL."""
+    directory = Path(server.split()[0].removeprefix("host="))
+    bin_dir = _bin_dir()
+    assert bin_dir is not None
+    pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(directory / "data")]
+    log = str(directory / "server.log")
+    for _ in range(50):
+        started = subprocess.run(
+            _as_postgres([*pg_ctl, "-o", f"-k {directory} -h ''", "-l", log, "-w", "start"]),
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+        if started.returncode == 0:
+            return
+        time.sleep(0.1)  # the killed processes' shared memory is still being let go
+    raise AssertionError("PostgreSQL did not start again after the crash")

@@ -4,17 +4,23 @@ servers on one database)."""
 
 import asyncio
 import contextlib
+import json
 import signal
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import psycopg
+import pytest
 from websockets.exceptions import ConnectionClosed
 
 from shared.events import Event
 from shared.session import Session
+from tests.db.haproxy import load_balancer
+from tests.db.postgres import crash, fresh_database, restart, throwaway_postgres
 from tests.server.holder import DONE_BOX, NOD_BOX, Holder, move, seqs_of
+from tests.server.http import http_get
 from tests.server.wire import member, pairing
 from tests.server_process import ServerProcess, server_process
 from tests.timing import seconds
@@ -66,10 +72,18 @@ def replayed(holder: Holder) -> Session:
     return session
 
 
-async def test_partners_on_two_servers_finish_a_round(postgres_url: str) -> None:
+async def test_partners_on_two_servers_finish_a_round(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Ana on one server and Ben on the other pair, ask, share, nod, reflect and confirm; each
-    sees every event once, in order, the same as the other, and round 2 begins."""
-    async with servers(postgres_url) as (one, two), holders(one.port, two.port) as (a, b):
+    sees every event once, in order, the same as the other, and round 2 begins. The second
+    server has its database from FIRESIDE_DATABASE_URL, as a unit's environment file gives it."""
+    monkeypatch.setenv("FIRESIDE_DATABASE_URL", postgres_url)
+    async with (
+        server_process("--data", postgres_url) as one,
+        server_process() as two,
+        holders(one.port, two.port) as (a, b),
+    ):
         await seat_across(a, b)
         await move(a, b, {"t": "ask", "box": b"\x00sealed: what made you smile today?"})
         await move(b, a, {"t": "say", "box": b"\x01sealed: the tram driver waved."})
@@ -191,3 +205,118 @@ async def test_a_killed_server_s_members_go_on_through_the_other(postgres_url: s
             await move(b, a, {"t": "done", "box": DONE_BOX})
             assert a.events == b.events
             assert seqs_of(a) == list(range(1, 14)), "nothing lost, nothing doubled"
+
+
+async def connections_on(port: int) -> int:
+    status, body = await http_get(port, "/healthz")
+    assert status == 200
+    count = json.loads(body)["connections"]
+    assert isinstance(count, int)
+    return count
+
+
+async def test_behind_haproxy_a_killed_server_s_member_resumes_on_the_other(
+    postgres_url: str,
+) -> None:
+    """Two servers behind a real HAProxy, one address for both partners: the balancer puts
+    them on different servers and they pair and start a round. `kill -9` one server: the
+    partner it held connects to the same address again, reaches the other server, resumes
+    within a few seconds, and the round goes on, nothing lost or doubled."""
+    async with servers(postgres_url) as (one, two):
+        with load_balancer([one.port, two.port]) as balancer:
+            async with holders(balancer.port, balancer.port) as (a, b):
+                created, joined = await seat_across(a, b)
+                assert [await connections_on(one.port), await connections_on(two.port)] == [1, 1]
+                await move(a, b, {"t": "ask", "box": b"\x00sealed: what was hard?"})
+                await move(b, a, {"t": "say", "box": b"\x01sealed: the move."})
+                one.process.send_signal(signal.SIGKILL)
+                assert await asyncio.wait_for(one.process.wait(), seconds(5)) == -signal.SIGKILL
+                dropped, token = await asyncio.wait_for(
+                    first_closed(a, created, b, joined), seconds(5)
+                )
+                started = time.monotonic()
+                async with member(balancer.port) as again:
+                    dropped.connection = again
+                    back = await dropped.request(
+                        {
+                            "t": "resume",
+                            "code": created["code"],
+                            "token": token,
+                            "after": dropped.last_seq,
+                        }
+                    )
+                    took = time.monotonic() - started
+                    assert back["resync"] is False
+                    assert [e["kind"] for e in back["events"]] == ["back"]
+                    await (b if dropped is a else a).next()
+                    await move(a, b, {"t": "nod", "kind": "heart", "box": NOD_BOX})
+                    await move(b, a, {"t": "done", "box": DONE_BOX})
+                    await move(a, b, {"t": "reflect", "box": b"\x02sealed: it was a lot"})
+                    await move(b, a, {"t": "confirm", "box": b"\x03sealed: yes"})
+                    assert a.events == b.events
+                    assert seqs_of(a) == list(range(1, 16)), "no gap, no double"
+                    assert a.events[15]["state"]["round"] == 2
+                    assert took < 5, f"back after {took:.1f} s"
+
+
+async def first_closed(
+    a: Holder, a_joined: dict[str, Any], b: Holder, b_joined: dict[str, Any]
+) -> tuple[Holder, str]:
+    """The member whose connection the killed server held, and its seat's token."""
+    while True:
+        for holder, joined in ((a, a_joined), (b, b_joined)):
+            if holder.connection.connection.close_code is not None:
+                return holder, joined["token"]
+        await asyncio.sleep(0.02)
+
+
+async def test_an_event_acknowledged_before_postgresql_is_killed_is_there_after() -> None:
+    """`kill -9` PostgreSQL (every process of it) right after a move is acknowledged: the
+    server's `/healthz` turns 503 while it is gone; once it has started again, the event is in
+    the database and in a resume's log, and the round goes on through the same server, which
+    connects again by itself."""
+    with throwaway_postgres() as database:
+        url = fresh_database(database)
+        async with servers(url, count=1) as (one,), holders(one.port, one.port) as (a, b):
+            created, _ = await seat_across(a, b)
+            await move(a, b, {"t": "ask", "box": b"\x00sealed: what do you miss?"})
+            crash(database)
+            # Its balancer's check now takes it out: it could not keep a move.
+            assert await healthz_db(one.port, until=lambda db: db != "ok") == "not listening"
+            restart(database)
+            with psycopg.connect(url) as db:
+                row = db.execute("SELECT kind, sealed FROM events WHERE seq = 9").fetchone()
+            assert row == ("ask", b"\x00sealed: what do you miss?")
+            # The server's connection died with the database: the first write after may be
+            # refused `rate_limited`, never lost or doubled, and sent again as a client would.
+            for _ in range(3):
+                await b.connection.send({"t": "say", "id": 7, "box": b"\x01sealed: you."})
+                reply = await b.connection.recv()
+                if reply["t"] == "event":
+                    b.hold(reply)
+                    break
+                assert (reply["code"], reply["re"]) == ("rate_limited", 7)
+            assert (await a.next())["kind"] == "say"
+            async with member(one.port) as again:
+                log = await again.request(
+                    {"t": "resume", "code": created["code"], "token": created["token"], "after": 0}
+                )
+            kinds = [e["kind"] for e in log["events"]]
+            assert kinds[8:10] == ["ask", "say"], "each once, in order"
+            assert await healthz_db(one.port) == "ok", "listening to the others again too"
+
+
+async def healthz_db(
+    port: int, until: Callable[[str], bool] = "ok".__eq__, within: float = 5.0
+) -> str:
+    """What `/healthz` says of the database, once it says what `until` waits for or `within`
+    seconds pass; its status is 200 for `ok` alone."""
+    deadline = time.monotonic() + seconds(within)
+    while True:
+        status, body = await http_get(port, "/healthz")
+        said = json.loads(body)["db"]
+        assert isinstance(said, str)
+        assert status == (200 if said == "ok" else 503), (status, said)
+        if until(said) or time.monotonic() > deadline:
+            return said
+        await asyncio.sleep(0.1)

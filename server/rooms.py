@@ -326,7 +326,6 @@ class RoomRegistry:
                 self._hold_from_elsewhere(item.room, item.events)
             elif not self._take_news(room, item.room, item.events, now):
                 later.append(item.key)
-        self._recount()
         return later
 
     def seat_taken_elsewhere(self, key: str, seat: Seat) -> None:
@@ -375,15 +374,21 @@ class RoomRegistry:
             room.keep(event)
         room.session.noted = frozenset(e.by for e in events if e.kind is EventKind.NOTE)
         self._store.add(room)
+        self._log_bytes += room.log.size
 
     def _take_news(self, room: Room, fresh: Room, events: Sequence[Event], now: int | None) -> bool:
-        """`room` takes the events after its own and `fresh`'s state; False when they do not
-        follow on from its log, to be read again."""
-        if events and events[0].seq != len(room.log) + 1:
+        """`room` takes the events after its own and `fresh`'s state, which is the room's after
+        the last of them; news with no event past its log is old and changes nothing. False
+        when they do not follow on from its log, to be read again."""
+        events = [event for event in events if event.seq > len(room.log)]
+        if not events:
+            return True
+        if events[0].seq != len(room.log) + 1:
             return False
         noted = room.session.noted | {e.by for e in events if e.kind is EventKind.NOTE}
         for event in events:
             room.keep(event)
+            self._log_bytes += len(event.frame)
             self._tell(room, event)
         room.session = fresh.session
         room.session.noted = noted
@@ -405,6 +410,7 @@ class RoomRegistry:
     def _gone_elsewhere(self, room: Room) -> None:
         """A room another server's sweep removed: expired here too."""
         self._store.forget([room])
+        self._log_bytes -= room.log.size
         for sender in room.senders.values():
             sender.close(CloseCode.GOING_AWAY, "the room expired")
         room.senders.clear()

@@ -1,4 +1,5 @@
-"""What every store on disk keeps, run against SQLite and a real PostgreSQL of the suite's own."""
+"""What every store keeps, run against memory, SQLite and a real PostgreSQL of the suite's own;
+what only a store on disk keeps (a restart), against the last two."""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 
 from server.pgstore import PostgresRoomStore
 from server.storage import SqliteRoomStore
-from server.store import RoomStore, StoreError
+from server.store import MemoryRoomStore, RoomStore, StoreError
 from shared.errors import ErrorCode, Rejected
 from shared.messages import Ask, Say
 from shared.seats import Phase
@@ -157,3 +158,44 @@ def test_new_epochs_gives_every_room_a_new_one_that_a_restart_keeps(reopen: Open
 def new_epochs_of(store: RoomStore) -> int:
     assert isinstance(store, SqliteRoomStore | PostgresRoomStore)
     return store.new_epochs()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RoomStore]:
+    """One store of each kind, memory included: the contract every one of them meets."""
+    store: RoomStore
+    if request.param == "memory":
+        store = MemoryRoomStore()
+    elif request.param == "sqlite":
+        store = SqliteRoomStore.open(tmp_path / "data")
+    else:
+        store = PostgresRoomStore.open(request.getfixturevalue("postgres_url"))
+    yield store
+    store.close()
+
+
+def test_every_store_holds_what_the_registry_adds_and_writes(any_store: RoomStore) -> None:
+    """A room added is found by its key at once; a round on it numbers its events the same on
+    every store, and the store says it keeps them."""
+    rooms = registry_on(any_store)
+    room = half_a_round(rooms)
+    assert any_store.get(room.key) is room
+    assert any_store.rooms() == [room]
+    assert [e.seq for e in room.log] == list(range(1, len(PAIRED) + 6))
+    assert any_store.health() in ("ok", "memory")
+
+
+def test_every_store_forgets_a_removed_room_at_once(any_store: RoomStore) -> None:
+    """`remove` forgets at once and its future is done without error once the rows are gone."""
+    room = half_a_round(registry_on(any_store))
+    removed = any_store.remove([room])
+    assert any_store.get(room.key) is None
+    assert any_store.rooms() == []
+    removed.result(timeout=10)
+
+
+def test_every_store_lets_go_of_a_room_whose_write_was_lost(any_store: RoomStore) -> None:
+    """`forget` drops a room held since `add` whose write was lost: nothing of it is found."""
+    room = half_a_round(registry_on(any_store))
+    any_store.forget([room])
+    assert any_store.get(room.key) is None

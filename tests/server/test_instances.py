@@ -15,6 +15,8 @@ import psycopg
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from server.app import start_server
+from server.config import ServerConfig
 from shared.events import Event
 from shared.session import Session
 from tests.db.haproxy import load_balancer
@@ -320,3 +322,30 @@ async def healthz_db(
         if until(said) or time.monotonic() > deadline:
             return said
         await asyncio.sleep(0.1)
+
+
+async def test_an_idle_room_expires_on_every_server_and_its_rows_go(postgres_url: str) -> None:
+    """Expiry runs on each server: a room idle past the TTL is gone from both, its members on
+    each closed with 1001, and no row of it is left in the database."""
+    config = ServerConfig(port=0, data=postgres_url, room_ttl=1.0, sweep_interval=0.2)
+    one = await start_server(config)
+    two = await start_server(config)
+    try:
+        async with holders(one.port, two.port) as (a, b):
+            await seat_across(a, b)
+            codes = await asyncio.gather(  # both closed by the sweep of their own server
+                a.connection.closed_with(within=5), b.connection.closed_with(within=5)
+            )
+            assert list(codes) == [1001, 1001]
+        for running in (one, two):
+            _, body = await http_get(running.port, "/healthz")
+            assert json.loads(body)["rooms"] == 0
+        with psycopg.connect(postgres_url) as db:
+            counts = [db.execute(f"SELECT count(*) FROM {t}").fetchone() for t in TABLES]
+        assert counts == [(0,)] * len(TABLES)
+    finally:
+        await one.close()
+        await two.close()
+
+
+TABLES = ("rooms", "seats", "events")

@@ -14,6 +14,7 @@ under `--out`, with the ratios of Fireside to the relay and the goals of issue 6
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -59,6 +60,8 @@ def main(argv: list[str] | None = None) -> None:
         window=args.window,
         idle_rooms=args.idle_rooms,
     )
+    # Other work on the machine moves every figure: the record says how busy it was.
+    load_before = os.getloadavg()
     results: dict[str, Any] = {}
     asked = {target.strip() for target in args.targets.split(",")}
     if unknown := asked - set(TARGETS):
@@ -80,7 +83,12 @@ def main(argv: list[str] | None = None) -> None:
     record = {
         "when": stamp,
         "command": " ".join(["python -m bench", *(sys.argv[1:] if argv is None else argv)]),
-        "machine": {**machine(), "python": sys.version.split()[0]},
+        "machine": {
+            **machine(),
+            "python": sys.version.split()[0],
+            "load_before": load_before,
+            "load_after": os.getloadavg(),
+        },
         "scale": vars(scale),
         "results": results,
         "goals": goals(results),

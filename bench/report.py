@@ -90,6 +90,9 @@ def markdown(record: dict[str, Any]) -> str:
         f"{record['machine']['kernel']}, Python {record['machine']['python']}",
         f"command: `{record['command']}`",
     ]
+    if "load_before" in record["machine"]:
+        before, after = record["machine"]["load_before"], record["machine"]["load_after"]
+        lines.append(f"load average (1, 5, 15 min): before {before}, after {after}")
     timed = []
     for run in ("steady", "peak"):
         for target in TARGETS:

@@ -113,7 +113,7 @@ async def _play(port: int, rate: float, stop: StopEvent, pipe: Connection) -> No
 
     try:
         async with asyncio.timeout(30):
-            room = await fireside_room(connect)
+            room = await fireside_room(connect, connect)
     except (SetupFailed, LinkClosed, OSError, TimeoutError) as exc:
         pipe.send({"ready": False, "why": f"{type(exc).__name__}: {exc}"})
         return

@@ -27,11 +27,12 @@ DRAIN = 2.0
 
 @dataclass(frozen=True)
 class Plan:
-    """One process's share: `rooms` rooms on `target` (`relay`, or Fireside on either store)."""
+    """One process's share: `rooms` rooms on `target` (`relay`, or Fireside on any store)."""
 
     target: str
     host: str
-    port: int
+    ports: tuple[int, int]
+    """Where seat a and seat b connect: one port twice, or two servers on one database."""
     rooms: int
     first: int
     """The number of this share's first room, so relay paths differ across processes."""
@@ -77,8 +78,11 @@ async def _work(plan: Plan, pipe: Connection) -> None:
 
 
 async def _set_up(plan: Plan) -> tuple[list[Room], list[str]]:
-    async def connect(path: str) -> Link:
-        return await open_link(plan.host, plan.port, path, SUBPROTOCOL)
+    async def connect_a(path: str) -> Link:
+        return await open_link(plan.host, plan.ports[0], path, SUBPROTOCOL)
+
+    async def connect_b(path: str) -> Link:
+        return await open_link(plan.host, plan.ports[1], path, SUBPROTOCOL)
 
     gate = asyncio.Semaphore(plan.concurrency)
     failures: list[str] = []
@@ -88,8 +92,8 @@ async def _set_up(plan: Plan) -> tuple[list[Room], list[str]]:
             try:
                 async with asyncio.timeout(SETUP_TIMEOUT):
                     if plan.target == "relay":
-                        return await relay_room(connect, number)
-                    return await fireside_room(connect)
+                        return await relay_room(connect_a, number)
+                    return await fireside_room(connect_a, connect_b)
             except (OSError, TimeoutError, LinkClosed, SetupFailed) as exc:
                 failures.append(f"{type(exc).__name__}: {exc}")
                 return None

@@ -3,6 +3,25 @@
 import math
 from typing import Any
 
+from bench.target import TARGETS
+
+RATIOS = (
+    # (what, run, figure, how it is shown)
+    ("steady p99 latency", "steady", "p99_ms", "{:.2f} ms"),
+    ("peak messages per second", "peak", "msgs_per_s", "{:,.0f}"),
+    ("server CPU per message at peak", "peak", "server_cpu_us_per_msg", "{:.0f} µs"),
+)
+"""The ratio table: each Fireside target's figure against the relay's in the same run."""
+
+COMPARED = (
+    ("fireside", "relay"),
+    ("fireside-memory", "relay"),
+    ("fireside-postgres", "relay"),
+    ("fireside-postgres-2", "relay"),
+    ("fireside-postgres-2", "fireside-postgres"),
+)
+"""(ours, theirs): every Fireside store against the relay, and two servers against one."""
+
 GOALS = (
     # (name, how it is read, the limit, lower is better)
     ("steady p99 / relay p99", "ratio:steady:p99_ms", 1.3, True),
@@ -71,9 +90,12 @@ def markdown(record: dict[str, Any]) -> str:
         f"{record['machine']['kernel']}, Python {record['machine']['python']}",
         f"command: `{record['command']}`",
     ]
+    if "load_before" in record["machine"]:
+        before, after = record["machine"]["load_before"], record["machine"]["load_after"]
+        lines.append(f"load average (1, 5, 15 min): before {before}, after {after}")
     timed = []
     for run in ("steady", "peak"):
-        for target in ("relay", "fireside", "fireside-memory"):
+        for target in TARGETS:
             row = results.get(target, {}).get(run)
             if row is not None:
                 cells = [_cell(row.get(key), style) for _, key, style in _COLUMNS]
@@ -85,10 +107,7 @@ def markdown(record: dict[str, Any]) -> str:
             "|---|---|" + "---:|" * len(_COLUMNS),
             *timed,
         ]
-    idle = [
-        (target, results.get(target, {}).get("idle"))
-        for target in ("relay", "fireside", "fireside-memory")
-    ]
+    idle = [(target, results.get(target, {}).get("idle")) for target in TARGETS]
     if any(row for _, row in idle):
         lines += [
             "",
@@ -102,6 +121,10 @@ def markdown(record: dict[str, Any]) -> str:
                     f"{row['server_rss_mib']:.0f} | {row['kib_per_connection']:.1f} | "
                     f"{row['server_cpu_percent']:.1f} |"
                 )
+    lines += _ratios(results)
+    for target in TARGETS:
+        if "refused" in results.get(target, {}):
+            lines += ["", f"{target}: not measured. {results[target]['refused']}"]
     lines += ["", "| goal | limit | measured | met |", "|---|---:|---:|---|"]
     for goal in record["goals"]:
         met = {True: "yes", False: "**no**", None: "-"}[goal["met"]]
@@ -111,3 +134,22 @@ def markdown(record: dict[str, Any]) -> str:
             f"| {met} |"
         )
     return "\n".join(lines)
+
+
+def _ratios(results: dict[str, Any]) -> list[str]:
+    """Each pair of COMPARED both measured: its figures side by side and their ratio."""
+    rows = []
+    for ours, theirs in COMPARED:
+        for what, run, key, style in RATIOS:
+            mine = _figure(results, f"{ours}:{run}:{key}")
+            other = _figure(results, f"{theirs}:{run}:{key}")
+            if math.isnan(mine) or math.isnan(other):
+                continue
+            ratio = mine / other if other else math.nan
+            rows.append(
+                f"| {what} | {ours} / {theirs} | {_cell(other, style)} | {_cell(mine, style)} "
+                f"| {_cell(ratio, '{:.2f}')} |"
+            )
+    if not rows:
+        return []
+    return ["", "| | compared | theirs | ours | ratio |", "|---|---|---:|---:|---:|", *rows]

@@ -203,14 +203,15 @@ def _asking(reply: dict[str, Any]) -> bool:
     return bool(reply.get("state", {}).get("phase") == "asking")
 
 
-async def fireside_room(connect: Callable[[str], Any]) -> Room:
-    """Create, join and pair a room as two clients do, then ready for rounds."""
-    a: Link = await connect("/")
+async def fireside_room(connect_a: Callable[[str], Any], connect_b: Callable[[str], Any]) -> Room:
+    """Create, join and pair a room as two clients do, then ready for rounds; each seat
+    connects with its own `connect`, so the two may reach two servers on one database."""
+    a: Link = await connect_a("/")
     inbox_a = Inbox(a)
     a.send(encode(Create(id=1).to_wire()))
     joined = await inbox_a.expect(lambda reply: reply.get("t") == "joined")
     nameplate = joined["code"]
-    b: Link = await connect("/")
+    b: Link = await connect_b("/")
     inbox_b = Inbox(b)
     b.send(encode(Join(code=nameplate, id=1).to_wire()))
     await inbox_b.expect(lambda reply: reply.get("t") == "joined")

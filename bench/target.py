@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import Plan, Run, work
+from bench.postgres import fresh_database, throwaway_postgres
 from bench.proc import core_ticks, cpu_seconds, rss_mib, stop
+from server.config import MEMORY_DATA
 
 SERVER_CORE = 0
 GENERATOR_CORE = 1
@@ -40,19 +42,37 @@ class Scale:
     idle_rooms: int
 
 
+TARGETS = ("relay", "fireside", "fireside-memory", "fireside-postgres", "fireside-postgres-2")
+"""Every target, in the order a run measures them."""
+
+
+class TargetRefused(Exception):
+    """A target's server would not start as the target needs; the text says why."""
+
+
 def measure_target(target: str, scale: Scale, runs: set[str]) -> dict[str, Any]:
-    """Every run asked for, on a fresh server for the timed runs and another for idle."""
+    """Every run asked for, on a fresh server for the timed runs and another for idle.
+
+    TargetRefused when a server of the target would not start."""
     results: dict[str, Any] = {}
     timed = [run for run in ("steady", "peak") if run in runs]
     if timed:
-        with _server(target) as (pid, port), _generators(target, port, scale.rooms) as gen:
+        with _servers(target) as servers, _generators(target, servers, scale.rooms) as gen:
             results["setup"] = gen.setup
             for kind in timed:
-                results[kind] = _timed(kind, pid, gen, scale)
+                results[kind] = _timed(kind, servers.pids, gen, scale)
     if "idle" in runs:
-        with _server(target) as (pid, port), _generators(target, port, scale.idle_rooms) as gen:
-            results["idle"] = _idle(pid, gen, scale)
+        with _servers(target) as servers, _generators(target, servers, scale.idle_rooms) as gen:
+            results["idle"] = _idle(servers.pids, gen, scale)
     return results
+
+
+@dataclass(frozen=True)
+class _Servers:
+    """The target's server processes, listening, and where seat a and seat b connect."""
+
+    pids: list[int]
+    ports: tuple[int, int]
 
 
 class _Generators:
@@ -61,7 +81,7 @@ class _Generators:
         self.setup = setup
 
 
-def _timed(kind: str, pid: int, gen: _Generators, scale: Scale) -> dict[str, Any]:
+def _timed(kind: str, pids: list[int], gen: _Generators, scale: Scale) -> dict[str, Any]:
     start = time.monotonic_ns() + 500_000_000
     run = Run(
         kind=kind,
@@ -75,17 +95,17 @@ def _timed(kind: str, pid: int, gen: _Generators, scale: Scale) -> dict[str, Any
     for pipe in gen.pipes:
         pipe.send(run)
     time.sleep(max(0.0, measuring - time.monotonic()))
-    cpu_before = cpu_seconds(pid)
+    cpu_before = _cpu_seconds(pids)
     cores_before = [core_ticks(core) for core in (SERVER_CORE, GENERATOR_CORE)]
     time.sleep(scale.duration)
-    server_cpu = cpu_seconds(pid) - cpu_before
+    server_cpu = _cpu_seconds(pids) - cpu_before
     busy = [
         100 * (after[0] - before[0]) / max(1, after[1] - before[1])
         for before, after in zip(
             cores_before, [core_ticks(core) for core in (SERVER_CORE, GENERATOR_CORE)], strict=True
         )
     ]
-    rss = rss_mib(pid)
+    rss = _rss_mib(pids)
     tallies = [pipe.recv() for pipe in gen.pipes]
     latencies = array("q")
     for tally in tallies:
@@ -111,12 +131,12 @@ def _timed(kind: str, pid: int, gen: _Generators, scale: Scale) -> dict[str, Any
     }
 
 
-def _idle(pid: int, gen: _Generators, scale: Scale) -> dict[str, Any]:
+def _idle(pids: list[int], gen: _Generators, scale: Scale) -> dict[str, Any]:
     time.sleep(min(IDLE_SETTLE, scale.duration))
-    cpu_before = cpu_seconds(pid)
+    cpu_before = _cpu_seconds(pids)
     time.sleep(scale.duration / 3)
-    cpu = cpu_seconds(pid) - cpu_before
-    rss = rss_mib(pid)
+    cpu = _cpu_seconds(pids) - cpu_before
+    rss = _rss_mib(pids)
     connections = 2 * gen.setup["rooms"]
     return {
         "rooms": gen.setup["rooms"],
@@ -126,6 +146,15 @@ def _idle(pid: int, gen: _Generators, scale: Scale) -> dict[str, Any]:
         "kib_per_connection": 1024 * rss / connections if connections else math.nan,
         "server_cpu_percent": 100 * cpu / (scale.duration / 3),
     }
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """The CPU time of every server process of the target (never the database's)."""
+    return sum(cpu_seconds(pid) for pid in pids)
+
+
+def _rss_mib(pids: list[int]) -> float:
+    return sum(rss_mib(pid) for pid in pids)
 
 
 def _percentile(ordered: list[int], percent: float) -> float:
@@ -151,21 +180,55 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server(target: str) -> Iterator[tuple[int, int]]:
-    """The target's server, listening: (pid, port).
+def _servers(target: str) -> Iterator[_Servers]:
+    """The target's servers, listening.
 
-    `fireside` keeps its rooms in SQLite, as a VPS would; `fireside-memory`
-    keeps them in memory only, to show what the disk costs.
+    `fireside` keeps its rooms in SQLite, as a VPS would; `fireside-memory` keeps them in
+    memory only, to show what the disk costs; `fireside-postgres` in a throwaway PostgreSQL
+    of its own (bench/postgres.py), started on the server's core, so the database's work
+    is on the one core measured; `fireside-postgres-2` runs two servers on that one
+    database, both on that core, seat a of every room on the first and seat b on the second.
     """
+    with (
+        tempfile.TemporaryDirectory(prefix="fireside-bench-") as scratch,
+        contextlib.ExitStack() as held,
+    ):
+        data = {
+            "relay": [],
+            "fireside": ["--data", str(Path(scratch) / "data")],
+            "fireside-memory": ["--data", MEMORY_DATA],
+        }.get(target)
+        if data is None:
+            server = held.enter_context(throwaway_postgres(_pinned(SERVER_CORE)))
+            data = ["--data", fresh_database(server)]
+        pid, port = held.enter_context(_process(target, data, Path(scratch) / "server.log"))
+        if target != "fireside-postgres-2":
+            yield _Servers([pid], (port, port))
+            return
+        second = Path(scratch) / "second.log"
+        try:
+            other, other_port = held.enter_context(_process(target, data, second))
+        except _Exited as exc:
+            said = second.read_text(errors="replace").strip().splitlines()
+            raise TargetRefused(
+                f"the second fireside-server on the same database: {exc} "
+                f"({said[-1] if said else 'it said nothing'}); two servers on one "
+                "database wait for the sharing of issue 12 (LISTEN/NOTIFY, no lock)"
+            ) from None
+        yield _Servers([pid, other], (port, other_port))
+
+
+class _Exited(RuntimeError):
+    """A server process exited before it listened."""
+
+
+@contextlib.contextmanager
+def _process(target: str, data: list[str], log_path: Path) -> Iterator[tuple[int, int]]:
+    """One server process of `target` on core 0, listening: (pid, port)."""
     port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="fireside-bench-") as scratch:
-        command = [sys.executable, "-m", f"bench.{'relay' if target == 'relay' else 'serve'}"]
-        command += ["--port", str(port)]
-        if target == "fireside":
-            command += ["--data", str(Path(scratch) / "data")]
-        elif target == "fireside-memory":
-            command += ["--data", ":memory:"]
-        log = (Path(scratch) / "server.log").open("wb")
+    command = [sys.executable, "-m", f"bench.{'relay' if target == 'relay' else 'serve'}"]
+    command += ["--port", str(port), *data]
+    with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*_pinned(SERVER_CORE), *command], stdout=log, stderr=subprocess.STDOUT
         )
@@ -174,14 +237,13 @@ def _server(target: str) -> Iterator[tuple[int, int]]:
             yield process.pid, port
         finally:
             stop(process)
-            log.close()
 
 
 def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode} before listening")
+            raise _Exited(f"the server exited with {process.returncode} before listening")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -190,7 +252,7 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def _generators(target: str, port: int, rooms: int) -> Iterator[_Generators]:
+def _generators(target: str, servers: _Servers, rooms: int) -> Iterator[_Generators]:
     """Generator processes on core 1, their rooms set up."""
     count = max(1, math.ceil(2 * rooms / CONNECTIONS_PER_PROCESS))
     context = multiprocessing.get_context("spawn")
@@ -201,7 +263,7 @@ def _generators(target: str, port: int, rooms: int) -> Iterator[_Generators]:
     for index in range(count):
         share = rooms // count + (1 if index < rooms % count else 0)
         ours, theirs = context.Pipe()
-        plan = Plan(target, "127.0.0.1", port, share, first, core)
+        plan = Plan(target, "127.0.0.1", servers.ports, share, first, core)
         process = context.Process(target=work, args=(plan, theirs), daemon=True)
         process.start()
         processes.append(process)

@@ -249,22 +249,29 @@ class PostgresRoomStore(HeldRooms):
     ) -> None:
         """On the writer thread: new rooms first, for the seats and events that refer to them;
         a room whose head is not where this server left it loses the whole batch, and what
-        the database holds of it is read back for the loser to catch up with."""
-        moved: dict[str, int] = {}
+        the database holds of the batch's rooms is read back for the loser to catch up with.
+
+        In pipeline mode: BEGIN, every statement and every room's guarded update go out at
+        once and are answered in one round trip, then the COMMIT in a second, however many
+        rooms the batch holds. Each statement its own round trip would wake the database's
+        process and this one again for every room, on the one core they share.
+        """
+        expected = {str(update[-2]): int(str(update[-1])) for update in updates}
         try:
             db = self._connection()
-            with db.transaction(), db.cursor() as cursor:
+            with (
+                db.pipeline() as pipeline,
+                db.transaction(),
+                db.cursor() as cursor,
+                db.cursor() as guarded,
+            ):
                 if new_rooms:
                     cursor.executemany(_INSERT_ROOM, new_rooms)
-                # The guard before the events: a seq another server wrote would otherwise be
-                # a key violation, not a room moved on. A second writer's UPDATE waits on the
-                # row until the first commits, then finds the head moved.
-                for update in updates:
-                    cursor.execute(_UPDATE_ROOM, update)
-                    if cursor.rowcount != 1:
-                        moved[str(update[-2])] = int(str(update[-1]))
-                if moved:
-                    raise _Moved
+                # The guard before the events. A second writer's UPDATE waits on the row until
+                # the first commits, then finds the head moved; the events it would add then
+                # repeat seqs that the first wrote (a key violation), which is the same loss.
+                # A cursor of its own: its rowcount, once answered, is the updates' alone.
+                guarded.executemany(_UPDATE_ROOM, updates, returning=True)
                 if seats:
                     cursor.executemany(_INSERT_SEAT, seats)
                 cursor.executemany(_INSERT_EVENT, events)
@@ -272,9 +279,12 @@ class PostgresRoomStore(HeldRooms):
                 cursor.executemany(
                     _NOTIFY, [(EVENTS_CHANNEL, f"{update[-2]} {update[-3]}") for update in updates]
                 )
-        except _Moved:
+                pipeline.sync()
+                if _rows_changed(guarded) != len(updates):
+                    raise _Moved
+        except (_Moved, psycopg.errors.UniqueViolation):
             self._failure = None
-            raise Moved(self._fetch(moved)) from None
+            raise Moved(self._fetch(expected)) from None
         except psycopg.Error as exc:
             self._failure = _word(exc)
             raise StoreError(f"cannot write to the database: {self._failure}") from exc
@@ -336,6 +346,14 @@ class PostgresRoomStore(HeldRooms):
             self._unremoved = rooms
             self._failure = _word(exc)
             raise NotRemoved(self._failure, [label for _, label in rooms]) from exc
+
+
+def _rows_changed(cursor: psycopg.Cursor[Row]) -> int:
+    """Rows changed by every statement of an `executemany(..., returning=True)`."""
+    changed = max(cursor.rowcount, 0)
+    while cursor.nextset():
+        changed += max(cursor.rowcount, 0)
+    return changed
 
 
 class _Moved(Exception):

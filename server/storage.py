@@ -16,6 +16,7 @@ import fcntl
 import functools
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing, contextmanager
@@ -48,6 +49,9 @@ APPLICATION_ID = 0x46495245
 REMOVE_CHUNK = 200
 """Expired rooms deleted per transaction: a commit of what the live rooms did waits behind one
 chunk at most, never behind a whole sweep (docs/deploy.md, Expiry)."""
+
+CHECKPOINT_INTERVAL = 0.5
+"""Seconds between the checkpointer's copies of the WAL into the file, off the commit's path."""
 
 RESTORE = "; restore it from a backup (docs/deploy.md, Backing up)"
 """How a sentence about a damaged file ends: where to read how to put a good one back."""
@@ -302,6 +306,7 @@ class SqliteRoomStore(HeldRooms):
         self._closed = False
         self.commits = 0
         """Batches committed since the file was opened: how well the writes are grouped."""
+        self._checkpointer = _Checkpointer(path, self._checkpoint_failed)
 
     @classmethod
     def open(
@@ -410,6 +415,7 @@ class SqliteRoomStore(HeldRooms):
         # A removal queues its next chunk as each is done: the writer must still take them.
         wait(self._removals)
         self._writer.shutdown(wait=True)
+        self._checkpointer.stop()
         self._db.close()
         if self._lock >= 0:
             os.close(self._lock)
@@ -476,7 +482,10 @@ class SqliteRoomStore(HeldRooms):
         try:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
-            self._failure = failure_word(exc)
+            self._checkpoint_failed(exc)
+
+    def _checkpoint_failed(self, exc: sqlite3.Error) -> None:
+        self._failure = failure_word(exc)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -514,6 +523,39 @@ class SqliteRoomStore(HeldRooms):
             raise _damaged(str(exc)) from None
 
 
+class _Checkpointer:
+    """A thread with a connection of its own that copies the WAL back into the file every
+    CHECKPOINT_INTERVAL, so that no commit waits for a checkpoint.
+
+    SQLite's own checkpoint (`wal_autocheckpoint`, turned off in `_configure`) runs inside
+    the commit that takes the WAL past 1,000 pages: that commit waits while the pages are
+    copied and the file is fsynced, and so do the events it keeps. A PASSIVE checkpoint
+    here takes no lock the writer needs; the writer starts the WAL again from the top at
+    its next transaction once every frame is copied. Nothing of durability moves: a commit
+    is on the disk once its WAL frames are, checkpointed or not.
+    """
+
+    def __init__(self, path: Path, failed: Callable[[sqlite3.Error], None]) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=1.0, check_same_thread=False)
+        self._failed = failed
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fireside-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the checkpoint under way, if any, and close the connection."""
+        self._stopping.set()
+        self._thread.join()
+        self._db.close()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(CHECKPOINT_INTERVAL):
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as exc:
+                self._failed(exc)
+
+
 def _lock_directory(directory: Path) -> int:
     """Take the data directory for this process, or StoreError if another server has it.
 
@@ -547,6 +589,8 @@ def _configure(db: sqlite3.Connection) -> None:
     if mode != "wal":
         raise StoreError(f"the database would not use WAL (it says {mode})")
     db.execute("PRAGMA synchronous = FULL")
+    # The checkpointer copies the WAL back instead, off the commit's path (`_Checkpointer`).
+    db.execute("PRAGMA wal_autocheckpoint = 0")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA secure_delete = ON")
 

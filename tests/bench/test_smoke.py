@@ -33,3 +33,34 @@ def test_a_tiny_run_of_the_harness_measures_both_targets(tmp_path: Path) -> None
     goals = {goal["goal"]: goal for goal in record["goals"]}
     assert goals["steady p99 / relay p99"]["figure"] > 0
     assert "| steady | fireside |" in (tmp_path / record_file.with_suffix(".md").name).read_text()
+
+
+def test_a_tiny_run_measures_fireside_in_postgresql_and_two_servers_or_says_why_not(
+    tmp_path: Path,
+) -> None:
+    """Two rooms in a throwaway PostgreSQL: every step arrives and nothing is refused. Two
+    servers on one database are measured the same way, or, while a second server is refused
+    the database, the run says so in one sentence and still writes the first one's figures."""
+    command = [sys.executable, "-m", "bench", "--rooms", "2", "--rate", "4", "--warmup", "0.2"]
+    command += ["--duration", "0.5", "--runs", "steady,peak"]
+    command += ["--targets", "fireside-postgres,fireside-postgres-2", "--out", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds(90))
+    (record_file,) = tmp_path.glob("*.json")
+    record = json.loads(record_file.read_text())
+    table = record_file.with_suffix(".md").read_text()
+    measured = ["fireside-postgres"]
+    if "refused" in record["results"]["fireside-postgres-2"]:
+        assert done.returncode == 1
+        assert "the database is in use by another server" in done.stderr
+        assert "wait for the sharing of issue 12" in table
+    else:
+        assert done.returncode == 0, done.stderr[-2000:]
+        measured.append("fireside-postgres-2")
+    for target in measured:
+        results = record["results"][target]
+        assert results["setup"]["failed"] == 0, results["setup"]["failures"]
+        for run in ("steady", "peak"):
+            figures = results[run]
+            assert figures["delivered"] > 0, (target, run)
+            assert figures["errors"] == figures["closed"] == 0, (target, run)
+        assert f"| peak | {target} |" in table

@@ -2,8 +2,10 @@
 
 import hashlib
 import logging
+import shutil
 import sqlite3
 import stat
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import server.storage
 from server.room import Room
 from server.rooms import RoomRegistry
 from server.storage import (
@@ -36,6 +39,7 @@ from tests.server.fakes import (
     join_pair,
     seat_pair,
 )
+from tests.timing import seconds
 
 PAIRED = ["joined", "joined", "pake", "pake", "verify", "verify", "hello", "hello"]
 """The log of a room `seat_pair` made: docs/protocol.md, Pairing."""
@@ -228,6 +232,32 @@ def test_every_event_is_committed_before_anyone_is_told(store: SqliteRoomStore) 
         "say",
         "left",
     ]
+
+
+def test_no_commit_checkpoints_yet_the_wal_comes_back_into_the_file_on_its_own(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every commit still waits for the WAL on the disk (`synchronous=FULL`) but never for a
+    checkpoint, which the store's own thread runs: soon after the events are kept, the file
+    alone, copied without its WAL, holds them all."""
+    monkeypatch.setattr(server.storage, "CHECKPOINT_INTERVAL", 0.02)
+    store = SqliteRoomStore.open(data)
+    try:
+        assert store._db.execute("PRAGMA synchronous").fetchone() == (2,), "FULL"
+        assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        room = half_a_round(registry_on(store))
+        copy = tmp_path / "alone.sqlite3"
+        deadline = time.monotonic() + seconds(10)
+        while True:
+            shutil.copyfile(data / DB_FILE, copy)
+            with raw(copy) as alone:
+                (kept,) = alone.execute("SELECT count(*) FROM events").fetchone()
+            if kept == len(room.log) or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        assert kept == len(room.log)
+    finally:
+        store.close()
 
 
 class FlakyStore(MemoryRoomStore):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from server.room import Room, RoomMark, Sender
-from server.store import RoomStore, StoreError, Writes
+from server.store import Moved, RoomStore, StoreError, Writes
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply, Event, Reply, TypingNotice
 from shared.seats import Seat
@@ -64,6 +64,19 @@ class _Lost:
     """A change's `on_lost`, held in the place of the replies it would replace."""
 
     answer: Lost
+    room: int
+    """The `id` of the room the change was to: lost alone if another server moved it on."""
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A reply or close held until the batch before it is kept; `room` is the `id` of the
+    room whose change it tells of, or None when it tells of none (an error, a flood's close):
+    that goes out even when the room's changes are lost."""
+
+    sender: Sender
+    reply: Reply | _Close
+    room: int | None
 
 
 @dataclass
@@ -76,7 +89,7 @@ class _Batch:
     """The rooms new in the batch: the store forgets them again if it is lost."""
     events: list[tuple[Room, Event]] = field(default_factory=list)
     """Every event recorded in the batch, in order: what the store is to keep."""
-    held: list[tuple[Sender, Reply | _Close] | _Lost] = field(default_factory=list)
+    held: list[_Held | _Lost] = field(default_factory=list)
     """Replies and closes in the order they were made, each change's `_Lost` after its own."""
     gone: list[tuple[Room, Seat, Sender]] = field(default_factory=list)
     """Connections that closed during the batch: undoing it must not seat them again."""
@@ -100,6 +113,8 @@ class GroupCommit:
         self._in_flight: _Batch | None = None
         """The batch handed to the store, until the loop hears it is kept or lost."""
         self._commit_due = False
+        self._last_changed = 0
+        """The `id` of the room the call under way changed: a call changes one room."""
 
     @property
     def committing(self) -> bool:
@@ -128,6 +143,7 @@ class GroupCommit:
         """`room` changed in the open batch, from `mark` if it is new to it, recording `event`
         if the change made one."""
         batch = self._open()
+        self._last_changed = id(room)
         if mark is not None:
             batch.marks.setdefault(id(room), (room, mark))
         if event is not None:
@@ -139,19 +155,22 @@ class GroupCommit:
         if self._batch is not None or self._in_flight is not None:
             self._open().gone.append((room, seat, sender))
 
-    def send(self, sender: Sender, reply: Reply) -> None:
-        """`reply` to `sender`, behind anything held for it, so that no reply overtakes another."""
+    def send(self, sender: Sender, reply: Reply, room: Room | None = None) -> None:
+        """`reply` to `sender`, behind anything held for it, so that no reply overtakes another;
+        `room` when it tells of a change to that room."""
         if self._batch is None and self._in_flight is None:
             sender.send(reply)
         else:
-            self._open().held.append((sender, reply))
+            self._open().held.append(_Held(sender, reply, None if room is None else id(room)))
 
-    def close(self, sender: Sender, code: int, reason: str) -> None:
-        """Close `sender`'s connection once what is held for it has gone out."""
+    def close(self, sender: Sender, code: int, reason: str, room: Room | None = None) -> None:
+        """Close `sender`'s connection once what is held for it has gone out; `room` when the
+        close is part of a change to that room (a leave, a takeover)."""
         if self._batch is None and self._in_flight is None:
             sender.close(code, reason)
         else:
-            self._open().held.append((sender, _Close(code, reason)))
+            closing = _Close(code, reason)
+            self._open().held.append(_Held(sender, closing, None if room is None else id(room)))
 
     def settle(self, on_lost: Lost | None) -> bool:
         """The end of a call that changed something: write now, or, given a loop, hold
@@ -166,7 +185,7 @@ class GroupCommit:
                 return False
             return True
         if on_lost is not None:
-            self._batch.held.append(_Lost(on_lost))
+            self._batch.held.append(_Lost(on_lost, self._last_changed))
         if not self._commit_due:
             self._commit_due = True
             self._loop.call_soon(self._commit_when_due)
@@ -234,6 +253,9 @@ class GroupCommit:
             return None  # it landed already, waited for by `flush`
         try:
             kept.result()
+        except Moved as exc:
+            self._lose_rooms(exc)
+            return exc if self._loop is None else self._hand_off()
         except StoreError as exc:
             self._lose(exc)
             return exc
@@ -244,13 +266,51 @@ class GroupCommit:
     def _release(self, batch: _Batch) -> None:
         """Send what `batch` held, in the order it was made."""
         for item in batch.held:
-            if isinstance(item, _Lost):
-                continue
-            sender, reply = item
-            if isinstance(reply, _Close):
-                sender.close(reply.code, reply.reason)
-            else:
-                sender.send(reply)
+            if not isinstance(item, _Lost):
+                _deliver(item)
+
+    def _lose_rooms(self, exc: Moved) -> None:
+        """The store kept the batch in flight but for the rooms another server moved on first:
+        those rooms go back to how they were before it, in the open batch too, which may build
+        on it; nothing that tells of their changes is sent, and each is judged again through
+        its `on_lost`, once the rooms have caught up. Everything else goes out as kept."""
+        batch = self._in_flight
+        assert batch is not None, "only a batch in flight can be lost"
+        self._in_flight = None
+        later = self._batch
+        moved = {key for key, (room, _) in batch.marks.items() if room.key in exc.keys}
+        for key in moved:
+            room, mark = batch.marks[key]
+            room.undo(mark)
+            log.warning(
+                "room %s moved on by another server; judging again",
+                room.label,
+                extra={"room": room.label},
+            )
+        if later is not None:
+            later.marks = {k: v for k, v in later.marks.items() if k not in moved}
+            later.events = [(r, e) for r, e in later.events if id(r) not in moved]
+        for gone in (batch.gone, [] if later is None else later.gone):
+            for room, seat, sender in gone:
+                if id(room) in moved and room.senders.get(seat) is sender:
+                    del room.senders[seat]
+        # The changes lost, in the order they were made: the batch in flight's, then the open
+        # one's, whose replies about the rooms that moved are taken out now, before catching up
+        # adds what the other server recorded.
+        answers = [i.answer for i in batch.held if isinstance(i, _Lost) and i.room in moved]
+        if later is not None:
+            answers += [i.answer for i in later.held if isinstance(i, _Lost) and i.room in moved]
+            later.held = [
+                item
+                for item in later.held
+                if item.room not in moved or (isinstance(item, _Held) and _tells_nothing(item))
+            ]
+        for item in batch.held:
+            if isinstance(item, _Held) and (item.room not in moved or _tells_nothing(item)):
+                _deliver(item)
+        self._undone(exc)
+        for answer in answers:
+            answer(exc)
 
     def _lose(self, exc: StoreError) -> None:
         """The store kept nothing of the batch in flight: every room goes back to how it was
@@ -283,11 +343,24 @@ class GroupCommit:
                 if isinstance(item, _Lost):
                     item.answer(exc)
                     continue
-                sender, reply = item
+                reply = item.reply
                 if isinstance(reply, ErrorReply) or (
-                    isinstance(reply, TypingNotice) and id(sender) not in unseated
+                    isinstance(reply, TypingNotice) and id(item.sender) not in unseated
                 ):
-                    self.send(sender, reply)
+                    self.send(item.sender, reply)
+
+
+def _deliver(item: _Held) -> None:
+    if isinstance(item.reply, _Close):
+        item.sender.close(item.reply.code, item.reply.reason)
+    else:
+        item.sender.send(item.reply)
+
+
+def _tells_nothing(item: _Held) -> bool:
+    """An error or a typing notice: it tells of no change, so it goes out even when the
+    change it came with is lost."""
+    return isinstance(item.reply, ErrorReply | TypingNotice)
 
 
 def _seated(batches: list[_Batch]) -> set[int]:

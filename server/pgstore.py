@@ -96,7 +96,7 @@ _UPDATE_ROOM = (
     "UPDATE rooms SET last_active = %s, phase = %s, round = %s, asker = %s, name_a = %s, "
     "name_b = %s, online_a = %s, online_b = %s, paked_a = %s, paked_b = %s, verified_a = %s, "
     "verified_b = %s, said_since_sharing = %s, said_since_ask = %s, head_seq = %s "
-    "WHERE room_key = %s AND head_seq = %s"
+    "WHERE room_key = %s AND head_seq = %s RETURNING room_key"
 )
 _NOTIFY = "SELECT pg_notify(%s, %s)"
 _NEWS_EVENTS = (
@@ -247,14 +247,16 @@ class PostgresRoomStore(HeldRooms):
     def _write(
         self, new_rooms: list[Row], seats: list[Row], events: list[Row], updates: list[Row]
     ) -> None:
-        """On the writer thread: new rooms first, for the seats and events that refer to them;
-        a room whose head is not where this server left it loses the whole batch, and what
-        the database holds of the batch's rooms is read back for the loser to catch up with.
+        """On the writer thread: new rooms first, for the seats and events that refer to them,
+        then each room's guarded update; a room whose head is not where this server left it
+        keeps nothing of the batch, the others keep all of theirs, and what the database holds
+        of the rooms that lost is read back for this server to catch up with (`Moved`).
 
-        In pipeline mode: BEGIN, every statement and every room's guarded update go out at
-        once and are answered in one round trip, then the COMMIT in a second, however many
-        rooms the batch holds. Each statement its own round trip would wake the database's
-        process and this one again for every room, on the one core they share.
+        In pipeline mode, two round trips however many rooms the batch holds: BEGIN, the new
+        rooms and the guarded updates, answered together; then the seats and events of the
+        rooms that passed, their notifications and the COMMIT. Each statement its own round
+        trip would wake the database's process and this one again for every room, on the one
+        core they share.
         """
         expected = {str(update[-2]): int(str(update[-1])) for update in updates}
         try:
@@ -267,28 +269,28 @@ class PostgresRoomStore(HeldRooms):
             ):
                 if new_rooms:
                     cursor.executemany(_INSERT_ROOM, new_rooms)
-                # The guard before the events. A second writer's UPDATE waits on the row until
-                # the first commits, then finds the head moved; the events it would add then
-                # repeat seqs that the first wrote (a key violation), which is the same loss.
-                # A cursor of its own: its rowcount, once answered, is the updates' alone.
+                # A second writer's UPDATE waits on the row until the first commits, then
+                # finds the head moved and returns no row. A cursor of its own: its results,
+                # once answered, are the updates' alone.
                 guarded.executemany(_UPDATE_ROOM, updates, returning=True)
-                if seats:
-                    cursor.executemany(_INSERT_SEAT, seats)
-                cursor.executemany(_INSERT_EVENT, events)
-                # Delivered on commit, and only then: no server hears of an event not kept.
-                cursor.executemany(
-                    _NOTIFY, [(EVENTS_CHANNEL, f"{update[-2]} {update[-3]}") for update in updates]
-                )
                 pipeline.sync()
-                if _rows_changed(guarded) != len(updates):
-                    raise _Moved
-        except (_Moved, psycopg.errors.UniqueViolation):
-            self._failure = None
-            raise Moved(self._fetch(expected)) from None
+                moved = expected.keys() - _keys_returned(guarded)
+                if seats:
+                    cursor.executemany(_INSERT_SEAT, [r for r in seats if r[0] not in moved])
+                cursor.executemany(_INSERT_EVENT, [r for r in events if r[0] not in moved])
+                # Delivered on commit, and only then: no server hears of an event not kept.
+                notices = [
+                    (EVENTS_CHANNEL, f"{update[-2]} {update[-3]}")
+                    for update in updates
+                    if update[-2] not in moved
+                ]
+                cursor.executemany(_NOTIFY, notices)
         except psycopg.Error as exc:
             self._failure = _word(exc)
             raise StoreError(f"cannot write to the database: {self._failure}") from exc
         self._failure = None
+        if moved:
+            raise Moved(self._fetch({key: expected[key] for key in moved}))
 
     def _fetch(self, heads: dict[str, int]) -> list[RoomNews]:
         """On the writer thread, in one snapshot: each room's row and seats, and its events
@@ -348,16 +350,14 @@ class PostgresRoomStore(HeldRooms):
             raise NotRemoved(self._failure, [label for _, label in rooms]) from exc
 
 
-def _rows_changed(cursor: psycopg.Cursor[Row]) -> int:
-    """Rows changed by every statement of an `executemany(..., returning=True)`."""
-    changed = max(cursor.rowcount, 0)
-    while cursor.nextset():
-        changed += max(cursor.rowcount, 0)
-    return changed
-
-
-class _Moved(Exception):
-    """A room's head seq in the database is not the one this server wrote last."""
+def _keys_returned(cursor: psycopg.Cursor[Row]) -> set[str]:
+    """The room key each guarded update of an `executemany(..., returning=True)` returned:
+    the rooms whose head was where this server left it."""
+    keys: set[str] = set()
+    while True:
+        keys.update(str(row[0]) for row in cursor.fetchall())
+        if not cursor.nextset():
+            return keys
 
 
 def _connect(url: str) -> psycopg.Connection[Row]:

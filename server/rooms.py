@@ -206,7 +206,7 @@ class RoomRegistry:
             # events not kept yet, and if they are lost the old connection keeps the seat.
             self._change(room, mark, None, now)
             self._commits.close(
-                old, CloseCode.TAKEN_OVER, "this seat was resumed on another connection"
+                old, CloseCode.TAKEN_OVER, "this seat was resumed on another connection", room
             )
             log.info("room %s seat taken over", room.label, extra={"room": room.label})
         else:
@@ -251,7 +251,7 @@ class RoomRegistry:
         if room.session.phase is Phase.ENDED:
             # docs/protocol.md: after `leave`, only the leaver's connection is closed (1000).
             del room.senders[member.seat]
-            self._commits.close(member.sender, CloseCode.LEFT, "you left the session")
+            self._commits.close(member.sender, CloseCode.LEFT, "you left the session", room)
             log.info("room %s ended", room.label, extra={"room": room.label})
         self._settle(on_lost)
 
@@ -389,7 +389,7 @@ class RoomRegistry:
         for event in events:
             room.keep(event)
             self._log_bytes += len(event.frame)
-            self._tell(room, event)
+            self._tell(room, event, kept=True)
         room.session = fresh.session
         room.session.noted = noted
         room.token_hashes = fresh.token_hashes
@@ -468,7 +468,7 @@ class RoomRegistry:
         joined = Joined(
             room.code, seat, token, room.since(after), room.session.state, room.epoch, resync
         )
-        self.send(sender, joined)
+        self._commits.send(sender, joined, room)
         self._settle(on_lost)
         return Membership(room, seat, sender)
 
@@ -478,12 +478,15 @@ class RoomRegistry:
         if not self._commits.settle(on_lost):
             raise not_kept()
 
-    def _tell(self, room: Room, reply: Reply, *, besides: Seat | None = None) -> None:
-        """`reply` to every connected member but `besides`."""
+    def _tell(
+        self, room: Room, reply: Reply, *, besides: Seat | None = None, kept: bool = False
+    ) -> None:
+        """`reply` to every connected member but `besides`, as part of the change under way,
+        or `kept` already (another server's event): that is told even if a change here is lost."""
         for seat in SEATS:
             sender = room.senders.get(seat)
             if sender is not None and seat is not besides:
-                self.send(sender, reply)
+                self._commits.send(sender, reply, None if kept else room)
 
     def _recount(self) -> None:
         """Count every room's log again, once rooms have gone or been undone."""

@@ -43,13 +43,19 @@ class RoomNews:
 
 
 class Moved(StoreError):
-    """Another server moved a room on first: nothing of the batch was kept, and `news` holds
-    what the store has of each room that moved, so that the loser catches up and judges again
-    what it had accepted (docs/deploy.md, Several servers on one database)."""
+    """Another server moved some of the batch's rooms on first: nothing of those rooms was
+    kept, and every other room of the batch was. `news` holds what the store has of each room
+    that moved, so that this server catches up and judges again what it had accepted there
+    (docs/deploy.md, Several servers on one database)."""
 
     def __init__(self, news: Sequence[RoomNews]) -> None:
         super().__init__("a room was changed by another server")
         self.news = tuple(news)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The rooms that moved."""
+        return frozenset(item.key for item in self.news)
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ class RoomStore(Protocol):
     def write(self, writes: Writes) -> Future[None]:
         """Keep `writes`, every row at once or none: done once they are kept (a restart finds
         them), failed with StoreError when nothing is. May instead raise StoreError at once,
-        keeping nothing.
+        keeping nothing. A shared store fails with `Moved` when other servers moved some
+        rooms on first: then every row but theirs is kept.
 
         Every value is taken before this returns: the rooms go on changing. Writes are kept
         in the order they were handed over, and the next is handed over only once this one

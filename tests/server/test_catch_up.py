@@ -2,12 +2,17 @@
 news a shared store would read back, and a seat taken over elsewhere (server/follow.py feeds
 these from PostgreSQL; tests/server/test_instances.py runs them for real)."""
 
+from collections.abc import Callable
+from concurrent.futures import Future
+
 from server.room import Room
-from server.store import RoomNews
+from server.rooms import RoomRegistry
+from server.store import MemoryRoomStore, Moved, RoomNews, StoreError, Writes
 from shared.messages import Ask
 from shared.seats import Phase, Seat
 from shared.wire import CloseCode
 from tests.server.fakes import RecordingSender, new_registry, seat_pair
+from tests.server.test_storage import registry_on
 
 
 def news_of(room: Room, after: int) -> RoomNews:
@@ -107,3 +112,58 @@ def test_a_seat_taken_elsewhere_closes_it_here_and_records_no_away() -> None:
     here.drop(pair.a, 2_000)
     assert len(room.log) == length
     assert room.session.online[Seat.A], "still online: the seat is held elsewhere"
+
+
+class MovingStore(MemoryRoomStore):
+    """Keeps every batch at once, but for the rooms named in `moving`: as if another server
+    had moved them on first, those are lost (`Moved`) once, with no news to catch up on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moving: set[str] = set()
+
+    def write(self, writes: Writes) -> Future[None]:
+        keys = {room.key for room, _ in writes.events} & self.moving
+        self.moving -= keys
+        if not keys:
+            return super().write(writes)
+        lost: Future[None] = Future()
+        lost.set_exception(Moved([RoomNews(key, None, ()) for key in keys]))
+        return lost
+
+
+class Soon:
+    """Stands in for the event loop: what is scheduled runs at `run`."""
+
+    def __init__(self) -> None:
+        self.due: list[Callable[[], object]] = []
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        self.due.append(callback)
+
+    def call_soon_threadsafe(self, callback: Callable[[], object]) -> None:
+        self.due.append(callback)
+
+    def run(self) -> None:
+        while self.due:
+            self.due.pop(0)()
+
+
+def test_a_room_moved_elsewhere_loses_its_change_alone_and_the_rest_of_the_batch_goes_out() -> None:
+    """Two rooms change in one turn; another server moved one of them on first. That room's
+    ask is undone, told to no one, and handed back to be judged again; the other room's ask
+    is kept and told, in the same batch."""
+    store, soon = MovingStore(), Soon()
+    moved, kept = seat_pair(registry_on(store)), seat_pair(registry_on(store))
+    rooms = RoomRegistry(store, room_ttl_ms=60_000, max_rooms=100, max_log_bytes=1 << 20, loop=soon)
+    store.moving = {moved.a.room.key}
+    lost: list[StoreError] = []
+    rooms.act(moved.a, Ask(box=b"sealed: and you?"), 2_000, on_lost=lost.append)
+    rooms.act(kept.a, Ask(box=b"sealed: how was it?"), 2_000, on_lost=lost.append)
+    soon.run()
+    assert [type(exc) for exc in lost] == [Moved], "only the moved room's ask is judged again"
+    assert moved.a.room.session.phase is Phase.ASKING
+    assert len(moved.a.room.log) == 8
+    assert (moved.a_out.take(), moved.b_out.take()) == ([], [])
+    assert [e["kind"] for e in kept.b_out.take()] == ["ask"]
+    assert kept.a.room.session.phase is Phase.SHARING

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import psycopg
 
-_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+_SERVER_GLOB = "/usr/lib/postgresql/*/bin/initdb"
+"""Where Debian puts each version's `initdb`: the client package alone makes the same `bin`
+directory, with `psql` in it and no server, as on a machine with only the client."""
 
 
 class NoPostgres(Exception):
@@ -29,8 +31,8 @@ class NoPostgres(Exception):
 
 def bin_dir() -> Path | None:
     """The newest installed server's programs (`initdb`, `pg_ctl`), if any."""
-    found = sorted(glob.glob(_BIN_GLOB), key=lambda p: int(Path(p).parent.name))
-    return Path(found[-1]) if found else None
+    found = sorted(glob.glob(_SERVER_GLOB), key=lambda p: int(Path(p).parent.parent.name))
+    return Path(found[-1]).parent if found else None
 
 
 def as_postgres(command: list[str]) -> list[str]:

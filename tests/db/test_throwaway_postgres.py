@@ -1,10 +1,12 @@
 """The tests' own PostgreSQL: started by the suite, reachable only by its socket, gone after."""
 
 import os
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from bench import postgres
 from tests.db.postgres import throwaway_postgres
 
 
@@ -23,3 +25,20 @@ def test_a_throwaway_server_listens_only_on_its_socket_and_is_gone_after() -> No
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(dsn, connect_timeout=2)
     assert not os.path.exists(socket_dir)
+
+
+def test_a_client_alone_is_not_taken_for_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Debian's client package makes /usr/lib/postgresql/15/bin with `psql` and no `initdb`,
+    as this machine kind starts: the server is then missing, so that it gets installed."""
+    client = tmp_path / "15" / "bin"
+    client.mkdir(parents=True)
+    (client / "psql").touch()
+    monkeypatch.setattr(postgres, "_SERVER_GLOB", str(tmp_path / "*" / "bin" / "initdb"))
+    assert postgres.bin_dir() is None
+    server = tmp_path / "16" / "bin"
+    server.mkdir(parents=True)
+    (server / "initdb").touch()
+    (client / "initdb").touch()
+    assert postgres.bin_dir() == server, "the newest server"

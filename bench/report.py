@@ -122,9 +122,6 @@ def markdown(record: dict[str, Any]) -> str:
                     f"{row['server_cpu_percent']:.1f} |"
                 )
     lines += _ratios(results)
-    for target in TARGETS:
-        if "refused" in results.get(target, {}):
-            lines += ["", f"{target}: not measured. {results[target]['refused']}"]
     lines += ["", "| goal | limit | measured | met |", "|---|---:|---:|---|"]
     for goal in record["goals"]:
         met = {True: "yes", False: "**no**", None: "-"}[goal["met"]]

@@ -66,6 +66,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--data",
+        "--store",
         # From the environment too: a database URL with a password stays out of `ps`.
         default=os.environ.get(DATABASE_URL_ENV) or _DATA_DIR,
         metavar="DIR",

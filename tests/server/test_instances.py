@@ -79,10 +79,11 @@ async def test_partners_on_two_servers_finish_a_round(
 ) -> None:
     """Ana on one server and Ben on the other pair, ask, share, nod, reflect and confirm; each
     sees every event once, in order, the same as the other, and round 2 begins. The second
-    server has its database from FIRESIDE_DATABASE_URL, as a unit's environment file gives it."""
+    server has its database from FIRESIDE_DATABASE_URL, as a unit's environment file gives it;
+    the first from `--store`, the name `--data` also goes by."""
     monkeypatch.setenv("FIRESIDE_DATABASE_URL", postgres_url)
     async with (
-        server_process("--data", postgres_url) as one,
+        server_process("--store", postgres_url) as one,
         server_process() as two,
         holders(one.port, two.port) as (a, b),
     ):

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
 
-from server.room import Room, new_epoch
+from server.room import Room
 from server.rows import (
     EVENT_COLUMNS,
     ROOM_COLUMNS,
@@ -23,6 +23,7 @@ from server.rows import (
     Row,
     event_row,
     news_from_rows,
+    renew_epochs,
     room_row,
     rooms_from_rows,
     session_values,
@@ -195,13 +196,9 @@ class PostgresRoomStore(HeldRooms):
 
     def new_epochs(self) -> int:
         """Give every room a new epoch, in one transaction on the writer; how many rooms."""
-        rooms = self.rooms()
-        epochs = [new_epoch(instead_of=room.epoch) for room in rooms]
-        rows: list[Row] = [(epoch, room.key) for epoch, room in zip(epochs, rooms, strict=True)]
-        self._writer.submit(self._new_epochs, rows).result()
-        for epoch, room in zip(epochs, rooms, strict=True):
-            room.epoch = epoch
-        return len(rooms)
+        return renew_epochs(
+            self.rooms(), lambda rows: self._writer.submit(self._new_epochs, rows).result()
+        )
 
     def _new_epochs(self, rows: list[Row]) -> None:
         try:

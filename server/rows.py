@@ -1,11 +1,11 @@
 """A room, its seats and its events as table rows, and back: what every store on disk writes
 and reads, whatever the database (SQLite in server/storage.py, PostgreSQL in server/pgstore.py)."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import TypeVar
 
-from server.room import Room
+from server.room import Room, new_epoch
 from server.store import RoomNews
 from shared.events import Event, EventKind, RoomState
 from shared.fields import EPOCH_MAX
@@ -150,12 +150,13 @@ def room_from_row(row: tuple[object, ...]) -> Room:
         said_since_sharing,
         said_since_ask,
     ) = row
+    state = _state(phase, round_, asker, name_a, name_b, online_a, online_b)
     session = Session(
-        phase=_member(Phase, phase, "phase"),
-        round=_int(round_, "round"),
-        asker=_member(Seat, asker, "asker"),
-        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
-        online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
+        phase=state.phase,
+        round=state.round,
+        asker=state.asker,
+        names=dict(state.names),
+        online=dict(state.online),
         paked=_seats(paked_a, paked_b),
         verified=_seats(verified_a, verified_b),
         said_since_sharing=bool(said_since_sharing),
@@ -210,13 +211,7 @@ def event_from_row(row: tuple[object, ...]) -> Event:
         online_a,
         online_b,
     ) = row
-    state = RoomState(
-        phase=_member(Phase, phase, "phase"),
-        round=_int(round_, "round"),
-        asker=_member(Seat, asker, "asker"),
-        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
-        online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
-    )
+    state = _state(phase, round_, asker, name_a, name_b, online_a, online_b)
     event_kind = _member(EventKind, kind, "kind")
     field = carries(event_kind).field
     held = _blob(sealed, "sealed value")
@@ -230,6 +225,19 @@ def event_from_row(row: tuple[object, ...]) -> Event:
         mac=held if field == "mac" else None,
         box=held if field == "box" else None,
         nod=None if nod is None else _member(NodKind, nod, "nod"),
+    )
+
+
+def _state(*columns: object) -> RoomState:
+    """The state columns a room's row and every event's row both keep, in that order: phase,
+    round, asker, name_a, name_b, online_a, online_b."""
+    phase, round_, asker, name_a, name_b, online_a, online_b = columns
+    return RoomState(
+        phase=_member(Phase, phase, "phase"),
+        round=_int(round_, "round"),
+        asker=_member(Seat, asker, "asker"),
+        names={Seat.A: _blob(name_a, "name"), Seat.B: _blob(name_b, "name")},
+        online={Seat.A: bool(online_a), Seat.B: bool(online_b)},
     )
 
 
@@ -283,3 +291,13 @@ def _blob(value: object, name: str) -> bytes | None:
     if value is not None and not isinstance(value, bytes):
         raise _Unreadable(f"a {name} that is not bytes")
     return value
+
+
+def renew_epochs(rooms: Sequence[Room], keep: Callable[[list[Row]], None]) -> int:
+    """Draw each room a new epoch, have `keep` write them as `(epoch, room_key)` rows, then
+    give them to the rooms; how many rooms."""
+    epochs = [new_epoch(instead_of=room.epoch) for room in rooms]
+    keep([(epoch, room.key) for epoch, room in zip(epochs, rooms, strict=True)])
+    for epoch, room in zip(epochs, rooms, strict=True):
+        room.epoch = epoch
+    return len(rooms)

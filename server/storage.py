@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.config import MEMORY_DATA
-from server.room import Room, new_epoch
+from server.room import Room
 from server.rows import (
     EVENT_COLUMNS,
     ROOM_COLUMNS,
     Damaged,
     Row,
     event_row,
+    renew_epochs,
     room_row,
     rooms_from_rows,
     session_values,
@@ -387,13 +388,9 @@ class SqliteRoomStore(HeldRooms):
 
     def new_epochs(self) -> int:
         """Give every room a new epoch, in one transaction on the writer; how many rooms."""
-        rooms = self.rooms()
-        epochs = [new_epoch(instead_of=room.epoch) for room in rooms]
-        rows: list[Row] = [(epoch, room.key) for epoch, room in zip(epochs, rooms, strict=True)]
-        self._writer.submit(self._new_epochs, rows).result()
-        for epoch, room in zip(epochs, rooms, strict=True):
-            room.epoch = epoch
-        return len(rooms)
+        return renew_epochs(
+            self.rooms(), lambda rows: self._writer.submit(self._new_epochs, rows).result()
+        )
 
     def _new_epochs(self, rows: list[Row]) -> None:
         with self._transaction():

@@ -9,9 +9,7 @@ choices this one shares, with timeouts shortened so the tests see them act.
 import asyncio
 import contextlib
 import csv
-import fcntl
 import io
-import os
 import shutil
 import socket
 import subprocess
@@ -23,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.db.debian import install_if_missing
 from tests.timing import seconds
-
-INSTALL_LOCK = "/tmp/fireside-haproxy-install.lock"
 
 CLIENT_TIMEOUT = seconds(1)
 """HAProxy's `timeout client` and `timeout server` here: how long a connection may stay idle
@@ -43,28 +40,12 @@ def _haproxy() -> str | None:
 
 def installed_haproxy() -> str:
     """The `haproxy` program, installed from Debian's package first if it is missing and we
-    may (as root, as CI runs); the test is skipped, saying why, when it cannot be had.
-
-    One worker installs while the others wait on the lock, then find it there."""
-    if _haproxy() is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        with open(INSTALL_LOCK, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if _haproxy() is None:
-                environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-                for command in (["update", "-qq"], ["install", "-y", "-qq", "haproxy"]):
-                    subprocess.run(
-                        ["apt-get", *command],
-                        check=False,
-                        timeout=600,
-                        env=environment,
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
+    may (as root, as CI runs); the test fails, saying how to install it, when it cannot be."""
+    install_if_missing("haproxy", lambda: _haproxy() is not None)
     program = _haproxy()
     if program is None:
-        pytest.skip(
-            "HAProxy is not installed and could not be (not root, or no apt-get): install it "
-            "with `apt-get install haproxy`"
+        pytest.fail(
+            "HAProxy is not installed and could not be: install it with `apt-get install haproxy`"
         )
     return program
 

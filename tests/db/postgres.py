@@ -2,9 +2,7 @@
 and we may (shared/field-notes.md, PostgreSQL in tests)."""
 
 import contextlib
-import fcntl
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -15,31 +13,14 @@ import pytest
 
 from bench import postgres
 from bench.postgres import fresh_database
+from tests.db.debian import install_if_missing
 
 __all__ = ["crash", "fresh_database", "restart", "throwaway_postgres"]
 
-INSTALL_LOCK = "/tmp/fireside-postgresql-install.lock"
-
 
 def _installed_bin_dir() -> Path | None:
-    """The server's programs, installed from Debian's packages first if they are missing and
-    we may (as root, as CI runs): the README's test command then needs nothing by hand.
-
-    One worker installs while the others wait on the lock, then find it there."""
-    if postgres.bin_dir() is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        with open(INSTALL_LOCK, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if postgres.bin_dir() is None:
-                environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-                for command in (["update", "-qq"], ["install", "-y", "-qq", "postgresql"]):
-                    subprocess.run(
-                        ["apt-get", *command],
-                        check=False,
-                        timeout=600,
-                        env=environment,
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
+    """The server's programs, installed from Debian's packages first if they are missing."""
+    install_if_missing("postgresql", lambda: postgres.bin_dir() is not None)
     return postgres.bin_dir()
 
 

@@ -21,15 +21,13 @@ from server.rows import (
     ROOM_COLUMNS,
     Damaged,
     Row,
-    event_row,
+    batch_rows,
     news_from_rows,
     renew_epochs,
-    room_row,
     rooms_from_rows,
     session_values,
 )
 from server.store import HeldRooms, Moved, NotRemoved, RoomNews, StoreError, Writes
-from shared.events import EventKind
 from shared.seats import Seat
 
 _STATE = """
@@ -156,13 +154,7 @@ class PostgresRoomStore(HeldRooms):
         """Hand `writes` to the writer: one transaction, each room's head moved on only from
         the seq this server last wrote. Every row is taken now."""
         added = {id(room) for room in writes.added}
-        new_rooms = [room_row(room) for room in writes.added]
-        seats: list[Row] = [
-            (room.key, str(event.by), room.token_hashes[event.by])
-            for room, event in writes.events
-            if event.kind is EventKind.JOINED
-        ]
-        events = [event_row(room.key, event) for room, event in writes.events]
+        new_rooms, seats, events = batch_rows(writes)
         first_seq: dict[int, int] = {}
         for room, event in writes.events:
             first_seq.setdefault(id(room), event.seq)

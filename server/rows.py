@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from server.room import Room, new_epoch
-from server.store import RoomNews
+from server.store import RoomNews, Writes
 from shared.events import Event, EventKind, RoomState
 from shared.fields import EPOCH_MAX
 from shared.seats import NodKind, Phase, Seat
@@ -301,3 +301,15 @@ def renew_epochs(rooms: Sequence[Room], keep: Callable[[list[Row]], None]) -> in
     for epoch, room in zip(epochs, rooms, strict=True):
         room.epoch = epoch
     return len(rooms)
+
+
+def batch_rows(writes: Writes) -> tuple[list[Row], list[Row], list[Row]]:
+    """The rows a batch inserts, taken now: its new rooms, the seats its `joined`s bring (the
+    token hash of each), and its events."""
+    new_rooms = [room_row(room) for room in writes.added]
+    seats: list[Row] = [
+        (room.key, str(event.by), room.token_hashes[event.by])
+        for room, event in writes.events
+        if event.kind is EventKind.JOINED
+    ]
+    return new_rooms, seats, [event_row(room.key, event) for room, event in writes.events]

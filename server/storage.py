@@ -30,14 +30,12 @@ from server.rows import (
     ROOM_COLUMNS,
     Damaged,
     Row,
-    event_row,
+    batch_rows,
     renew_epochs,
-    room_row,
     rooms_from_rows,
     session_values,
 )
 from server.store import HeldRooms, MemoryRoomStore, NotRemoved, RoomStore, StoreError, Writes
-from shared.events import EventKind
 
 DB_FILE = "fireside.sqlite3"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -355,13 +353,7 @@ class SqliteRoomStore(HeldRooms):
         one fsync of the WAL (`synchronous=FULL`). Every row is taken now, each room's with the
         state every change in the batch left it in."""
         added = {id(room) for room in writes.added}
-        new_rooms = [room_row(room) for room in writes.added]
-        seats: list[Row] = [
-            (room.key, str(event.by), room.token_hashes[event.by])
-            for room, event in writes.events
-            if event.kind is EventKind.JOINED
-        ]
-        events = [event_row(room.key, event) for room, event in writes.events]
+        new_rooms, seats, events = batch_rows(writes)
         updates = [
             (room.last_active, *session_values(room.session), room.key)
             for room in writes.rooms

@@ -7,7 +7,7 @@ import gc
 import logging
 import signal
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import Server, serve
 from websockets.typing import Subprotocol
@@ -17,6 +17,7 @@ from server.config import ServerConfig
 from server.doorway import ACCEPT_BACKLOG, Doorway, descriptor_budget
 from server.guard import GuardedConnection, guarded
 from server.limits import AttemptLimits
+from server.metrics import NO_METRICS, Census, Metrics
 from server.net import SUBPROTOCOL, Gateway, now_ms
 from server.outbox import WRITE_LIMIT
 from server.rooms import RoomRegistry
@@ -26,16 +27,19 @@ from server.tls import server_context
 from shared.codec import MAX_MESSAGE
 from shared.wire import CloseCode
 
+if TYPE_CHECKING:
+    from server.exporter import MetricsListener, PrometheusMetrics
+
 log = logging.getLogger("server.app")
 
 MAX_QUEUE = 4
 """Incoming frames buffered per connection: at most 4 x 64 KiB held for a slow handler."""
 
 
-def cannot_listen(host: str, port: int, exc: OSError) -> str:
+def cannot_listen(host: str, port: int, exc: OSError, flag: str = "--port") -> str:
     """One sentence for a port the server could not listen on, for either command line."""
     if exc.errno == errno.EADDRINUSE:
-        return f"port {port} on {host} is already in use; choose another with --port."
+        return f"port {port} on {host} is already in use; choose another with {flag}."
     return f"cannot listen on {host} port {port}: {exc.strerror or exc}."
 
 
@@ -48,13 +52,20 @@ class RunningServer:
         gateway: Gateway,
         chores: "list[asyncio.Task[None]]",
         registry: RoomRegistry,
+        metrics: "MetricsListener | None",
     ) -> None:
         self._server = server
         self._gateway = gateway
         self._chores = chores
         """The sweep, and with a shared store the follower of other servers' news."""
         self._registry = registry
+        self._metrics = metrics
         self.port: int = server.sockets[0].getsockname()[1]
+
+    @property
+    def metrics_port(self) -> int | None:
+        """The port the metrics are served on, None without `metrics_port` in the config."""
+        return None if self._metrics is None else self._metrics.port
 
     @property
     def connection_count(self) -> int:
@@ -73,6 +84,8 @@ class RunningServer:
                 await chore
         self._server.close(code=CloseCode.GOING_AWAY, reason="the server is shutting down")
         await self._server.wait_closed()
+        if self._metrics is not None:
+            await self._metrics.close()
         # Only now: every handler has recorded its member's `away` on the way out.
         self._registry.close()
 
@@ -99,10 +112,23 @@ def websocket_options(config: ServerConfig) -> dict[str, Any]:
     }
 
 
+def _prometheus(config: ServerConfig) -> "PrometheusMetrics | None":
+    """The counters of `--metrics-port`, or None without it. Imported only then, as the
+    follower of a shared store is: prometheus_client takes some 40 ms to load, which
+    `fireside host` and a server without metrics need not spend."""
+    if config.metrics_port is None:
+        return None
+    from server.exporter import PrometheusMetrics
+
+    return PrometheusMetrics(config.metrics_host, config.metrics_port)
+
+
 async def start_server(config: ServerConfig) -> RunningServer:
     """Listen on `config.host`:`config.port` and serve rooms until `close()`."""
     tls = _tls(config)
     limits = config.limits
+    prometheus = _prometheus(config)
+    metrics: Metrics = NO_METRICS if prometheus is None else prometheus
     store = open_store(config.data)
     registry = RoomRegistry(
         store,
@@ -113,9 +139,10 @@ async def start_server(config: ServerConfig) -> RunningServer:
         # Group commits: what every connection did in one turn of the loop, one commit keeps,
         # and the store's writer thread waits for it while the loop goes on.
         loop=asyncio.get_running_loop(),
+        metrics=metrics,
     )
     attempts = AttemptLimits(limits, room_ttl_ms=round(config.room_ttl * 1000))
-    gateway = Gateway(registry, attempts, config)
+    gateway = Gateway(registry, attempts, config, metrics)
     doorway = Doorway[GuardedConnection](
         per_address=limits.connections_per_address + limits.handshakes_per_address,
         total=limits.max_connections or descriptor_budget(),
@@ -141,6 +168,17 @@ async def start_server(config: ServerConfig) -> RunningServer:
     except BaseException:
         registry.close()
         raise
+    listener = None
+    if prometheus is not None:
+        try:
+            listener = prometheus.listen(
+                lambda: Census(registry.phases(), gateway.connection_count)
+            )
+        except BaseException:
+            server.close()
+            await server.wait_closed()
+            registry.close()
+            raise
 
     async def sweep() -> None:
         """docs/protocol.md, Expiry: rooms idle for `room_ttl` are removed. The sweep never waits
@@ -157,7 +195,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         from server.follow import RoomFollower
 
         chores.append(asyncio.create_task(RoomFollower(store, registry, now_ms).run()))
-    return RunningServer(server, gateway, chores, registry)
+    return RunningServer(server, gateway, chores, registry, listener)
 
 
 COLLECTOR_THRESHOLDS = (50_000, 20, 100)
@@ -189,6 +227,8 @@ async def serve_until_signalled(config: ServerConfig) -> None:
     tune_collector()
     scheme = "wss" if config.tls_cert else "ws"
     log.info("listening on %s port %d (%s://)", config.host, running.port, scheme)
+    if running.metrics_port is not None:
+        log.info("metrics on %s port %d (http://)", config.metrics_host, running.metrics_port)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)

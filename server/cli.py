@@ -12,6 +12,7 @@ from server.app import cannot_listen, serve_until_signalled
 from server.config import ServerConfig
 from server.doorway import raise_open_files
 from server.logs import LOG_FORMATS, configure_logging
+from server.metrics import MetricsAddressError
 from server.storage import new_epochs
 from server.store import StoreError
 from server.tls import CertificateError
@@ -98,6 +99,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the unencrypted private key of --tls-cert",
     )
     parser.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="PORT",
+        help="serve Prometheus metrics over HTTP on this port, 0 for any free one; never the "
+        "websocket port, which faces the internet (default: no metrics)",
+    )
+    parser.add_argument(
+        "--metrics-host",
+        default=defaults.metrics_host,
+        help="address the metrics listen on; keep it off the internet (default: %(default)s)",
+    )
+    parser.add_argument(
         "--new-epochs",
         action="store_true",
         help="give every room in --data a new epoch and exit, without serving: run it after "
@@ -138,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
         trust_forwarded_for=args.trust_proxy,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        metrics_port=args.metrics_port,
+        metrics_host=args.metrics_host,
     )
     try:
         asyncio.run(serve_until_signalled(config))
@@ -146,6 +161,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_CANNOT_LISTEN)
     except StoreError as exc:
         print(f"fireside-server: {exc}.", file=sys.stderr)
+        sys.exit(EXIT_CANNOT_LISTEN)
+    except MetricsAddressError as exc:
+        port = config.metrics_port or 0
+        sentence = cannot_listen(config.metrics_host, port, exc.cause, flag="--metrics-port")
+        print(f"fireside-server: {sentence}", file=sys.stderr)
         sys.exit(EXIT_CANNOT_LISTEN)
     except OSError as exc:
         print(f"fireside-server: {cannot_listen(config.host, config.port, exc)}", file=sys.stderr)

@@ -20,6 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from server.metrics import NO_METRICS, Metrics, StoreOperation
 from server.room import Room, RoomMark, Sender
 from server.store import Moved, RoomStore, StoreError, Writes
 from shared.errors import ErrorCode, Rejected
@@ -95,17 +96,28 @@ class _Batch:
     """Connections that closed during the batch: undoing it must not seat them again."""
     kept: Future[None] | None = None
     """Once handed to the store: done when the batch is kept, failed when it is lost."""
+    judged: dict[int, float] = field(default_factory=dict)
+    """When each event was recorded, by its `id`, on the metrics' clock: what relay latency
+    is timed from."""
+    handed_over: float = 0.0
+    """When the batch went to the store, on the metrics' clock: what commit latency is timed
+    from."""
 
 
 class GroupCommit:
     """The open batch, the one in flight with the store, and the replies held behind them."""
 
     def __init__(
-        self, store: RoomStore, loop: Loop | None, undone: Callable[[StoreError], None]
+        self,
+        store: RoomStore,
+        loop: Loop | None,
+        undone: Callable[[StoreError], None],
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._store = store
         self._loop = loop
         self._undone = undone
+        self._metrics = metrics
         """Called once a lost batch is undone, when rooms may hold fewer events, and before its
         changes are answered: with `Moved`, the rooms catch up first."""
         self._batch: _Batch | None = None
@@ -148,6 +160,7 @@ class GroupCommit:
             batch.marks.setdefault(id(room), (room, mark))
         if event is not None:
             batch.events.append((room, event))
+            batch.judged[id(event)] = self._metrics.clock()
 
     def gone(self, room: Room, seat: Seat, sender: Sender) -> None:
         """`sender`'s connection in `seat` closed: should a batch under way be lost, undoing it
@@ -223,6 +236,7 @@ class GroupCommit:
         if not batch.events:
             self._release(batch)
             return None
+        batch.handed_over = self._metrics.clock()
         try:
             kept = self._store.write(Writes(batch.added, batch.events))
         except StoreError as exc:
@@ -254,14 +268,26 @@ class GroupCommit:
         try:
             kept.result()
         except Moved as exc:
+            self._metrics.committed(self._metrics.clock() - batch.handed_over)
             self._lose_rooms(exc)
             return exc if self._loop is None else self._hand_off()
         except StoreError as exc:
+            self._metrics.store_failed(StoreOperation.WRITE)
             self._lose(exc)
             return exc
+        self._metrics.committed(self._metrics.clock() - batch.handed_over)
         self._in_flight = None
         self._release(batch)
+        self._told(batch, batch.events)
         return self._hand_off()
+
+    def _told(self, batch: _Batch, events: list[tuple[Room, Event]]) -> None:
+        """`events` of `batch` were kept and have gone out to their rooms: counted by kind,
+        and each timed from when it was judged."""
+        now = self._metrics.clock()
+        for _, event in events:
+            self._metrics.accepted(event.kind)
+            self._metrics.relayed(now - batch.judged[id(event)])
 
     def _release(self, batch: _Batch) -> None:
         """Send what `batch` held, in the order it was made."""
@@ -308,6 +334,7 @@ class GroupCommit:
         for item in batch.held:
             if isinstance(item, _Held) and (item.room not in moved or _tells_nothing(item)):
                 _deliver(item)
+        self._told(batch, [(room, event) for room, event in batch.events if id(room) not in moved])
         self._undone(exc)
         for answer in answers:
             answer(exc)

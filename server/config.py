@@ -93,3 +93,8 @@ class ServerConfig:
     """A PEM certificate chain: with `tls_key`, the server speaks `wss://` itself."""
     tls_key: Path | None = None
     limits: Limits = field(default_factory=Limits)
+    metrics_port: int | None = None
+    """Serve Prometheus metrics on this port, 0 for any free one; None, the default, serves
+    none. Never the websocket port: docs/deploy.md, Metrics, says why."""
+    metrics_host: str = "127.0.0.1"
+    """Where the metrics listen: this machine alone unless said otherwise."""

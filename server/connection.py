@@ -4,6 +4,7 @@ import functools
 
 from server.commits import Lost, not_kept
 from server.limits import AttemptLimits, ConnectionLimits, Verdict
+from server.metrics import NO_METRICS, Limited, Metrics
 from server.room import Membership, Sender, token_hash
 from server.rooms import RoomRegistry
 from server.store import Moved, StoreError
@@ -35,12 +36,14 @@ class MemberConnection:
         registry: RoomRegistry,
         attempts: AttemptLimits,
         limits: ConnectionLimits,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._sender = sender
         self._address = address
         self._registry = registry
         self._attempts = attempts
         self._limits = limits
+        self._metrics = metrics
         self._closing = False
         self.membership: Membership | None = None
 
@@ -176,6 +179,9 @@ class MemberConnection:
                 rejection = Rejected(
                     ErrorCode.RATE_LIMITED, "too many rejected messages; slow down", rejection.re
                 )
+        self._metrics.refused(rejection.code)
+        if rejection.code is ErrorCode.RATE_LIMITED:
+            self._metrics.limited(Limited.ANSWER)
         self._registry.send(
             self._sender, ErrorReply(rejection.code, rejection.message, rejection.re)
         )
@@ -194,6 +200,7 @@ class MemberConnection:
                 self._again(message, now, tries + 1)
                 return
             rejection = not_kept()
+            self._metrics.refused(rejection.code)
             self._registry.send(
                 self._sender, ErrorReply(rejection.code, rejection.message, message.id)
             )
@@ -201,4 +208,5 @@ class MemberConnection:
         return answer
 
     def _close_for_abuse(self, reason: str) -> None:
+        self._metrics.limited(Limited.CLOSE)
         self.close(CloseCode.ABUSE, reason)

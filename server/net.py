@@ -18,6 +18,7 @@ from server.connection import MemberConnection
 from server.doorway import Entry, peer_key
 from server.guard import GuardedConnection
 from server.limits import AttemptLimits, ConnectionLimits
+from server.metrics import NO_METRICS, Limited, Metrics
 from server.outbox import Outbox
 from server.rooms import RoomRegistry
 from shared.wire import PROTOCOL, CloseCode
@@ -53,9 +54,14 @@ class Gateway:
     """Answers HTTP before the upgrade and runs one `MemberConnection` per websocket."""
 
     def __init__(
-        self, registry: RoomRegistry, attempts: AttemptLimits, config: ServerConfig
+        self,
+        registry: RoomRegistry,
+        attempts: AttemptLimits,
+        config: ServerConfig,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._registry = registry
+        self._metrics = metrics
         self._attempts = attempts
         self._limits = config.limits
         self._close_timeout = config.close_timeout
@@ -102,6 +108,7 @@ class Gateway:
         if SUBPROTOCOL not in offered_subprotocols(request.headers):
             return connection.respond(HTTPStatus.BAD_REQUEST, OUTDATED)
         if self._per_address[self._address(connection)] >= self._limits.connections_per_address:
+            self._metrics.limited(Limited.HANDSHAKE)
             return connection.respond(
                 HTTPStatus.TOO_MANY_REQUESTS, "Too many connections from this address.\n"
             )
@@ -129,6 +136,7 @@ class Gateway:
             self._registry,
             self._attempts,
             ConnectionLimits(self._limits),
+            self._metrics,
         )
         log.info("connection %d opened", number, extra={"connection": number})
         try:

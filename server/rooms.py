@@ -10,10 +10,12 @@ import contextlib
 import functools
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from server.commits import GroupCommit, Loop, Lost, not_kept
+from server.metrics import NO_METRICS, Metrics, StoreOperation
 from server.room import Membership, Room, RoomMark, Sender, new_epoch, token_hash
 from server.store import Moved, NotRemoved, RoomNews, RoomStore, SharedStore, StoreError
 from shared.codes import new_code, normalize_code
@@ -54,8 +56,10 @@ class RoomRegistry:
         max_log_bytes: int,
         max_total_log_bytes: int | None = None,
         loop: Loop | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._store = store
+        self._metrics = metrics
         self._room_ttl_ms = room_ttl_ms
         self._max_rooms = max_rooms
         self._max_log_bytes = max_log_bytes
@@ -63,7 +67,7 @@ class RoomRegistry:
         self._log_bytes = self._count_log_bytes()
         """Every room's log together: added to as events are recorded, and counted again where
         rooms go (a sweep, a lost batch)."""
-        self._commits = GroupCommit(store, loop, undone=self._undone)
+        self._commits = GroupCommit(store, loop, undone=self._undone, metrics=metrics)
         self._loop = loop
         self._on_loop = loop is not None
         self._shared = store if isinstance(store, SharedStore) else None
@@ -73,6 +77,10 @@ class RoomRegistry:
     @property
     def room_count(self) -> int:
         return len(self._store.rooms())
+
+    def phases(self) -> Counter[Phase]:
+        """How many rooms are in each phase, for the metrics: docs/deploy.md, Metrics."""
+        return Counter(room.session.phase for room in self._store.rooms())
 
     @property
     def store_health(self) -> str:
@@ -298,10 +306,11 @@ class RoomRegistry:
         if expired:
             # One line a sweep: a line a room cost the loop 25 µs each, 250 ms for 10,000.
             log.info("%d room(s) expired", len(expired))
+        not_removed = functools.partial(_log_not_removed, self._metrics)
         if self._on_loop:
-            removed.add_done_callback(_log_not_removed)
+            removed.add_done_callback(not_removed)
         else:
-            _log_not_removed(removed)
+            not_removed(removed)
         self._recount()
         return expired
 
@@ -502,12 +511,13 @@ class RoomRegistry:
         return room
 
 
-def _log_not_removed(removed: Future[None]) -> None:
+def _log_not_removed(metrics: Metrics, removed: Future[None]) -> None:
     """Log each room whose rows `removed` could not delete, by label, once it is done (waiting
     for it if not, when the registry has no loop)."""
     try:
         removed.result()
     except NotRemoved as failed:
+        metrics.store_failed(StoreOperation.REMOVE)
         for label in failed.labels:
             log.error(
                 "room %s not removed: %s; the next sweep tries again",

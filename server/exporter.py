@@ -53,8 +53,9 @@ class PrometheusMetrics:
         self._port = port
         # A `_created` series beside every counter and histogram doubles what is scraped for
         # a start time the process metrics already give. The switch is the library's, for the
-        # whole process: this server's is the only registry in it that is served.
-        disable_created_metrics()
+        # whole process: this server's is the only registry in it that is served. The library
+        # leaves this one function unannotated.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         # The process's CPU, memory and descriptors: each connection is a descriptor, and the
         # soft limit on them is the server's connection budget (server/doorway.py).

@@ -22,12 +22,15 @@ from server.app import start_server
 from server.config import Limits, ServerConfig
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
+from server.metrics import Limited, StoreOperation
 from server.room import Membership, Room
 from server.rooms import RoomRegistry
 from server.rows import Row
 from server.storage import SqliteRoomStore, open_store
 from server.store import RoomStore, StoreError, Writes
 from shared.codec import encode
+from shared.errors import ErrorCode
+from shared.events import EventKind
 from shared.messages import Ask, Hello, Leave, Nod, Pake, Say, Typing, Verify
 from shared.seats import NodKind, Phase, Seat
 from shared.wire import CloseCode
@@ -714,3 +717,64 @@ def test_a_flood_closed_while_its_answers_are_held_gets_them_before_the_close(
     assert "rate_limited" in codes
     assert flooder.out.closed is not None
     assert flooder.out.closed[0] == CloseCode.ABUSE
+
+
+class RecordedMetrics:
+    """A `Metrics` that writes down every call, on a clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.calls: list[tuple[str, object]] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def accepted(self, kind: EventKind) -> None:
+        self.calls.append(("accepted", kind))
+
+    def refused(self, code: ErrorCode) -> None:
+        self.calls.append(("refused", code))
+
+    def limited(self, how: Limited) -> None:
+        self.calls.append(("limited", how))
+
+    def committed(self, seconds: float) -> None:
+        self.calls.append(("committed", seconds))
+
+    def relayed(self, seconds: float) -> None:
+        self.calls.append(("relayed", seconds))
+
+    def store_failed(self, operation: StoreOperation) -> None:
+        self.calls.append(("store_failed", operation))
+
+
+def test_metrics_time_a_commit_from_hand_over_and_count_only_what_is_kept(
+    store: FailingStore,
+) -> None:
+    """A kept batch is timed from its hand-over to the loop hearing of it, and each of its
+    events counted by kind and timed from when it was judged; a lost batch counts a store
+    error and no event."""
+    turns = Turns()
+    metrics = RecordedMetrics()
+    rooms = RoomRegistry(
+        store, room_ttl_ms=60_000, max_rooms=100, max_log_bytes=1 << 20, loop=turns, metrics=metrics
+    )
+    metrics.now = 1.0
+    rooms.create(CheckingSender(store.path), 1_000)
+    metrics.now = 3.0
+    turns.run()  # the turn is over: the batch is handed over at 3.0
+    turns.wait()
+    metrics.now = 10.0
+    turns.run()  # the loop hears it is kept at 10.0, and releases it
+    assert metrics.calls == [
+        ("committed", 7.0),
+        ("accepted", EventKind.JOINED),
+        ("relayed", 9.0),
+    ]
+
+    metrics.calls.clear()
+    store.failing = "commit"
+    rooms.create(CheckingSender(store.path), 2_000, on_lost=lambda _: None)
+    turns.settle(rooms)
+    store.failing = None
+    assert metrics.calls == [("store_failed", StoreOperation.WRITE)]

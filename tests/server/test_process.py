@@ -122,7 +122,7 @@ async def test_help_describes_every_option() -> None:
     stdout, _ = await asyncio.wait_for(process.communicate(), seconds(10))
     assert process.returncode == 0
     options = ("--host", "--port", "--room-ttl", "--log-level", "--log-format", "--trust-proxy")
-    for option in (*options, "--tls-cert", "--tls-key"):
+    for option in (*options, "--tls-cert", "--tls-key", "--metrics-port", "--metrics-host"):
         assert option in stdout.decode()
     assert "--trust-forwarded-for" not in stdout.decode()
 

@@ -24,6 +24,7 @@ from server.storage import open_store
 from server.store import SharedStore
 from server.tls import server_context
 from shared.codec import MAX_MESSAGE
+from shared.version import installed_version
 from shared.wire import CloseCode
 
 log = logging.getLogger("server.app")
@@ -185,6 +186,8 @@ async def serve_until_signalled(config: ServerConfig) -> None:
     """
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(AcceptFailures())
+    # Before anything can fail: a report of a failed start says which release failed.
+    log.info("starting fireside-server %s", installed_version())
     running = await start_server(config)
     tune_collector()
     scheme = "wss" if config.tls_cert else "ws"

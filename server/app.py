@@ -186,12 +186,18 @@ async def serve_until_signalled(config: ServerConfig) -> None:
     """
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(AcceptFailures())
-    # Before anything can fail: a report of a failed start says which release failed.
-    log.info("starting fireside-server %s", installed_version())
     running = await start_server(config)
     tune_collector()
     scheme = "wss" if config.tls_cert else "ws"
-    log.info("listening on %s port %d (%s://)", config.host, running.port, scheme)
+    # The release in the line that says it started: a start that fails says only why, in
+    # one sentence of stderr (server/cli.py).
+    log.info(
+        "fireside-server %s listening on %s port %d (%s://)",
+        installed_version(),
+        config.host,
+        running.port,
+        scheme,
+    )
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)

@@ -146,7 +146,7 @@ def _serve_then_sigterm(installed: Installed) -> None:
                 chunk = os.read(process.stderr.fileno(), 65536)
                 assert chunk, f"the server exited before it listened:\n{log.decode()}"
                 log += chunk
-        assert f"starting fireside-server {VERSION}".encode() in log
+        assert f"fireside-server {VERSION} listening on".encode() in log
         healthz = f"http://127.0.0.1:{int(listening.group(1))}/healthz"
         with urllib.request.urlopen(healthz, timeout=seconds(5)) as response:
             assert json.load(response)["version"] == VERSION

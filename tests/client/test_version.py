@@ -1,16 +1,15 @@
-"""`fireside --version`: the installed release, without loading what the app needs."""
+"""`fireside --version`: the installed release, from the `fireside` script itself."""
 
 import subprocess
-import sysconfig
-from pathlib import Path
 
 from tests.project import VERSION
+from tests.terminal import fireside
+from tests.timing import seconds
 
 
 def test_version_prints_the_release_and_exits_0() -> None:
-    """The `fireside` script itself prints `fireside VERSION` on stdout and exits 0."""
-    fireside = Path(sysconfig.get_path("scripts")) / "fireside"
+    """`fireside --version` prints `fireside VERSION` on stdout, nothing else, and exits 0."""
     result = subprocess.run(
-        [str(fireside), "--version"], capture_output=True, text=True, timeout=30, check=False
+        [fireside(), "--version"], capture_output=True, text=True, timeout=seconds(30), check=False
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, f"fireside {VERSION}\n", "")

@@ -137,8 +137,8 @@ def test_trust_proxy_keeps_its_old_spelling_and_is_off_by_default() -> None:
 
 
 async def test_version_is_printed_logged_at_start_and_in_healthz() -> None:
-    """`--version` prints the release and exits 0; a running server logs it before it
-    listens and reports it in `/healthz`."""
+    """`--version` prints the release and exits 0; a running server logs it in the line that
+    says it listens and reports it in `/healthz`."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server", "--version", stdout=subprocess.PIPE
     )
@@ -147,5 +147,4 @@ async def test_version_is_printed_logged_at_start_and_in_healthz() -> None:
     async with server_process("--data", ":memory:") as running:
         status, body = await http_get(running.port, "/healthz")
     assert (status, json.loads(body)["version"]) == (200, VERSION)
-    assert running.lines[0].endswith(f"starting fireside-server {VERSION}\n")
-    assert "listening on" in running.lines[1]
+    assert f"fireside-server {VERSION} listening on 127.0.0.1 port {running.port}" in running.log

@@ -2,6 +2,7 @@
 venv outside it for each Python the project supports, where every command runs with the decks
 and styles it loads (issue 14, "For the people who run it")."""
 
+import fcntl
 import json
 import os
 import re
@@ -42,11 +43,21 @@ _NOT_SOURCE = shutil.ignore_patterns(
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel `pip wheel` builds from a copy of this checkout, once per test session."""
-    source = tmp_path_factory.mktemp("source") / "fireside"
-    shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)
-    out = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)])
+    """The wheel `pip wheel` builds from a copy of this checkout, once per run: xdist's
+    workers take the one the first of them built, in the run's directory above their own."""
+    run = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        run = run.parent
+    with (run / "wheel.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        out = run / "wheel"
+        if not out.exists():
+            source = tmp_path_factory.mktemp("source") / "fireside"
+            shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)
+            building = tmp_path_factory.mktemp("wheel")
+            argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(building)]
+            _run([*argv, str(source)])
+            building.rename(out)
     (built,) = out.glob("fireside-*.whl")
     return built
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from client import journal_command
 from client.defaults import DEFAULT_PORT, DEFAULT_SERVER
+from shared.version import VersionAction
 
 
 def _port(text: str) -> int:
@@ -24,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="fireside",
         description="Sit down together from afar: take turns to ask, share, and really listen.",
     )
+    parser.add_argument("--version", action=VersionAction)
     _no_journal(parser, default=False)
     parser.add_argument("--theme", help="a Textual theme for this run (default: from the config)")
     parser.add_argument(

@@ -25,6 +25,7 @@ from server.storage import open_store
 from server.store import SharedStore
 from server.tls import server_context
 from shared.codec import MAX_MESSAGE
+from shared.version import installed_version
 from shared.wire import CloseCode
 
 if TYPE_CHECKING:
@@ -226,7 +227,15 @@ async def serve_until_signalled(config: ServerConfig) -> None:
     running = await start_server(config)
     tune_collector()
     scheme = "wss" if config.tls_cert else "ws"
-    log.info("listening on %s port %d (%s://)", config.host, running.port, scheme)
+    # The release in the line that says it started: a start that fails says only why, in
+    # one sentence of stderr (server/cli.py).
+    log.info(
+        "fireside-server %s listening on %s port %d (%s://)",
+        installed_version(),
+        config.host,
+        running.port,
+        scheme,
+    )
     if running.metrics_port is not None:
         log.info("metrics on %s port %d (http://)", config.metrics_host, running.metrics_port)
     stop = asyncio.Event()

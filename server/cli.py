@@ -16,6 +16,7 @@ from server.metrics import MetricsAddressError
 from server.storage import new_epochs
 from server.store import StoreError
 from server.tls import CertificateError
+from shared.version import VersionAction
 
 DATABASE_URL_ENV = "FIRESIDE_DATABASE_URL"
 """Where `--data` comes from when it is not given: docs/deploy.md, Several servers."""
@@ -47,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "(end-to-end encrypted: the server relays sealed bytes it cannot read)."
         ),
     )
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument(
         "--host",
         default=defaults.host,

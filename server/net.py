@@ -21,6 +21,7 @@ from server.limits import AttemptLimits, ConnectionLimits
 from server.metrics import NO_METRICS, Limited, Metrics
 from server.outbox import Outbox
 from server.rooms import RoomRegistry
+from shared.version import installed_version
 from shared.wire import PROTOCOL, CloseCode
 
 log = logging.getLogger("server.net")
@@ -69,6 +70,7 @@ class Gateway:
         self._open: dict[ServerConnection, Outbox] = {}
         self._per_address: Counter[str] = Counter()
         self._numbers = itertools.count(1)
+        self._version = installed_version()
 
     @property
     def connection_count(self) -> int:
@@ -91,6 +93,7 @@ class Gateway:
                 "rooms": self._registry.room_count,
                 "connections": self.connection_count,
                 "db": db,
+                "version": self._version,
             }
             status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE
             response = connection.respond(status, json.dumps(body) + "\n")

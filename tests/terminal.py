@@ -59,7 +59,11 @@ class Terminal:
     """
 
     def __init__(
-        self, argv: list[str], env: dict[str, str], screen: pyte.Screen | None = None
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        screen: pyte.Screen | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.fd, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
@@ -69,6 +73,7 @@ class Terminal:
             stdout=slave,
             stderr=slave,
             env=env,
+            cwd=cwd,
             start_new_session=True,
             close_fds=True,
         )

@@ -59,10 +59,13 @@ def _loaded(code: str, *argv: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["join", "--help"], ["--port", "x", "host"]], ids=["help", "sub", "usage"]
+    "argv",
+    [["--help"], ["join", "--help"], ["--port", "x", "host"], ["--version"]],
+    ids=["help", "sub", "usage", "version"],
 )
 def test_parsing_the_command_line_loads_no_heavy_library(argv: list[str]) -> None:
-    """Help, a command's help and a usage error end before Textual, websockets or crypto load."""
+    """Help, a command's help, a usage error and the version end before Textual, websockets or
+    crypto load."""
     loaded = _loaded(_PARSED, *argv)
     assert "client" in loaded
     assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))

@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 from server.cli import parse_args
+from tests.project import VERSION
+from tests.server.http import http_get
 from tests.server.wire import Pair, member, paired_pair
 from tests.server_process import ServerProcess, server_process
 from tests.timing import seconds
@@ -132,3 +134,17 @@ def test_trust_proxy_keeps_its_old_spelling_and_is_off_by_default() -> None:
     assert parse_args(["--trust-proxy"]).trust_proxy is True
     assert parse_args(["--trust-forwarded-for"]).trust_proxy is True
     assert parse_args([]).trust_proxy is False
+
+
+async def test_version_is_printed_logged_at_start_and_in_healthz() -> None:
+    """`--version` prints the release and exits 0; a running server logs it in the line that
+    says it listens and reports it in `/healthz`."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--version", stdout=subprocess.PIPE
+    )
+    stdout, _ = await asyncio.wait_for(process.communicate(), seconds(10))
+    assert (process.returncode, stdout.decode()) == (0, f"fireside-server {VERSION}\n")
+    async with server_process("--data", ":memory:") as running:
+        status, body = await http_get(running.port, "/healthz")
+    assert (status, json.loads(body)["version"]) == (200, VERSION)
+    assert f"fireside-server {VERSION} listening on 127.0.0.1 port {running.port}" in running.log

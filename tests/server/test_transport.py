@@ -12,6 +12,7 @@ from websockets.typing import Subprotocol
 from server.app import RunningServer, start_server
 from server.config import Limits, ServerConfig
 from server.net import forwarded_for
+from tests.project import VERSION
 from tests.server.http import http_get
 from tests.server.wire import Member, member, paired_pair, url
 from tests.timing import seconds
@@ -89,15 +90,23 @@ async def test_a_client_offering_both_versions_is_spoken_to_in_fireside_2(
 
 
 async def test_healthz_counts_rooms_and_connections(server: RunningServer) -> None:
-    """`GET /healthz` is 200 JSON with `ok` true, the live counts, and `db` for the store."""
+    """`GET /healthz` is 200 JSON with `ok` true, the live counts, `db` for the store, and the
+    server's version."""
     assert await http_get(server.port, "/healthz") == (
         200,
-        json.dumps({"ok": True, "rooms": 0, "connections": 0, "db": "memory"}) + "\n",
+        json.dumps({"ok": True, "rooms": 0, "connections": 0, "db": "memory", "version": VERSION})
+        + "\n",
     )
     async with paired_pair(server.port), member(server.port):
         status, body = await http_get(server.port, "/healthz")
         assert status == 200
-        assert json.loads(body) == {"ok": True, "rooms": 1, "connections": 3, "db": "memory"}
+        assert json.loads(body) == {
+            "ok": True,
+            "rooms": 1,
+            "connections": 3,
+            "db": "memory",
+            "version": VERSION,
+        }
 
 
 async def test_a_burst_of_30_is_taken_then_flooding_is_limited_and_closed(

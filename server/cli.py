@@ -9,6 +9,7 @@ from pathlib import Path
 import platformdirs
 
 from server.app import cannot_listen, serve_until_signalled
+from server.check import check
 from server.config import ServerConfig
 from server.doorway import raise_open_files
 from server.logs import LOG_FORMATS, configure_logging
@@ -112,7 +113,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=defaults.metrics_host,
         help="address the metrics listen on; keep it off the internet (default: %(default)s)",
     )
-    parser.add_argument(
+    one_shot = parser.add_mutually_exclusive_group()
+    one_shot.add_argument(
+        "--check",
+        action="store_true",
+        help="read every room in --data and check it, then exit without serving: prints how "
+        "many rooms and events it holds and its size on disk (never a code or a word), exit 0 "
+        "when sound and 2 with one sentence when not; changes nothing, so it may run beside "
+        "a server on the same data, or on a copy of a backup (docs/deploy.md)",
+    )
+    one_shot.add_argument(
         "--new-epochs",
         action="store_true",
         help="give every room in --data a new epoch and exit, without serving: run it after "
@@ -141,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run until SIGTERM or SIGINT; exit 2 with one sentence when the port, TLS or data fail."""
     args = parse_args(argv)
     configure_logging(args.log_level, args.log_format)
+    if args.check:
+        _check(args.data)
+        return
     if args.new_epochs:
         _renew_epochs(args.data)
         return
@@ -184,3 +197,13 @@ def _renew_epochs(data: str) -> None:
         print(f"fireside-server: {exc}.", file=sys.stderr)
         sys.exit(EXIT_CANNOT_LISTEN)
     print(f"fireside-server: {count} room(s) have a new epoch.")
+
+
+def _check(data: str) -> None:
+    """`--check`: one line on stdout when the data is sound, one on stderr and exit 2 when not."""
+    try:
+        checked = check(data)
+    except StoreError as exc:
+        print(f"fireside-server: {exc}.", file=sys.stderr)
+        sys.exit(EXIT_CANNOT_LISTEN)
+    print(f"fireside-server: {checked.sentence()}")

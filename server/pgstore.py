@@ -130,7 +130,7 @@ class PostgresRoomStore(HeldRooms):
     def open(cls, url: str) -> "PostgresRoomStore":
         """Connect, make the tables if they are missing, and read every room; StoreError when
         any of it fails (never naming a room's code)."""
-        db = _connect(url)
+        db = connect(url)
         try:
             with db.transaction():
                 for statement in _SCHEMA:
@@ -147,7 +147,7 @@ class PostgresRoomStore(HeldRooms):
             raise StoreError(f"the database is damaged: {exc}") from None
         except psycopg.Error as exc:
             db.close()
-            raise StoreError(f"cannot use the database: {_word(exc)}") from exc
+            raise StoreError(f"cannot use the database: {sqlstate_word(exc)}") from exc
         return cls(url, db, rooms, alone=alone)
 
     def write(self, writes: Writes) -> Future[None]:
@@ -198,7 +198,7 @@ class PostgresRoomStore(HeldRooms):
             with db.transaction(), db.cursor() as cursor:
                 cursor.executemany("UPDATE rooms SET epoch = %s WHERE room_key = %s", rows)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot write to the database: {_word(exc)}") from exc
+            raise StoreError(f"cannot write to the database: {sqlstate_word(exc)}") from exc
 
     def health(self) -> str:
         if self._failure is not None:
@@ -223,7 +223,7 @@ class PostgresRoomStore(HeldRooms):
         if self._db is not None:
             self._db.close()
             self._db = None
-        db = _connect(self.url)
+        db = connect(self.url)
         try:
             _share(db)
             db.commit()
@@ -275,7 +275,7 @@ class PostgresRoomStore(HeldRooms):
                 ]
                 cursor.executemany(_NOTIFY, notices)
         except psycopg.Error as exc:
-            self._failure = _word(exc)
+            self._failure = sqlstate_word(exc)
             raise StoreError(f"cannot write to the database: {self._failure}") from exc
         self._failure = None
         if moved:
@@ -301,7 +301,7 @@ class PostgresRoomStore(HeldRooms):
         except Damaged as exc:
             raise StoreError(f"the database is damaged: {exc}") from None
         except psycopg.Error as exc:
-            self._failure = _word(exc)
+            self._failure = sqlstate_word(exc)
             raise StoreError(f"cannot read the database: {self._failure}") from exc
         return [news.get(key, RoomNews(key, None, ())) for key in keys]
 
@@ -311,7 +311,7 @@ class PostgresRoomStore(HeldRooms):
             with db.transaction():
                 rows = db.execute("SELECT room_key, head_seq FROM rooms").fetchall()
         except psycopg.Error as exc:
-            self._failure = _word(exc)
+            self._failure = sqlstate_word(exc)
             raise StoreError(f"cannot read the database: {self._failure}") from exc
         return {str(key): int(str(head)) for key, head in rows}
 
@@ -322,7 +322,7 @@ class PostgresRoomStore(HeldRooms):
             with db.transaction():
                 db.execute(_NOTIFY, (channel, notice))
         except psycopg.Error as exc:
-            self._failure = _word(exc)
+            self._failure = sqlstate_word(exc)
 
     def _remove(self, rooms: list[tuple[str, str]]) -> None:
         rooms = self._unremoved + rooms
@@ -335,7 +335,7 @@ class PostgresRoomStore(HeldRooms):
                     cursor.executemany(f"DELETE FROM {table} WHERE room_key = %s", keys)
         except psycopg.Error as exc:
             self._unremoved = rooms
-            self._failure = _word(exc)
+            self._failure = sqlstate_word(exc)
             raise NotRemoved(self._failure, [label for _, label in rooms]) from exc
 
 
@@ -349,11 +349,12 @@ def _keys_returned(cursor: psycopg.Cursor[Row]) -> set[str]:
             return keys
 
 
-def _connect(url: str) -> psycopg.Connection[Row]:
+def connect(url: str) -> psycopg.Connection[Row]:
+    """A connection whose statements wait for a commit; StoreError naming only the SQLSTATE."""
     try:
         return psycopg.connect(url, autocommit=False)
     except psycopg.Error as exc:
-        raise StoreError(f"cannot reach the database: {_word(exc)}") from exc
+        raise StoreError(f"cannot reach the database: {sqlstate_word(exc)}") from exc
 
 
 def _share(db: psycopg.Connection[Row]) -> bool:
@@ -368,6 +369,6 @@ def _share(db: psycopg.Connection[Row]) -> bool:
     return True
 
 
-def _word(exc: psycopg.Error) -> str:
+def sqlstate_word(exc: psycopg.Error) -> str:
     """A short name for what went wrong: the SQLSTATE, or `unreachable`; never SQL or values."""
     return exc.sqlstate or "unreachable"

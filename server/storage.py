@@ -337,7 +337,7 @@ class SqliteRoomStore(HeldRooms):
         db = sqlite3.connect(path, isolation_level=None, timeout=1.0, check_same_thread=False)
         try:
             _configure(db)
-            if _migrate(db, migrations):
+            if migrate(db, migrations):
                 # As in `remove`: a step may have deleted rooms (v1 → v2 does), and
                 # their zeroed pages go back into the file and out of the WAL.
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -584,7 +584,7 @@ def _configure(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA secure_delete = ON")
 
 
-def _migrate(db: sqlite3.Connection, migrations: Sequence[Migration]) -> bool:
+def migrate(db: sqlite3.Connection, migrations: Sequence[Migration]) -> bool:
     """Bring the schema to `len(migrations)` in one transaction, or leave the file as it was.
 
     True when a step ran.

@@ -168,29 +168,29 @@ async def refused_start(data: Path) -> tuple[int | None, list[str]]:
     return process.returncode, stderr.decode().splitlines()
 
 
-def _unknown_kind(path: Path) -> None:
+def unknown_kind(path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("UPDATE events SET kind = 'gossip' WHERE seq = 3")
     db.close()
 
 
-def _seats_of_no_room(path: Path) -> None:
+def seats_of_no_room(path: Path) -> None:
     with sqlite3.connect(path) as db:  # foreign keys are off on a plain connection
         db.execute("DELETE FROM events")
         db.execute("DELETE FROM rooms")
     db.close()
 
 
-def _not_a_database(path: Path) -> None:
+def not_a_database(path: Path) -> None:
     path.write_bytes(b"these bytes were never a database " * 200)
 
 
 @pytest.mark.parametrize(
     ("damage", "says"),
     [
-        (_unknown_kind, f"it is damaged: an event has an unknown kind{RESTORE}"),
-        (_seats_of_no_room, f"it is damaged: a seat row belongs to no room{RESTORE}"),
-        (_not_a_database, f"it is not a database, or it is damaged (SQLite says notadb){RESTORE}"),
+        (unknown_kind, f"it is damaged: an event has an unknown kind{RESTORE}"),
+        (seats_of_no_room, f"it is damaged: a seat row belongs to no room{RESTORE}"),
+        (not_a_database, f"it is not a database, or it is damaged (SQLite says notadb){RESTORE}"),
     ],
     ids=["unknown-kind", "seats-of-no-room", "not-a-database"],
 )

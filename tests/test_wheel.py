@@ -176,11 +176,12 @@ def _terminal(installed: Installed, home: Path, *argv: str) -> Terminal:
 
 
 def _leave(terminal: Terminal) -> None:
-    """ctrl+q asks, ctrl+s leaves, and ctrl+q closes the summary: every dialog's styles load."""
+    """ctrl+q asks, ctrl+s leaves, and ctrl+q closes the summary: every dialog's styles load.
+    The waits only keep the test from hanging: a full suite on two cores slows each a lot."""
     terminal.write(CTRL_Q)
-    terminal.until(lambda screen: "Leave the session?" in screen, within=5)
+    terminal.until(lambda screen: "Leave the session?" in screen, within=15)
     terminal.write(CTRL_S)
-    terminal.until(lambda screen: "The session has ended" in screen, within=5)
+    terminal.until(lambda screen: "The session has ended" in screen, within=15)
     _quit(terminal, CTRL_Q)
 
 

@@ -97,7 +97,8 @@ def installed(request: pytest.FixtureRequest, wheel: Path, tmp_path: Path) -> In
 
 
 def test_the_wheel_holds_every_file_of_the_packages(wheel: Path, tmp_path: Path) -> None:
-    """Every file under client/, server/ and shared/ is in the wheel, .tcss and decks too."""
+    """Every file under client/, server/ and shared/ is in the wheel, .tcss and decks too, and
+    the licence pyproject names travels with it."""
     shipped = set(zipfile.ZipFile(wheel).namelist())
     kept = {
         path.relative_to(ROOT).as_posix()
@@ -107,6 +108,7 @@ def test_the_wheel_holds_every_file_of_the_packages(wheel: Path, tmp_path: Path)
     }
     assert {name for name in kept if not name.endswith(".py")}, "the decks and styles are found"
     assert kept - shipped == set()
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in shipped)
 
 
 def test_every_command_runs_from_the_installed_wheel(installed: Installed, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ FINISH_WITHIN = 20.0
 
 SENDING = "Telling the server that you left…"
 TOLD = "The server has heard: {partner}'s Fireside shows that the session has ended."
+TOLD_ALONE = "The server has heard that you left. No one had joined the room."
 OFFLINE = (
     "You are offline, so the server has not heard that you left, and {partner} does not know yet."
 )
@@ -29,16 +30,19 @@ NEXT_START = ", and finishes leaving the next time you start it."
 
 
 def summary_line(
-    partner: str, *, ended: bool, connected: bool, kept: bool, stopped: str | None
+    partner: str | None, *, ended: bool, connected: bool, kept: bool, stopped: str | None
 ) -> str:
-    """Where this seat's leave stands, for the summary: told, on its way, or waiting."""
+    """Where this seat's leave stands, for the summary: told, on its way, or waiting. `partner`
+    is None when no one ever joined the room: then no one is told."""
     if ended:
-        return TOLD.format(partner=partner)
+        return TOLD_ALONE if partner is None else TOLD.format(partner=partner)
     if stopped is not None:
         return stopped
     if connected:
         return SENDING
     later = NEXT_START if kept else "."
+    if partner is None:
+        return f"You are offline, so the server has not heard that you left. {KEEP_TRYING}{later}"
     return f"{OFFLINE.format(partner=partner)} {KEEP_TRYING}{later}"
 
 

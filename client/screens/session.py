@@ -33,7 +33,7 @@ from client.reflection import STEPS, heard_this_turn
 from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
-from client.screens.summary import Summary, SummaryScreen
+from client.screens.summary import Summary, SummaryScreen, partner_joined
 from client.seat.opened import Opened
 from client.turn_bell import TurnBell
 from client.widgets.composer import Composer
@@ -527,8 +527,9 @@ class SessionScreen(Screen[str | None]):
             return
         leave = None
         if self._leaving:
+            joined = partner_joined(self.room_log, self.me)
             leave = summary_line(
-                self.names.get(self.me.partner) or "your partner",
+                (self.names.get(self.me.partner) or "your partner") if joined else None,
                 ended=self.room.phase is Phase.ENDED,
                 connected=self.link.websocket is not None,
                 kept=self.keeper is not None and self.keeper.kept,

@@ -31,6 +31,8 @@ class Summary:
     """Where this seat's own leave stands (client/leaving.py); None when the partner left."""
     heard: bool = True
     """The server has recorded the end: said quietly, not as a warning."""
+    alone: bool = False
+    """No one ever joined the room: there are no rounds or notes to speak of."""
 
     @classmethod
     def of(
@@ -57,7 +59,14 @@ class Summary:
             partner_note=notes.get(partner),
             leaving=leaving,
             heard=bool(log) and log[-1].state.phase is Phase.ENDED,
+            alone=not partner_joined(log, me),
         )
+
+
+def partner_joined(log: Sequence[Opened], me: Seat) -> bool:
+    """Whether the partner's seat was ever taken: a room left before anyone joined has no
+    partner to tell or to hear a note from."""
+    return any(o.kind is EventKind.JOINED and o.by is me.partner for o in log)
 
 
 class SummaryScreen(Screen[None]):
@@ -117,7 +126,10 @@ class SummaryScreen(Screen[None]):
 
 
 def _parts(s: Summary) -> tuple[Text, Text, Text]:
-    """The counts, the partner's note and this seat's own, as plain text."""
+    """The counts, the partner's note and this seat's own, as plain text; in a room no one
+    joined, one sentence and no notes."""
+    if s.alone:
+        return Text("No one joined this room, so there was no session to count."), Text(), Text()
     rounds = "round" if s.rounds == 1 else "rounds"
     questions = "question" if s.questions == 1 else "questions"
     minutes = "minute" if s.minutes == 1 else "minutes"

@@ -18,7 +18,7 @@ from textual.widgets import Static
 from client.app import FiresideApp
 from client.cli import main
 from client.entry import Entry
-from client.leaving import SENDING, TOLD
+from client.leaving import SENDING, TOLD, TOLD_ALONE
 from client.messages import LinkDown
 from client.saved_seats import SavedSeat, SeatShelf
 from client.screens.summary import SummaryScreen
@@ -248,3 +248,16 @@ def test_in_a_terminal_an_unfinished_leave_is_said_on_screen_and_at_exit() -> No
     finally:
         terminal.close()
     assert SeatShelf.default().leaving() != []
+
+
+async def test_leaving_a_room_no_one_joined_speaks_of_no_partner(server: RunningServer) -> None:
+    """Ana makes a room and leaves before anyone joins: the summary says the server heard her
+    and that no one had joined, with no partner's note and no counts of a session."""
+    ana = FiresideApp(Entry(f"ws://127.0.0.1:{server.port}", "Ana"), enter_now=True)
+    async with ana.run_test(size=SIZE) as pilot:
+        await invite_of(pilot, ana)
+        await pilot.press("ctrl+q", "ctrl+s")
+        await until(pilot, lambda: isinstance(ana.screen, SummaryScreen))
+        await until(pilot, lambda: leaving_line(ana) == TOLD_ALONE)
+        assert "No one joined this room" in shown(ana, "#counts")
+        assert "partner" not in shown(ana) + shown(ana, "#my-note") + leaving_line(ana)

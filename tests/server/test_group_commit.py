@@ -762,9 +762,14 @@ def test_metrics_time_a_commit_from_hand_over_and_count_only_what_is_kept(
     metrics.now = 1.0
     rooms.create(CheckingSender(store.path), 1_000)
     metrics.now = 3.0
+    # Held at the gate: a writer that finished before the hand-over returned would be heard
+    # of at once, at 3.0, and never through the loop.
+    store.gated = True
     turns.run()  # the turn is over: the batch is handed over at 3.0
-    turns.wait()
     metrics.now = 10.0
+    store.gate.release()
+    turns.wait()
+    store.gated = False
     turns.run()  # the loop hears it is kept at 10.0, and releases it
     assert metrics.calls == [
         ("committed", 7.0),

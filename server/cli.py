@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -152,10 +153,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     configure_logging(args.log_level, args.log_format)
     if args.check:
-        _check(args.data)
+        _one_shot(lambda: check(args.data).sentence())
         return
     if args.new_epochs:
-        _renew_epochs(args.data)
+        _one_shot(lambda: f"{new_epochs(args.data)} room(s) have a new epoch.")
         return
     raise_open_files()
     config = ServerConfig(
@@ -189,21 +190,12 @@ def main(argv: list[str] | None = None) -> None:
         pass
 
 
-def _renew_epochs(data: str) -> None:
-    """`--new-epochs`: say how many rooms have a new epoch, never which (a code lets one in)."""
+def _one_shot(run: Callable[[], str]) -> None:
+    """`--check` or `--new-epochs`: what `run` says on stdout, or its StoreError on stderr and
+    exit 2; neither ever names a room (a code lets one in)."""
     try:
-        count = new_epochs(data)
+        said = run()
     except StoreError as exc:
         print(f"fireside-server: {exc}.", file=sys.stderr)
         sys.exit(EXIT_CANNOT_LISTEN)
-    print(f"fireside-server: {count} room(s) have a new epoch.")
-
-
-def _check(data: str) -> None:
-    """`--check`: one line on stdout when the data is sound, one on stderr and exit 2 when not."""
-    try:
-        checked = check(data)
-    except StoreError as exc:
-        print(f"fireside-server: {exc}.", file=sys.stderr)
-        sys.exit(EXIT_CANNOT_LISTEN)
-    print(f"fireside-server: {checked.sentence()}")
+    print(f"fireside-server: {said}")

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from server.metrics import NO_METRICS, Metrics, StoreOperation
 from server.room import Room, RoomMark, Sender
@@ -69,8 +69,7 @@ class _Lost:
     """The `id` of the room the change was to: lost alone if another server moved it on."""
 
 
-@dataclass(frozen=True)
-class _Held:
+class _Held(NamedTuple):
     """A reply or close held until the batch before it is kept; `room` is the `id` of the
     room whose change it tells of, or None when it tells of none (an error, a flood's close):
     that goes out even when the room's changes are lost."""

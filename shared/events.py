@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from shared import fields
 from shared.codec import encode, encode_with_frames
 from shared.errors import ErrorCode
-from shared.seats import ACTIVE_PHASES, SEATS, NodKind, Phase, Seat
+from shared.seats import ACTIVE_PHASES, SEATS, Mode, NodKind, Phase, Seat
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -39,6 +39,14 @@ class EventKind(StrEnum):
     NOD = "nod"
     NOTE = "note"
     LEFT = "left"
+    PROPOSE = "propose"
+    ANSWER = "answer"
+    REVEAL = "reveal"
+
+
+WITHHELD = frozenset({EventKind.ANSWER})
+"""docs/protocol.md, Letters: events the server keeps the box of but never sends it with; the
+box goes out in the `reveal` the server records once both seats have answered."""
 
 
 _ASKER_FLOOR = frozenset({Phase.ASKING, Phase.REFLECTING})
@@ -107,7 +115,9 @@ class Event:
 
     The kind says which of the rest are set (docs/protocol.md, Event kinds): `msg`
     on a `pake`, `mac` on a `verify`, `box` on a `hello`, `ask`, `say`, `reflect` or
-    `note`, and as sent on the moves and `left`; a `nod` carries its `nod` and its `box`.
+    `note`, and as sent on the moves and `left`; a `nod` carries its `nod` and its `box`. In
+    letters, `propose` and `reveal` carry a `box`; an `answer` holds its box on the server but
+    never sends it (`WITHHELD`).
     """
 
     seq: int
@@ -138,7 +148,8 @@ class Event:
             "by": self.by,
             "state": self.state.to_wire(),
         }
-        for key, value in (("msg", self.msg), ("mac", self.mac), ("box", self.box)):
+        box = None if self.kind in WITHHELD else self.box
+        for key, value in (("msg", self.msg), ("mac", self.mac), ("box", box)):
             if value is not None:
                 wire[key] = value
         if self.nod is not None:
@@ -188,6 +199,9 @@ class Joined:
     state: RoomState
     epoch: int | None = None
     resync: bool = False
+    mode: Mode = Mode.LIVE
+    """docs/protocol.md, Letters: the room's kind, set by `create`; a server older than
+    letters sends none, and its rooms are live."""
 
     @property
     def frame(self) -> bytes:
@@ -208,6 +222,7 @@ class Joined:
         if self.epoch is not None:
             head["epoch"] = self.epoch
         head["resync"] = self.resync
+        head["mode"] = str(self.mode)
         head["state"] = self.state.to_wire()
         return head
 
@@ -273,6 +288,7 @@ def parse_reply(wire: Mapping[str, Any]) -> Reply:
             # A server older than epochs sends neither: nothing to resync against.
             epoch=None if epoch is None else _int(epoch, "epoch"),
             resync=resync,
+            mode=_enum(Mode, wire.get("mode", "live"), "mode"),
         )
     if kind == "typing":
         on = wire.get("on")

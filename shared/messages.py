@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from shared import fields
 from shared.errors import ErrorCode, Rejected
-from shared.seats import NodKind
+from shared.seats import Mode, NodKind
 
 
 class MessageType(StrEnum):
@@ -33,9 +33,14 @@ class MessageType(StrEnum):
     TYPING = "typing"
     NOTE = "note"
     LEAVE = "leave"
+    PROPOSE = "propose"
+    ANSWER = "answer"
+    PEEK = "peek"
 
 
-LOBBY_TYPES = frozenset({MessageType.CREATE, MessageType.JOIN, MessageType.RESUME})
+LOBBY_TYPES = frozenset(
+    {MessageType.CREATE, MessageType.JOIN, MessageType.RESUME, MessageType.PEEK}
+)
 """Accepted only from a connection that is not in a room."""
 
 PAIRING_TYPES = frozenset(
@@ -65,6 +70,8 @@ class Create(ClientMessage):
     """No name: the server never learns one (docs/protocol.md, Pairing); `hello` seals it."""
 
     TYPE = MessageType.CREATE
+    mode: Mode | None = None
+    """`letters` for a lasting letters room; None (or `live`) for a live session room."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +91,20 @@ class Resume(ClientMessage):
     epoch: int | None = None
     """The room's epoch from the last `joined`, which `after` counts in; None when the client
     knows none (docs/protocol.md, Drops, resume and leave)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Peek(ClientMessage):
+    """What `resume` is told, without taking the seat: docs/protocol.md, Letters, Peeking.
+
+    Nothing is recorded and the connection stays out of the room, so a shell prompt or a
+    cron job can ask whose move it is as often as it likes without filling the log."""
+
+    TYPE = MessageType.PEEK
+    code: str
+    token: str
+    after: int
+    epoch: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,6 +222,23 @@ class Leave(ClientMessage):
     """`{}` sealed, after the pairing; none while `waiting`: docs/protocol.md, Sealing."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Propose(ClientMessage):
+    """A letters question (and its card, if any), sealed: docs/protocol.md, Letters."""
+
+    TYPE = MessageType.PROPOSE
+    box: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answer(ClientMessage):
+    """One seat's answer to the open question, sealed; the server withholds it until both
+    seats have answered (docs/protocol.md, Letters, Withheld until both are in)."""
+
+    TYPE = MessageType.ANSWER
+    box: bytes
+
+
 FieldRule = Callable[[object], object]
 
 
@@ -238,6 +276,13 @@ def _epoch(value: object) -> int:
     return value
 
 
+def _mode(value: object) -> Mode:
+    for mode in Mode:
+        if value == mode.value:
+            return mode
+    raise Rejected(ErrorCode.BAD_FIELD, "mode must be live or letters")
+
+
 def _bool(field: str) -> FieldRule:
     def rule(value: object) -> bool:
         if not isinstance(value, bool):
@@ -261,18 +306,17 @@ _MOVE_BOX_FIELD = {"box": _MOVE_BOX}
 
 # Each type's fields: name → (rule, required). docs/protocol.md, Field rules, and
 # Sealing for the bytes. Keys a type does not name are ignored, as in fireside.1.
+_RESUME_FIELDS: dict[str, tuple[FieldRule, bool]] = {
+    "code": (_string("code"), True),
+    "token": (_string("token"), True),
+    "after": (_count("after"), True),
+    "epoch": (_epoch, False),
+}
 _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule, bool]]]] = {
-    MessageType.CREATE: (Create, {}),
+    MessageType.CREATE: (Create, {"mode": (_mode, False)}),
     MessageType.JOIN: (Join, {"code": (_string("code"), True)}),
-    MessageType.RESUME: (
-        Resume,
-        {
-            "code": (_string("code"), True),
-            "token": (_string("token"), True),
-            "after": (_count("after"), True),
-            "epoch": (_epoch, False),
-        },
-    ),
+    MessageType.RESUME: (Resume, _RESUME_FIELDS),
+    MessageType.PEEK: (Peek, _RESUME_FIELDS),
     MessageType.PAKE: (Pake, {"msg": (_binary("msg", 1, fields.PAKE_MSG_MAX), True)}),
     MessageType.VERIFY: (
         Verify,
@@ -292,6 +336,8 @@ _SCHEMA: dict[MessageType, tuple[type[ClientMessage], dict[str, tuple[FieldRule,
     MessageType.TYPING: (Typing, {"on": (_bool("on"), True)}),
     MessageType.NOTE: (Note, {"box": (_box(fields.NOTE_BOX_MAX), True)}),
     MessageType.LEAVE: (Leave, _MOVE_BOX_FIELD),
+    MessageType.PROPOSE: (Propose, {"box": (_box(fields.ASK_BOX_MAX), True)}),
+    MessageType.ANSWER: (Answer, {"box": (_box(fields.SAY_BOX_MAX), True)}),
 }
 
 

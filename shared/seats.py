@@ -26,7 +26,23 @@ class Phase(StrEnum):
     SHARING = "sharing"
     REFLECTING = "reflecting"
     CONFIRMING = "confirming"
+    PROPOSING = "proposing"
+    """Letters: no question is open; either seat may propose one."""
+    ANSWERING = "answering"
+    """Letters: a question is open, and each seat writes its sealed answer."""
+    REVEALED = "revealed"
+    """Letters: both answers are out; each seat reflects the other's, and each writer says
+    whether they felt heard."""
     ENDED = "ended"
+
+
+class Mode(StrEnum):
+    """docs/protocol.md, Letters: what kind of room `create` makes."""
+
+    LIVE = "live"
+    """Both at once, taking turns with the floor: the session rooms of fireside.2."""
+    LETTERS = "letters"
+    """A lasting room where each answers the same question in their own time."""
 
 
 class NodKind(StrEnum):
@@ -38,3 +54,6 @@ class NodKind(StrEnum):
 
 
 ACTIVE_PHASES = frozenset({Phase.ASKING, Phase.SHARING, Phase.REFLECTING, Phase.CONFIRMING})
+
+LETTER_PHASES = frozenset({Phase.PROPOSING, Phase.ANSWERING, Phase.REVEALED})
+"""The phases of a letters room once it is paired: no floor, no listening mode."""

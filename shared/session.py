@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 
 from shared.errors import ErrorCode, Rejected
 from shared.events import Event, EventKind, RoomState, floor_of
+from shared.letters import Letter
 from shared.messages import (
     LOBBY_TYPES,
     ClientMessage,
     MessageType,
     Nod,
 )
-from shared.seats import ACTIVE_PHASES, NodKind, Phase, Seat
+from shared.seats import ACTIVE_PHASES, LETTER_PHASES, Mode, NodKind, Phase, Seat
 from shared.vocabulary import RECORDED, event_kind
 
 
@@ -68,6 +69,9 @@ class Session:
     """At least one `say` since the last `ask` (`decline` needs none)."""
     noted: frozenset[Seat] = frozenset()
     """The seats whose closing `note` is recorded: one each."""
+    mode: Mode = Mode.LIVE
+    letter: Letter = field(default_factory=Letter)
+    """docs/protocol.md, Letters: the open letter of a letters room; unused in a live one."""
 
     def copy(self) -> "Session":
         """An independent copy, to go back to: what dataclasses.replace gives, spelled out, as
@@ -83,6 +87,8 @@ class Session:
             said_since_sharing=self.said_since_sharing,
             said_since_ask=self.said_since_ask,
             noted=self.noted,
+            mode=self.mode,
+            letter=self.letter.copy(),
         )
 
     @property
@@ -119,6 +125,10 @@ class Session:
         """Refuse with `wrong_phase` a move that does not fit the phase."""
         self.gate(seat, kind)
         if kind is MessageType.LEAVE:
+            return
+        if self.phase in LETTER_PHASES:
+            if kind not in self.letter.moves(self.phase, seat):
+                raise Rejected(ErrorCode.WRONG_PHASE, self.letter.why_not(self.phase, seat, kind))
             return
         if kind is MessageType.NOTE:
             if self.phase not in ACTIVE_PHASES or seat in self.noted:
@@ -224,6 +234,24 @@ class Session:
         self._transition(change)
         return change
 
+    def release(self) -> Change | None:
+        """The server's own `reveal` due now, taken: after the second `answer` there are two,
+        first answered first (docs/protocol.md, Letters, Withheld until both are in)."""
+        due = self.letter.release()
+        if due is None:
+            return None
+        writer, box = due
+        change = Change(EventKind.REVEAL, writer, box=box)
+        self._transition(change)
+        return change
+
+    def recall(self, kind: EventKind, by: Seat, box: bytes | None) -> None:
+        """Follow an event of the log that a store read back, for what its columns do not say:
+        the closing notes left, and the open letter with its withheld answers."""
+        if kind is EventKind.NOTE:
+            self.noted |= {by}
+        self.letter.follow(kind, by, box)
+
     def seat_member(self, seat: Seat) -> Change:
         """A member takes `seat`: `a` when the room is made, `b` when the partner joins.
 
@@ -250,6 +278,8 @@ class Session:
         self.online = dict(event.state.online)
         self._track_pairing(event.kind, event.by)
         self._track_says(event.kind)
+        if self.mode is Mode.LETTERS:
+            self.letter.follow(event.kind, event.by, event.box)
 
     def _track_pairing(self, kind: EventKind, by: Seat) -> None:
         if kind is EventKind.NOTE:
@@ -272,12 +302,15 @@ class Session:
         kind = change.kind
         self._track_pairing(kind, change.by)
         self._track_says(kind)
+        if self.phase in LETTER_PHASES:
+            self._letter_transition(change)
+            return
         if kind is EventKind.JOINED:
             self.online[change.by] = True
         elif kind is EventKind.HELLO:
             self.names[change.by] = change.box
             if all(box is not None for box in self.names.values()):
-                self.phase = Phase.ASKING
+                self.phase = Phase.ASKING if self.mode is Mode.LIVE else Phase.PROPOSING
         elif kind is EventKind.MISMATCH:
             self.phase = Phase.ENDED
         elif kind in (EventKind.AWAY, EventKind.BACK):
@@ -301,6 +334,25 @@ class Session:
             self.phase = Phase.ASKING
             self.round += 1
             self.asker = self.asker.partner
+
+    def _letter_transition(self, change: Change) -> None:
+        """docs/protocol.md, Letters, Transitions: presence and `left` as in a live room."""
+        kind = change.kind
+        if kind in (EventKind.AWAY, EventKind.BACK):
+            self.online[change.by] = kind is EventKind.BACK
+            return
+        if kind is EventKind.LEFT:
+            self.online[change.by] = False
+            self.phase = Phase.ENDED
+            return
+        self.letter.follow(kind, change.by, change.box)
+        if kind is EventKind.PROPOSE:
+            self.asker = change.by
+        phase = self.letter.phase_after(kind)
+        if phase is Phase.PROPOSING:
+            self.round += 1
+        if phase is not None:
+            self.phase = phase
 
 
 def _change(seat: Seat, message: ClientMessage) -> Change:

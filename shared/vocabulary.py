@@ -21,7 +21,8 @@ class Carries(Enum):
     MAC = "mac"
     """The pairing's verifier: `verify`."""
     WORDS = "words"
-    """A box with what a person typed: `hello`, `ask`, `say`, `reflect`, `note`."""
+    """A box with what a person typed: `hello`, `ask`, `say`, `reflect`, `note`, and in
+    letters `propose` and `answer`."""
     MOVE = "move"
     """A box of `{}` (a nod's: its kind), sealed only so the server cannot forge the move."""
 
@@ -63,9 +64,16 @@ RECORDED: dict[MessageType, Recorded] = {
     MessageType.NOD: Recorded(EventKind.NOD, Carries.MOVE),
     MessageType.NOTE: Recorded(EventKind.NOTE, Carries.WORDS),
     MessageType.LEAVE: Recorded(EventKind.LEFT, Carries.MOVE),
+    MessageType.PROPOSE: Recorded(EventKind.PROPOSE, Carries.WORDS),
+    MessageType.ANSWER: Recorded(EventKind.ANSWER, Carries.WORDS),
 }
-"""Every message that becomes an event. `create`, `join` and `resume` answer with `joined`
-and `typing` is passed on, not recorded; `joined`, `away` and `back` are the server's own."""
+"""Every message that becomes an event. `create`, `join`, `resume` and `peek` answer with
+`joined` and `typing` is passed on, not recorded; `joined`, `away`, `back` and `reveal` are the
+server's own."""
+
+RELEASED: dict[EventKind, MessageType] = {EventKind.REVEAL: MessageType.ANSWER}
+"""docs/protocol.md, Letters: the server's own events that carry a seat's box, sealed by the
+seat named in `by` as the given type: a `reveal` sends out an `answer`'s withheld box."""
 
 SEALED_TYPES = frozenset(kind for kind, recorded in RECORDED.items() if recorded.sealed)
 """The message types that carry a box: every move a seat makes after the pairing, and hello."""
@@ -77,11 +85,15 @@ MOVE_TYPES = frozenset(k for k, r in RECORDED.items() if r.carries is Carries.MO
 """The moves sealed only so the server cannot forge, drop or relabel them."""
 
 SEALED_AS: dict[EventKind, MessageType] = {
-    recorded.event: kind for kind, recorded in RECORDED.items() if recorded.sealed
+    **{recorded.event: kind for kind, recorded in RECORDED.items() if recorded.sealed},
+    **RELEASED,
 }
 """The events that carry a box, and the message type the box was sealed as."""
 
-CARRIES: dict[EventKind, Carries] = {r.event: r.carries for r in RECORDED.values()}
+CARRIES: dict[EventKind, Carries] = {
+    **{r.event: r.carries for r in RECORDED.values()},
+    EventKind.REVEAL: Carries.WORDS,
+}
 """What each event kind holds; the server's own events hold nothing."""
 
 

@@ -60,6 +60,11 @@ _PLAINTEXTS: dict[MessageType, dict[str, tuple[FieldRule, bool]]] = {
     MessageType.MORE: {},
     MessageType.NOD: {"kind": (_nod_kind, True)},
     MessageType.LEAVE: {},
+    MessageType.PROPOSE: {
+        "text": (_within(fields.ASK_MAX), True),
+        "card": (_within(fields.CARD_MAX), False),
+    },
+    MessageType.ANSWER: {"text": (_within(fields.SAY_MAX), True)},
 }
 
 assert frozenset(_PLAINTEXTS) == SEALED_TYPES, "a plaintext shape for every sealed type"
@@ -107,24 +112,44 @@ class Opener:
         self._room = nameplate_key(key.nameplate)
         self._ciphers = {seat: ChaCha20Poly1305(key.sealing_key(seat)) for seat in Seat}
         self._opened = dict.fromkeys(Seat, 0)
+        self._withheld: dict[Seat, int] = {}
         self._stopped: str | None = None
 
     def opened(self, seat: Seat) -> int:
-        """How many of that seat's boxes opened so far: its next counter."""
+        """How many of that seat's boxes opened (or were withheld) so far: its next counter."""
         return self._opened[seat]
 
     def open(self, seat: Seat, kind: MessageType, box: bytes) -> dict[str, str]:
         """The fields of that seat's next box, or Tampered."""
+        counter = self._opened[seat]
+        contents = self._checked(seat, kind, counter, box)
+        self._opened[seat] = counter + 1
+        return contents
+
+    def withhold(self, seat: Seat) -> None:
+        """That seat's next box is an `answer` the server keeps until both are in (docs/
+        protocol.md, Letters): its counter is taken now, where the `answer` is in the log, and
+        `release` opens the box with it once a `reveal` brings it."""
+        if seat in self._withheld:
+            raise Tampered(f"a second answer of seat {seat} before the first was revealed")
+        self._withheld[seat] = self._opened[seat]
+        self._opened[seat] += 1
+
+    def release(self, seat: Seat, box: bytes) -> dict[str, str]:
+        """The fields of that seat's withheld `answer`, brought by a `reveal`, or Tampered."""
+        counter = self._withheld.pop(seat, None)
+        if counter is None:
+            raise Tampered(f"a reveal of seat {seat} with no answer withheld")
+        return self._checked(seat, MessageType.ANSWER, counter, box)
+
+    def _checked(self, seat: Seat, kind: MessageType, counter: int, box: bytes) -> dict[str, str]:
         if self._stopped is not None:
             raise Tampered(f"an earlier box was tampered ({self._stopped})")
-        counter = self._opened[seat]
         try:
-            contents = self._unsealed(seat, kind, counter, box)
+            return self._unsealed(seat, kind, counter, box)
         except Tampered as tampered:
             self._stopped = str(tampered)
             raise
-        self._opened[seat] = counter + 1
-        return contents
 
     def _unsealed(self, seat: Seat, kind: MessageType, counter: int, box: bytes) -> dict[str, str]:
         where = f"box {counter} of seat {seat} as {kind}"

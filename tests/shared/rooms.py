@@ -38,6 +38,9 @@ VALID: dict[MessageType, dict[str, Any]] = {
     MessageType.TYPING: {"t": "typing", "on": True},
     MessageType.NOTE: {"t": "note", "box": b"note-" + BOX},
     MessageType.LEAVE: {"t": "leave"},
+    MessageType.PROPOSE: {"t": "propose", "box": b"propose-" + BOX},
+    MessageType.ANSWER: {"t": "answer", "box": b"answer-" + BOX},
+    MessageType.PEEK: {"t": "peek", "code": "ABCDE-FGHJK", "token": "x" * 22, "after": 0},
 }
 """One valid map per client message type: docs/protocol.md, Client → server."""
 

@@ -334,7 +334,8 @@ def test_the_sealer_keeps_hello_first(key: RoomKey) -> None:
 def test_only_the_sealed_types_are_sealed(key: RoomKey) -> None:
     """Every move after the pairing is sealed; the pairing steps and `typing` are not."""
     moves = {DONE, CONFIRM, NOD, LEAVE, MessageType.HANDOVER, MessageType.DECLINE, MessageType.MORE}
-    assert {HELLO, ASK, SAY, REFLECT, MessageType.NOTE} | moves == SEALED_TYPES
+    worded = {HELLO, ASK, SAY, REFLECT, MessageType.NOTE, MessageType.PROPOSE, MessageType.ANSWER}
+    assert worded | moves == SEALED_TYPES
     assert moves == MOVE_TYPES
     for kind in (MessageType.TYPING, MessageType.PAKE, MessageType.VERIFY, MessageType.MISMATCH):
         with pytest.raises(ValueError, match="not a sealed type"):

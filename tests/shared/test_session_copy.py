@@ -2,7 +2,8 @@
 
 import dataclasses
 
-from shared.seats import Phase, Seat
+from shared.letters import Letter, Thread
+from shared.seats import Mode, Phase, Seat
 from shared.session import Session
 
 
@@ -20,6 +21,8 @@ def test_a_copy_is_equal_and_shares_nothing_that_changes() -> None:
         said_since_sharing=True,
         said_since_ask=True,
         noted=frozenset({Seat.B}),
+        mode=Mode.LETTERS,
+        letter=Letter((Seat.B,), {Seat.B: b"sealed"}, {Seat.A: Thread.ADD}),
     )
     assert {field.name for field in dataclasses.fields(Session)} == {
         "phase",
@@ -32,6 +35,8 @@ def test_a_copy_is_equal_and_shares_nothing_that_changes() -> None:
         "said_since_sharing",
         "said_since_ask",
         "noted",
+        "mode",
+        "letter",
     }, "a new field must be copied too: see Session.copy"
     copied = session.copy()
     assert copied == session
@@ -39,3 +44,7 @@ def test_a_copy_is_equal_and_shares_nothing_that_changes() -> None:
     copied.online[Seat.B] = True
     assert session.names[Seat.A] == b"a"
     assert session.online[Seat.B] is False
+    copied.letter.withheld.clear()
+    copied.letter.threads[Seat.A] = Thread.HEARD
+    assert session.letter.withheld == {Seat.B: b"sealed"}
+    assert session.letter.threads == {Seat.A: Thread.ADD}

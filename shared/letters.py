@@ -72,9 +72,9 @@ class Letter:
         if kind is MessageType.ANSWER:
             if phase is Phase.PROPOSING:
                 return "no question is open yet: propose one first"
-            if seat in self.answered:
-                return "you have already answered; it stays sealed until your partner answers"
-            return "both answers are out already"
+            if phase is Phase.REVEALED:
+                return "both answers are out already"
+            return "you have already answered; it stays sealed until your partner answers"
         if phase is not Phase.REVEALED:
             return "the answers are not out yet: both must answer first"
         if kind is MessageType.REFLECT:

@@ -437,3 +437,44 @@ def test_tampering_never_carries_the_plaintext(key: RoomKey) -> None:
         assert SECRET not in repr(tampered.value)
         assert tampered.value.__cause__ is None
         assert tampered.value.__context__ is None
+
+
+def test_a_withheld_answer_opens_with_the_counter_taken_where_its_answer_was(
+    key: RoomKey,
+) -> None:
+    """docs/protocol.md, Letters, Withheld until both are in: the answer's counter is taken at
+    the `answer` event, so later boxes of the seat open first and the `reveal` opens after."""
+    a = Sealer(key, Seat.A)
+    hello = a.seal(HELLO, {"name": "Ana"})
+    answer = a.seal(MessageType.ANSWER, {"text": "The sea at dawn."})
+    after = a.seal(MessageType.REFLECT, {"text": "What I heard…"})
+    opener = Opener(key)
+    opener.open(Seat.A, HELLO, hello)
+    opener.withhold(Seat.A)
+    assert opener.open(Seat.A, REFLECT, after) == {"text": "What I heard…"}
+    assert opener.release(Seat.A, answer) == {"text": "The sea at dawn."}
+
+
+def test_a_reveal_the_server_swapped_or_made_up_does_not_open(key: RoomKey) -> None:
+    """A `reveal` with another box of the seat, or with no `answer` withheld, is Tampered."""
+    a = Sealer(key, Seat.A)
+    hello = a.seal(HELLO, {"name": "Ana"})
+    first = a.seal(MessageType.ANSWER, {"text": "first letter"})
+    second = a.seal(MessageType.ANSWER, {"text": "second letter"})
+    opener = Opener(key)
+    opener.open(Seat.A, HELLO, hello)
+    with pytest.raises(Tampered, match="no answer withheld"):
+        Opener(key).release(Seat.A, first)
+    opener.withhold(Seat.A)
+    with pytest.raises(Tampered, match="does not open"):
+        opener.release(Seat.A, second)
+    with pytest.raises(Tampered, match="an earlier box"):
+        opener.open(Seat.B, HELLO, hello)
+
+
+def test_a_second_answer_before_the_first_is_revealed_is_a_forgery(key: RoomKey) -> None:
+    """Each letter has one answer per seat: two withheld at once cannot come from a client."""
+    opener = Opener(key)
+    opener.withhold(Seat.B)
+    with pytest.raises(Tampered, match="second answer"):
+        opener.withhold(Seat.B)

@@ -34,8 +34,9 @@ SEALED = re.compile(
 """A client message with a box, and the note under it that says what the box holds."""
 
 
-def example_text() -> str:
-    return DOC.read_text(encoding="utf-8").split("## A worked example", 1)[1]
+def example_text(title: str = "A worked example") -> str:
+    """The text of the worked example called `title`, up to the next `## ` heading."""
+    return DOC.read_text(encoding="utf-8").split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
 def binary(value: Any) -> Any:
@@ -49,11 +50,11 @@ def binary(value: Any) -> Any:
     return value
 
 
-def example() -> list[tuple[str, dict[str, Any]]]:
-    """Each message of the worked example as (who sent it to whom, the map)."""
+def example(title: str = "A worked example") -> list[tuple[str, dict[str, Any]]]:
+    """Each message of the worked example `title` as (who sent it to whom, the map)."""
     messages: list[tuple[str, dict[str, Any]]] = []
     decoder = json.JSONDecoder()
-    for block in re.findall(r"```\n(.*?)```", example_text(), flags=re.DOTALL):
+    for block in re.findall(r"```\n(.*?)```", example_text(title), flags=re.DOTALL):
         rest = BINARY.sub(lambda size: json.dumps(STAND_IN + size[1]), block)
         while rest.strip():
             line, _, rest = rest.lstrip().partition("\n")

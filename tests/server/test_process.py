@@ -125,8 +125,8 @@ async def test_help_describes_every_option() -> None:
     )
     stdout, _ = await asyncio.wait_for(process.communicate(), seconds(10))
     assert process.returncode == 0
-    options = ("--host", "--port", "--room-ttl", "--letters-ttl", "--log-level", "--log-format")
-    options += ("--trust-proxy",)
+    options = ["--host", "--port", "--room-ttl", "--letters-ttl", "--log-level", "--log-format"]
+    options.append("--trust-proxy")
     for option in (*options, "--tls-cert", "--tls-key", "--metrics-port", "--metrics-host"):
         assert option in stdout.decode()
     assert "--trust-forwarded-for" not in stdout.decode()

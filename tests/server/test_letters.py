@@ -10,6 +10,7 @@ import pytest
 from server.config import Limits
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
+from server.pgstore import PostgresRoomStore
 from server.room import Membership, Room
 from server.rooms import RoomRegistry
 from server.rows import room_from_row, room_row
@@ -446,3 +447,49 @@ def test_a_letter_begun_on_another_server_is_released_here(held_before: bool) ->
         ("reveal", ANA_SAYS),
         ("reveal", BEN_SAYS),
     ]
+
+
+def test_a_peek_of_a_room_made_on_another_server_reads_it_from_the_database(
+    postgres_url: str,
+) -> None:
+    """On PostgreSQL, a `peek` of a room this server has not heard of yet is not `no_room`,
+    and one past the log this server holds is not a resync: each reads the room from the
+    database first, as `resume` does, and is answered `joined` in letters mode, the peeking
+    connection still out of the room and nothing recorded."""
+    turns = Turns()
+    here_store = PostgresRoomStore.open(postgres_url)
+    there_store = PostgresRoomStore.open(postgres_url)
+    try:
+        here = registry(store=here_store, loop=turns)
+        made = FrameSender()
+        there_rooms = registry(store=there_store)
+        there = there_rooms.create(made, 1_000, mode=Mode.LETTERS)
+        token = made.take()[0]["token"]
+        assert here_store.get(there.room.key) is None, "this server has not heard of it"
+        sender = FrameSender()
+        limits = Limits()
+        connection = MemberConnection(
+            sender, "192.0.2.8", here, AttemptLimits(limits), ConnectionLimits(limits)
+        )
+        peek = {"t": "peek", "code": there.room.code, "token": token, "after": 0}
+        connection.receive(encode(peek), 2_000)
+        while not sender.frames:
+            turns.wait()
+            turns.settle(here)
+        (joined,) = sender.take()
+        assert (joined["t"], joined["mode"], joined["seat"]) == ("joined", "letters", "a")
+        assert [event["seq"] for event in joined["events"]] == [1]
+        # Moved on over there, where this server has not caught up: behind, it reads again
+        # rather than resync a place that is in the log.
+        there_rooms.act(there, Pake(msg=PAKE_MSG), 2_500)
+        connection.receive(encode(peek | {"after": 2}), 3_000)
+        while not sender.frames:
+            turns.wait()
+            turns.settle(here)
+        (behind,) = sender.take()
+        assert (behind["t"], behind["events"], behind["resync"]) == ("joined", [], False)
+        assert connection.membership is None
+        assert len(there.room.log) == 2
+    finally:
+        here_store.close()
+        there_store.close()

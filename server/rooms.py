@@ -23,7 +23,7 @@ from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import Event, Joined, Reply, TypingNotice
 from shared.messages import ClientMessage, MessageType, Typing
-from shared.seats import SEATS, Mode, Phase, Seat
+from shared.seats import LETTER_PHASES, SEATS, Mode, Phase, Seat
 from shared.session import Change
 from shared.wire import CloseCode
 
@@ -359,10 +359,12 @@ class RoomRegistry:
         return expired
 
     def _ttl_ms(self, room: Room) -> int:
-        """How long `room` may go without an event: a letters room not ended lasts, one that
-        ended is kept as long as a live room, for its partner to learn that it ended
-        (docs/protocol.md, Letters, How long a letters room lasts)."""
-        if room.session.mode is Mode.LETTERS and room.session.phase is not Phase.ENDED:
+        """How long `room` may go without an event: a paired letters room lasts; one that
+        ended is kept as long as a live room, for its partner to learn that it ended, and
+        one still waiting for its pairing as long too, since an invite is read aloud for a
+        pairing now, and a year of unpaired rooms would fill the server (docs/protocol.md,
+        Letters, How long a letters room lasts)."""
+        if room.session.phase in LETTER_PHASES:
             return self._letters_ttl_ms
         return self._room_ttl_ms
 

@@ -410,6 +410,15 @@ def test_an_ended_letters_room_is_swept_after_the_room_ttl() -> None:
     assert rooms.sweep(1_000 + ROOM_TTL) == [letters.ana.room]
 
 
+def test_a_letters_room_never_paired_expires_after_the_room_ttl() -> None:
+    """An invite not used within one room TTL is stale: the unpaired letters room is swept
+    then, not after a year, so unpaired rooms cannot fill the server."""
+    rooms = registry()
+    ana = rooms.create(FrameSender(), 0, mode=Mode.LETTERS)
+    assert rooms.sweep(ROOM_TTL - 1) == []
+    assert rooms.sweep(ROOM_TTL) == [ana.room]
+
+
 def news_from_elsewhere(store: WritesSeen, room: Room, after: int) -> RoomNews:
     """What PostgreSQL would give back of a room another server holds: its row read back as
     a row (so no letter), its seats, and its events after `after` as their rows keep them,

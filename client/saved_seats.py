@@ -156,12 +156,21 @@ def state_dir() -> Path:
 class SeatShelf:
     """The saved seats: one JSON file per server and room, so two windows never share a file."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, forgotten_after: float | None = FORGOTTEN_AFTER) -> None:
         self.directory = directory
+        self.forgotten_after = forgotten_after
+        """Seconds unwritten after which a seat is dropped; None keeps seats until forgotten."""
 
     @classmethod
     def default(cls) -> "SeatShelf":
         return cls(state_dir() / "seats")
+
+    @classmethod
+    def letters(cls) -> "SeatShelf":
+        """The letters seat, kept apart from the live seats: a letters room lasts a year
+        between visits (docs/protocol.md, Letters), so neither the week after which live seats
+        are dropped nor `fireside resume` and its offers ever touch it."""
+        return cls(state_dir() / "letters", forgotten_after=None)
 
     def all(self) -> list[SavedSeat]:
         """Every readable seat, the most recently written first.
@@ -174,11 +183,11 @@ class SeatShelf:
             paths = list(self.directory.glob("*.json"))
         except OSError:
             return []
-        too_old = time.time() - FORGOTTEN_AFTER
+        too_old = None if self.forgotten_after is None else time.time() - self.forgotten_after
         for path in paths:
             try:
                 written = path.stat().st_mtime
-                if written < too_old:
+                if too_old is not None and written < too_old:
                     path.unlink()
                     continue
                 with path.open(encoding="utf-8") as file:

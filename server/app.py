@@ -134,6 +134,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
     registry = RoomRegistry(
         store,
         room_ttl_ms=round(config.room_ttl * 1000),
+        letters_ttl_ms=round(config.letters_ttl * 1000),
         max_rooms=limits.max_rooms,
         max_log_bytes=limits.max_log_bytes,
         max_total_log_bytes=limits.max_total_log_bytes,
@@ -182,8 +183,9 @@ async def start_server(config: ServerConfig) -> RunningServer:
             raise
 
     async def sweep() -> None:
-        """docs/protocol.md, Expiry: rooms idle for `room_ttl` are removed. The sweep never waits
-        for the disk; the store deletes their rows behind the commits (docs/deploy.md, Expiry)."""
+        """docs/protocol.md, Expiry: rooms idle for `room_ttl` (a letters room not ended, for
+        `letters_ttl`) are removed. The sweep never waits for the disk; the store deletes
+        their rows behind the commits (docs/deploy.md, Expiry)."""
         while True:
             await asyncio.sleep(config.sweep_interval)
             now = now_ms()

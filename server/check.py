@@ -48,7 +48,7 @@ class Checked:
     size: int
     """Bytes on disk: the SQLite file and its WAL, or the three tables with their indexes."""
     schema: str
-    """Which layout it has, as a clause: `schema version 3`."""
+    """Which layout it has, as a clause: `schema version 4`."""
 
     def sentence(self) -> str:
         return (

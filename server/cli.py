@@ -70,6 +70,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="remove a room after this many seconds without activity (default: %(default)d)",
     )
     parser.add_argument(
+        "--letters-ttl",
+        type=_seconds,
+        default=defaults.letters_ttl,
+        metavar="SECONDS",
+        help="remove a letters room after this many seconds without activity; once ended, it "
+        "lasts --room-ttl (default: %(default)d, 365 days)",
+    )
+    parser.add_argument(
         "--data",
         "--store",
         # From the environment too: a database URL with a password stays out of `ps`.
@@ -163,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         room_ttl=args.room_ttl,
+        letters_ttl=args.letters_ttl,
         data=args.data,
         trust_forwarded_for=args.trust_proxy,
         tls_cert=args.tls_cert,

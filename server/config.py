@@ -65,6 +65,10 @@ class Limits:
     """Seconds one reply may take to go out before its reader counts as gone (1008)."""
 
 
+LETTERS_TTL = 365 * 24 * 60 * 60
+"""Seconds a letters room may go without any event before it is removed: docs/protocol.md,
+Letters, How long a letters room lasts. Its partners are rarely awake at the same time."""
+
 MEMORY_DATA = ":memory:"
 """`--data :memory:`: rooms live in this process alone, as tests and `fireside host` want."""
 
@@ -76,7 +80,9 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     room_ttl: float = 24 * 60 * 60
-    """Seconds a room may go without any event before it is removed."""
+    """Seconds a room may go without any event before it is removed; an ended letters room too."""
+    letters_ttl: float = LETTERS_TTL
+    """Seconds a letters room not ended may go without any event before it is removed."""
     sweep_interval: float = 60.0
     """Seconds between looks for expired rooms."""
     ping_interval: float = 20.0

@@ -12,8 +12,8 @@ from shared.codes import normalize_code
 from shared.errors import ErrorCode, Rejected
 from shared.events import ErrorReply
 from shared.intake import admit
-from shared.messages import ClientMessage, Create, Join, Resume
-from shared.seats import Seat
+from shared.messages import ClientMessage, Create, Join, Peek, Resume
+from shared.seats import Mode, Seat
 from shared.session import Session
 from shared.wire import CloseCode
 
@@ -95,11 +95,14 @@ class MemberConnection:
                     raise Rejected(ErrorCode.RATE_LIMITED, "too many new rooms from here; wait")
                 self._seated(
                     self._registry.create(
-                        self._sender, now, on_lost=self._unsaved(message, now, tries, entering=True)
+                        self._sender,
+                        now,
+                        mode=message.mode or Mode.LIVE,
+                        on_lost=self._unsaved(message, now, tries, entering=True),
                     )
                 )
                 self._attempts.created(self._address, now)
-            elif isinstance(message, Join | Resume):
+            elif isinstance(message, Join | Resume | Peek):
                 membership = self._enter(message, now, tries)
                 if membership is not None:
                     self._seated(membership)
@@ -113,20 +116,23 @@ class MemberConnection:
         except Rejected as rejection:
             raise rejection.with_re(message.id) from None
 
-    def _enter(self, message: Join | Resume, now: int, tries: int) -> Membership | None:
-        """`join` or `resume`, counting failures per address: docs/protocol.md, Error codes.
-        None while a shared store is asked for a room no server here holds yet."""
+    def _enter(self, message: Join | Resume | Peek, now: int, tries: int) -> Membership | None:
+        """`join`, `resume` or `peek`, counting failures per address: docs/protocol.md, Error
+        codes. None for a `peek`, which takes no seat, and while a shared store is asked for
+        a room no server here holds yet."""
         if self._attempts.blocked(self._address, now):
             raise Rejected(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a while")
-        if isinstance(message, Resume) and tries == 0:
+        if isinstance(message, Resume | Peek) and tries == 0:
+            # docs/protocol.md, Letters, Peeking: a `peek` counts as a `resume`.
             # Each resume sends the whole log again: limited per address and per seat, so that
             # neither new connections nor new addresses make it free.
             seat = (normalize_code(message.code), token_hash(message.token))
             if not self._attempts.may_resume(self._address, seat, now):
                 raise Rejected(ErrorCode.RATE_LIMITED, "too many resumes; wait a little")
-        on_lost = self._unsaved(message, now, tries, entering=True)
+        # A `peek` seats no one, so losing it must not unseat what the connection did next.
+        on_lost = self._unsaved(message, now, tries, entering=not isinstance(message, Peek))
         if (
-            isinstance(message, Resume)
+            isinstance(message, Resume | Peek)
             and tries < _TRIES
             and self._registry.behind(message.code, message.after)
         ):
@@ -138,6 +144,17 @@ class MemberConnection:
         try:
             if isinstance(message, Join):
                 return self._registry.join(self._sender, message.code, now, on_lost=on_lost)
+            if isinstance(message, Peek):
+                self._registry.peek(
+                    self._sender,
+                    message.code,
+                    message.token,
+                    message.after,
+                    now,
+                    epoch=message.epoch,
+                    on_lost=on_lost,
+                )
+                return None
             return self._registry.resume(
                 self._sender,
                 message.code,

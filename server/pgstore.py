@@ -54,7 +54,8 @@ _SCHEMA = (
         verified_b BOOLEAN NOT NULL,
         said_since_sharing BOOLEAN NOT NULL,
         said_since_ask BOOLEAN NOT NULL,
-        head_seq BIGINT NOT NULL DEFAULT 0
+        head_seq BIGINT NOT NULL DEFAULT 0,
+        mode TEXT NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'letters'))
     )""",
     """CREATE TABLE IF NOT EXISTS seats (
         room_key TEXT NOT NULL REFERENCES rooms (room_key),
@@ -75,6 +76,9 @@ _SCHEMA = (
     # A database made before epochs: each room already there draws one of its own.
     "ALTER TABLE rooms ADD COLUMN IF NOT EXISTS epoch BIGINT NOT NULL "
     "DEFAULT floor(random() * 2147483647)::bigint + 1",
+    # A database made before letters: every room already there is live.
+    "ALTER TABLE rooms ADD COLUMN IF NOT EXISTS mode TEXT NOT NULL DEFAULT 'live' "
+    "CHECK (mode IN ('live', 'letters'))",
 )
 """The SQLite layout (server/storage.py) in PostgreSQL's types, and each room's head seq."""
 
@@ -88,7 +92,7 @@ SEATS_CHANNEL = "fireside_seat"
 """Notified when a server seats a connection that another may still hold:
 `<room key> <seat> <instance>`."""
 
-_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join(['%s'] * 19)})"
+_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join(['%s'] * 20)})"
 _INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join(['%s'] * 14)})"
 _INSERT_SEAT = "INSERT INTO seats (room_key, seat, token_hash) VALUES (%s, %s, %s)"
 _UPDATE_ROOM = (

@@ -15,14 +15,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from server.commits import GroupCommit, Loop, Lost, not_kept
+from server.config import LETTERS_TTL
 from server.metrics import NO_METRICS, Metrics, StoreOperation
 from server.room import Membership, Room, RoomMark, Sender, new_epoch, token_hash
 from server.store import Moved, NotRemoved, RoomNews, RoomStore, SharedStore, StoreError
 from shared.codes import new_code, normalize_code
 from shared.errors import ErrorCode, Rejected
-from shared.events import Event, EventKind, Joined, Reply, TypingNotice
+from shared.events import Event, Joined, Reply, TypingNotice
 from shared.messages import ClientMessage, MessageType, Typing
-from shared.seats import SEATS, Phase, Seat
+from shared.seats import SEATS, Mode, Phase, Seat
 from shared.session import Change
 from shared.wire import CloseCode
 
@@ -52,6 +53,7 @@ class RoomRegistry:
         store: RoomStore,
         *,
         room_ttl_ms: int,
+        letters_ttl_ms: int = LETTERS_TTL * 1000,
         max_rooms: int,
         max_log_bytes: int,
         max_total_log_bytes: int | None = None,
@@ -61,6 +63,7 @@ class RoomRegistry:
         self._store = store
         self._metrics = metrics
         self._room_ttl_ms = room_ttl_ms
+        self._letters_ttl_ms = letters_ttl_ms
         self._max_rooms = max_rooms
         self._max_log_bytes = max_log_bytes
         self._max_total_log_bytes = max_total_log_bytes
@@ -136,8 +139,15 @@ class RoomRegistry:
         `rate_limited` among them, still reach it before the close."""
         self._commits.close(sender, code, reason)
 
-    def create(self, sender: Sender, now: int, *, on_lost: Lost | None = None) -> Membership:
-        """A new room with the sender in seat `a`; its `joined` event has `seq` 1.
+    def create(
+        self,
+        sender: Sender,
+        now: int,
+        *,
+        mode: Mode = Mode.LIVE,
+        on_lost: Lost | None = None,
+    ) -> Membership:
+        """A new room of `mode` with the sender in seat `a`; its `joined` event has `seq` 1.
 
         docs/protocol.md, Rate limits: refused while the server holds `max_rooms`, or while
         its logs fill 90% of `max_total_log_bytes`, the rest kept for the rooms already open.
@@ -151,6 +161,7 @@ class RoomRegistry:
         while self._store.get(normalize_code(code)) is not None:
             code = new_code()
         room = Room(code=code, label=secrets.token_hex(4), last_active=now, epoch=new_epoch())
+        room.session.mode = mode
         mark = room.mark()
         token = _new_seat(room, Seat.A)
         self._commits.add(room)
@@ -206,7 +217,7 @@ class RoomRegistry:
         if seat is None:
             raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
         # The head before this resume's own `back`: docs/protocol.md, Drops, resume and leave.
-        resync = (epoch is not None and epoch != room.epoch) or after > len(room.log)
+        resync = _resyncs(room, after, epoch)
         mark = self._commits.mark(room)
         old = room.senders.get(seat)
         if old is not None:
@@ -227,6 +238,35 @@ class RoomRegistry:
             log.info("room %s resynced", room.label, extra={"room": room.label})
             return self._seat(room, seat, sender, token, 0, on_lost, resync=True)
         return self._seat(room, seat, sender, token, after, on_lost)
+
+    def peek(
+        self,
+        sender: Sender,
+        code: str,
+        token: str,
+        after: int,
+        now: int,
+        *,
+        epoch: int | None = None,
+        on_lost: Lost | None = None,
+    ) -> None:
+        """What `resume` would answer, without taking the seat: docs/protocol.md, Letters,
+        Peeking. Nothing is recorded and no member is told; the seat's own connection, if any,
+        is left alone, and `sender` stays out of the room.
+
+        The `joined` waits behind the room's changes not kept yet, as it may show them; if
+        they are lost, so is it, and `on_lost` answers instead.
+        """
+        room = self._find(code)
+        seat = room.seat_with_token(token)
+        if seat is None:
+            raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
+        resync = _resyncs(room, after, epoch)
+        # Part of the batch, as a takeover is, though it records nothing: see `resume`.
+        self._change(room, self._commits.mark(room), None, now)
+        joined = _joined(room, seat, token, 0 if resync else after, resync)
+        self._commits.send(sender, joined, room)
+        self._settle(on_lost)
 
     def act(
         self,
@@ -256,6 +296,10 @@ class RoomRegistry:
                 self._tell(room, TypingNotice(member.seat, message.on), besides=member.seat)
             return
         self._change(room, mark, change, now)
+        # docs/protocol.md, Letters: the second `answer` releases both, in the same batch, so
+        # that no member hears of it without its `reveal`s and no restart falls between them.
+        while (release := room.session.release()) is not None:
+            self._change(room, None, release, now)
         if room.session.phase is Phase.ENDED:
             # docs/protocol.md: after `leave`, only the leaver's connection is closed (1000).
             del room.senders[member.seat]
@@ -281,10 +325,10 @@ class RoomRegistry:
             self._commits.settle(functools.partial(self._away_again, room, member.seat, now))
 
     def sweep(self, now: int) -> list[Room]:
-        """Forget the rooms idle for the room TTL and close their connections with 1001, at
-        once; the store deletes their rows while the loop goes on (without `loop`, before this
-        returns). A room whose rows could not be deleted is logged by label and deleted at the
-        next sweep, or by `recover` after a restart, as it is still expired then.
+        """Forget the rooms idle for their TTL (`_ttl_ms`) and close their connections with
+        1001, at once; the store deletes their rows while the loop goes on (without `loop`,
+        before this returns). A room whose rows could not be deleted is logged by label and
+        deleted at the next sweep, or by `recover` after a restart, as it is still expired then.
 
         A room that the open batch or the one in flight changes waits for the next sweep: one
         that recorded an event is not idle, but a takeover records none, and the batch's held
@@ -294,7 +338,7 @@ class RoomRegistry:
         expired = [
             room
             for room in self._store.rooms()
-            if now - room.last_active >= self._room_ttl_ms and id(room) not in changing
+            if now - room.last_active >= self._ttl_ms(room) and id(room) not in changing
         ]
         # Even with none expired: the store first deletes what an earlier sweep could not.
         removed = self._store.remove(expired)
@@ -313,6 +357,14 @@ class RoomRegistry:
             not_removed(removed)
         self._recount()
         return expired
+
+    def _ttl_ms(self, room: Room) -> int:
+        """How long `room` may go without an event: a letters room not ended lasts, one that
+        ended is kept as long as a live room, for its partner to learn that it ended
+        (docs/protocol.md, Letters, How long a letters room lasts)."""
+        if room.session.mode is Mode.LETTERS and room.session.phase is not Phase.ENDED:
+            return self._letters_ttl_ms
+        return self._room_ttl_ms
 
     def catch_up(self, news: Sequence[RoomNews], now: int | None) -> list[str]:
         """What other servers sharing the store recorded: each room takes the events it lacks
@@ -381,7 +433,8 @@ class RoomRegistry:
             return
         for event in events:
             room.keep(event)
-        room.session.noted = frozenset(e.by for e in events if e.kind is EventKind.NOTE)
+            # What the row does not say: the notes left, the open letter and its withheld boxes.
+            room.session.recall(event.kind, event.by, event.box)
         self._store.add(room)
         self._log_bytes += room.log.size
 
@@ -394,13 +447,17 @@ class RoomRegistry:
             return True
         if events[0].seq != len(room.log) + 1:
             return False
-        noted = room.session.noted | {e.by for e in events if e.kind is EventKind.NOTE}
+        # What the row does not say (the notes left, the open letter and its withheld boxes)
+        # is this room's, followed through the news.
+        recalled = room.session
         for event in events:
             room.keep(event)
             self._log_bytes += len(event.frame)
             self._tell(room, event, kept=True)
+            recalled.recall(event.kind, event.by, event.box)
         room.session = fresh.session
-        room.session.noted = noted
+        room.session.noted = recalled.noted
+        room.session.letter = recalled.letter
         room.token_hashes = fresh.token_hashes
         room.epoch = fresh.epoch
         room.last_active = max(room.last_active, fresh.last_active)
@@ -474,10 +531,7 @@ class RoomRegistry:
         """The end of `create`, `join` and `resume`: `sender` takes `seat` and is sent its
         `joined`, with every event after `after`, behind what tells of the change."""
         room.senders[seat] = sender
-        joined = Joined(
-            room.code, seat, token, room.since(after), room.session.state, room.epoch, resync
-        )
-        self._commits.send(sender, joined, room)
+        self._commits.send(sender, _joined(room, seat, token, after, resync), room)
         self._settle(on_lost)
         return Membership(room, seat, sender)
 
@@ -525,6 +579,27 @@ def _log_not_removed(metrics: Metrics, removed: Future[None]) -> None:
                 failed,
                 extra={"room": label},
             )
+
+
+def _resyncs(room: Room, after: int, epoch: int | None) -> bool:
+    """A client's place is not in this log: it names another epoch, or has seen past the head
+    (docs/protocol.md, Drops, resume and leave), and so is sent the whole log again."""
+    return (epoch is not None and epoch != room.epoch) or after > len(room.log)
+
+
+def _joined(room: Room, seat: Seat, token: str, after: int, resync: bool) -> Joined:
+    """What `create`, `join`, `resume` and `peek` answer: the events after `after` (every one
+    with `resync`), the room's state and its mode (docs/protocol.md, Letters, Making one)."""
+    return Joined(
+        room.code,
+        seat,
+        token,
+        room.since(after),
+        room.session.state,
+        room.epoch,
+        resync,
+        room.session.mode,
+    )
 
 
 def _new_seat(room: Room, seat: Seat) -> str:

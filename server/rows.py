@@ -9,7 +9,7 @@ from server.room import Room, new_epoch
 from server.store import RoomNews, Writes
 from shared.events import Event, EventKind, RoomState
 from shared.fields import EPOCH_MAX
-from shared.seats import NodKind, Phase, Seat
+from shared.seats import Mode, NodKind, Phase, Seat
 from shared.session import Session
 from shared.vocabulary import carries
 
@@ -20,7 +20,7 @@ E = TypeVar("E", bound=StrEnum)
 ROOM_COLUMNS = (
     "room_key, code, label, created, last_active, epoch, phase, round, asker, name_a, name_b, "
     "online_a, online_b, paked_a, paked_b, verified_a, verified_b, "
-    "said_since_sharing, said_since_ask"
+    "said_since_sharing, said_since_ask, mode"
 )
 EVENT_COLUMNS = (
     "room_key, seq, at, kind, by_seat, sealed, nod, "
@@ -52,9 +52,9 @@ def rooms_from_rows(
         if event.seq != len(room.log) + 1:
             raise Damaged(f"room {room.label}'s log skips from {len(room.log)}")
         room.keep(event)
-        if event.kind is EventKind.NOTE:
-            # Which seats left their closing note is read from the log, not a column.
-            room.session.noted |= {event.by}
+        # Read from the log, not a column: the closing notes left, and the open letter with
+        # its withheld answers, whose boxes the events' rows keep (docs/protocol.md, Letters).
+        room.session.recall(event.kind, event.by, event.box)
     return rooms
 
 
@@ -125,6 +125,8 @@ def room_row(room: Room) -> Row:
         room.last_active,
         room.epoch,
         *session_values(room.session),
+        # Set by `create` and never changed after: written once, with the room's first row.
+        str(room.session.mode),
     )
 
 
@@ -149,6 +151,7 @@ def room_from_row(row: tuple[object, ...]) -> Room:
         verified_b,
         said_since_sharing,
         said_since_ask,
+        mode,
     ) = row
     state = _state(phase, round_, asker, name_a, name_b, online_a, online_b)
     session = Session(
@@ -161,6 +164,7 @@ def room_from_row(row: tuple[object, ...]) -> Room:
         verified=_seats(verified_a, verified_b),
         said_since_sharing=bool(said_since_sharing),
         said_since_ask=bool(said_since_ask),
+        mode=_member(Mode, mode, "mode"),
     )
     room = Room(
         code=_str(code, "code"),

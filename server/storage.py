@@ -177,12 +177,21 @@ def _to_v3(db: sqlite3.Connection) -> None:
     db.execute("UPDATE rooms SET epoch = abs(random() % 2147483646) + 1")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_create_v1, _to_v2, _to_v3)
+def _to_v4(db: sqlite3.Connection) -> None:
+    """Each room says whether it is live or letters (docs/protocol.md, Letters); every room
+    already here is live, as no server before letters made any other."""
+    db.execute(
+        "ALTER TABLE rooms ADD COLUMN mode TEXT NOT NULL DEFAULT 'live' "
+        "CHECK (mode IN ('live', 'letters'))"
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_v1, _to_v2, _to_v3, _to_v4)
 """`MIGRATIONS[n]` takes a file from schema version n to n + 1; the last gives SCHEMA_VERSION."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join('?' * 19)})"
+_INSERT_ROOM = f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES ({', '.join('?' * 20)})"
 _INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 _INSERT_SEAT = "INSERT INTO seats (room_key, seat, token_hash) VALUES (?, ?, ?)"
 _UPDATE_ROOM = (

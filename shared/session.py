@@ -250,7 +250,9 @@ class Session:
         the closing notes left, and the open letter with its withheld answers."""
         if kind is EventKind.NOTE:
             self.noted |= {by}
-        self.letter.follow(kind, by, box)
+        # A live room's `say`, `reflect` and `confirm` are no letter's: as in `observe`.
+        if self.mode is Mode.LETTERS:
+            self.letter.follow(kind, by, box)
 
     def seat_member(self, seat: Seat) -> Change:
         """A member takes `seat`: `a` when the room is made, `b` when the partner joins.

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from server.cli import parse_args
 from tests.project import VERSION
 from tests.server.http import http_get
@@ -123,7 +125,8 @@ async def test_help_describes_every_option() -> None:
     )
     stdout, _ = await asyncio.wait_for(process.communicate(), seconds(10))
     assert process.returncode == 0
-    options = ("--host", "--port", "--room-ttl", "--log-level", "--log-format", "--trust-proxy")
+    options = ["--host", "--port", "--room-ttl", "--letters-ttl", "--log-level", "--log-format"]
+    options.append("--trust-proxy")
     for option in (*options, "--tls-cert", "--tls-key", "--metrics-port", "--metrics-host"):
         assert option in stdout.decode()
     assert "--trust-forwarded-for" not in stdout.decode()
@@ -134,6 +137,14 @@ def test_trust_proxy_keeps_its_old_spelling_and_is_off_by_default() -> None:
     assert parse_args(["--trust-proxy"]).trust_proxy is True
     assert parse_args(["--trust-forwarded-for"]).trust_proxy is True
     assert parse_args([]).trust_proxy is False
+
+
+def test_letters_ttl_takes_seconds_as_room_ttl_does_and_defaults_to_a_year() -> None:
+    """`--letters-ttl` is a number of seconds above 0, 365 days when not given."""
+    assert parse_args([]).letters_ttl == 365 * 24 * 60 * 60
+    assert parse_args(["--letters-ttl", "90.5"]).letters_ttl == 90.5
+    with pytest.raises(SystemExit):
+        parse_args(["--letters-ttl", "0"])
 
 
 async def test_version_is_printed_logged_at_start_and_in_healthz() -> None:

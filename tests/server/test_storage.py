@@ -29,7 +29,7 @@ from server.store import MemoryRoomStore, RoomStore, StoreError, Writes
 from shared.errors import ErrorCode, Rejected
 from shared.fields import EPOCH_MAX
 from shared.messages import Ask, Done, Hello, Leave, Nod, Pake, Say, Verify
-from shared.seats import NodKind, Phase, Seat
+from shared.seats import Mode, NodKind, Phase, Seat
 from tests.server.fakes import (
     MAC,
     PAKE_MSG,
@@ -528,7 +528,7 @@ def test_a_version_1_file_loses_its_rooms_and_its_words_and_then_works_as_v2(dat
     finally:
         store.close()
     with raw(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (4,)
         assert db.execute("SELECT count(*) FROM seats").fetchone() == (2,)
         events = [row[1] for row in db.execute("PRAGMA table_info(events)")]
         rooms_columns = [row[1] for row in db.execute("PRAGMA table_info(rooms)")]
@@ -601,6 +601,41 @@ def test_a_version_2_file_gives_each_room_an_epoch_of_its_own(data: Path) -> Non
     assert sorted(epochs) == codes
     assert all(1 <= epoch <= EPOCH_MAX for epoch in epochs.values())
     assert len(set(epochs.values())) == len(codes)
+
+
+def test_a_version_3_file_keeps_its_rooms_as_live_ones_and_takes_letters_rooms(
+    data: Path,
+) -> None:
+    """v3 → v4 gives `rooms` a `mode`: every room already kept is live (no server before
+    letters made any other) and keeps its epoch; a letters room is kept as one from then on,
+    and a mode no server writes is refused by the file itself."""
+    data.mkdir(mode=0o700)
+    with raw(data / DB_FILE) as db:
+        for step in MIGRATIONS[:3]:
+            step(db)
+        db.execute("PRAGMA user_version = 3")
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(
+            "INSERT INTO rooms VALUES ('ABCDEFGHJK', 'ABCDE-FGHJK', 'feedf00d', 1000, 1300, "
+            "'waiting', 1, 'a', NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 77)"
+        )
+    store = SqliteRoomStore.open(data)
+    try:
+        (old,) = store.rooms()
+        assert (old.session.mode, old.epoch) == (Mode.LIVE, 77)
+        letters = registry_on(store).create(RecordingSender(), 2_000, mode=Mode.LETTERS)
+    finally:
+        store.close()
+    with raw(data / DB_FILE) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (4,)
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute("UPDATE rooms SET mode = 'chat'")
+    again = SqliteRoomStore.open(data)
+    try:
+        modes = {room.code: room.session.mode for room in again.rooms()}
+    finally:
+        again.close()
+    assert modes == {"ABCDE-FGHJK": Mode.LIVE, letters.room.code: Mode.LETTERS}
 
 
 def test_a_failed_migration_leaves_the_file_at_its_old_version(data: Path) -> None:

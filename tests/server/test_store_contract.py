@@ -11,9 +11,16 @@ from server.pgstore import PostgresRoomStore
 from server.storage import SqliteRoomStore
 from server.store import MemoryRoomStore, RoomStore, StoreError
 from shared.errors import ErrorCode, Rejected
-from shared.messages import Ask, Say
-from shared.seats import Phase
+from shared.messages import Answer, Ask, Say
+from shared.seats import Mode, Phase, Seat
 from tests.server.fakes import RecordingSender, seat_pair
+from tests.server.test_letters import (
+    ANA_SAYS,
+    BEN_SAYS,
+    FrameSender,
+    ana_proposes_and_answers,
+    pair_letters,
+)
 from tests.server.test_storage import PAIRED, half_a_round, registry_on
 
 Opener = Callable[[], RoomStore]
@@ -199,3 +206,41 @@ def test_every_store_lets_go_of_a_room_whose_write_was_lost(any_store: RoomStore
     room = half_a_round(registry_on(any_store))
     any_store.forget([room])
     assert any_store.get(room.key) is None
+
+
+def test_a_letters_room_keeps_its_withheld_answer_over_a_restart_and_then_releases_it(
+    reopen: Opener,
+) -> None:
+    """A letters room with one answer in comes back a letters room that still withholds that
+    answer's box, byte for byte, though no frame ever carried it; the partner's answer then
+    releases both (docs/protocol.md, Letters, Withheld until both are in)."""
+    store = reopen()
+    letters = pair_letters(registry_on(store))
+    ana_proposes_and_answers(letters)
+    room = letters.ana.room
+    store.close()
+    store = reopen()
+    (back,) = store.rooms()
+    assert back.session.mode is Mode.LETTERS
+    assert back.session.letter.withheld == {Seat.A: ANA_SAYS}
+    assert back.session == room.session
+    assert back.log == room.log
+    assert back.log[-1].box is None, "read back from its frame, an answer has no box"
+    rooms = registry_on(store)
+    ben_out = FrameSender()
+    ben = rooms.resume(ben_out, room.code, letters.ben_token, 0, 3_000)
+    (joined,) = ben_out.take()
+    assert joined["mode"] == "letters"
+    assert "box" not in joined["events"][9]
+    rooms.act(ben, Answer(box=BEN_SAYS), 3_001)
+    told = ben_out.take()
+    assert [(event["kind"], event.get("box")) for event in told] == [
+        ("answer", None),
+        ("reveal", ANA_SAYS),
+        ("reveal", BEN_SAYS),
+    ]
+    assert [event["seq"] for event in told] == [12, 13, 14]
+    store.close()
+    (again,) = reopen().rooms()
+    assert again.session.letter.withheld == {}
+    assert again.session.phase is Phase.REVEALED

@@ -107,7 +107,18 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
 
 
 async def _status(saved: "SavedSeat", settings: "Settings") -> int:
-    """One `peek`, one line; the hook runs if it is the person's move and the hour is right."""
+    """`--status`: one line on stdout, or one sentence on stderr and 2."""
+    line, reached = await status(saved, settings)
+    if not reached:
+        print(f"fireside: {line}", file=sys.stderr)
+        return 2
+    print(line)
+    return 0
+
+
+async def status(saved: "SavedSeat", settings: "Settings") -> tuple[str, bool]:
+    """One `peek`: the line, and whether the server answered; the hook runs if it is the
+    person's move and the hour is right."""
     from client.letters_hook import notify
     from client.letters_peek import peek
     from client.letters_story import follow, status_line, zone_of
@@ -116,11 +127,9 @@ async def _status(saved: "SavedSeat", settings: "Settings") -> int:
 
     joined = await peek(saved, within=PEEK_WITHIN)
     if isinstance(joined, str):
-        print(f"fireside: {joined}", file=sys.stderr)
-        return 2
+        return joined, False
     standing = follow(joined.events, saved.seat)
     line = status_line(standing, saved.partner)
-    print(line)
     if standing.room.phase is Phase.ENDED:
         SeatShelf.letters().forget(saved.server, saved.code)
     elif standing.move_since is not None:
@@ -133,7 +142,7 @@ async def _status(saved: "SavedSeat", settings: "Settings") -> int:
             remind=settings.remind,
             now=datetime.now(zone_of(settings.zone)),
         )
-    return 0
+    return line, True
 
 
 async def _end(saved: "SavedSeat") -> int:

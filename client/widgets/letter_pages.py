@@ -80,7 +80,7 @@ def pages(
             heard_in = "your answer" if opened.by is not me else f"{partner}'s answer"
             page.append(f"\n{who(opened.by)} heard in {heard_in}", style="bold")
             page.append(f" ({at(opened)}):\n")
-            page.append(_indented(opened.text), style="italic")
+            page.append(_indented(opened.text, style="italic"))
         elif kind is EventKind.SAY:
             page.append(f"\n{who(opened.by)} added", style="bold")
             page.append(f" ({at(opened)}):\n")
@@ -101,9 +101,9 @@ _MOVES = {
 }
 
 
-def _indented(text: str | None) -> Text:
+def _indented(text: str | None, style: str = "") -> Text:
     lines = (text or "").splitlines() or [""]
-    return Text("".join(f"  {line}\n" for line in lines))
+    return Text("".join(f"  {line}\n" for line in lines), style=style)
 
 
 def _sealed(

@@ -1,0 +1,172 @@
+"""The letters screen through a real server on 127.0.0.1: a whole letter from either side, the
+race of two proposals, partner markup shown literally, and `--status` at each step."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from client.entry import Entry
+from client.journal import journal_dir, plain
+from client.letters_app import LettersApp
+from client.letters_command import status
+from client.saved_seats import SavedSeat, SeatShelf
+from client.screens.letters import LettersScreen
+from client.settings import Settings
+from client.widgets.composer import Composer
+from client.widgets.deck_panel import DeckPanel
+from client.widgets.reflection_starters import ReflectionStarters
+from client.widgets.status_line import StatusLine
+from shared.seats import Mode, Phase
+from tests.client.drive import until
+
+SIZE = (80, 24)
+MARKUP = "[bold]x[/bold] and [@click=app.quit]y[/]"
+"""What a partner might write that Textual would take for markup: shown as these characters."""
+
+
+def letters_of(app: LettersApp) -> LettersScreen:
+    screen = app.screen
+    assert isinstance(screen, LettersScreen), f"the screen is {screen!r}"
+    return screen
+
+
+def page(screen: LettersScreen) -> str:
+    """The letters as the person reads them now."""
+    shown = screen.query_one("#pages-text", Static).content
+    assert isinstance(shown, Text)
+    return shown.plain
+
+
+@contextlib.asynccontextmanager
+async def letters_pair(
+    server_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[Pilot[Any], LettersScreen, Pilot[Any], LettersScreen]]:
+    """Ana starts letters, Ben joins with her invite; each keeps a shelf of their own; both are
+    paired and the first letter waits for a question."""
+    ana_shelf = SeatShelf(tmp_path / "ana", forgotten_after=None)
+    ben_shelf = SeatShelf(tmp_path / "ben", forgotten_after=None)
+    ana_entry = Entry(server_url, "Ana", mode=Mode.LETTERS)
+    ana = LettersApp(ana_entry, Settings(server=server_url, name="Ana"), ana_shelf)
+    async with ana.run_test(size=SIZE) as ana_pilot:
+        ana_room = letters_of(ana)
+        await until(ana_pilot, lambda: ana_room.invite is not None)
+        assert ana_room.invite is not None
+        ben_entry = Entry.joining(server_url, "Ben", ana_room.invite)
+        ben = LettersApp(ben_entry, Settings(server=server_url, name="Ben"), ben_shelf)
+        async with ben.run_test(size=SIZE) as ben_pilot:
+            ben_room = letters_of(ben)
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.PROPOSING, within=5)
+            await until(ben_pilot, lambda: ben_room.room.phase is Phase.PROPOSING, within=5)
+            yield ana_pilot, ana_room, ben_pilot, ben_room
+
+
+async def write(pilot: Pilot[Any], screen: LettersScreen, text: str) -> None:
+    """Put `text` in the open composer and send it with ctrl+s."""
+    composer = screen.query_one(Composer)
+    assert not composer.disabled, "the composer is closed"
+    composer.insert(text)
+    await pilot.press("ctrl+s")
+
+
+def saved(screen: LettersScreen) -> SavedSeat:
+    assert screen.keeper is not None
+    assert screen.keeper.seat is not None
+    return screen.keeper.seat
+
+
+async def status_of(screen: LettersScreen) -> str:
+    """What `fireside letters --status` prints for this screen's saved seat."""
+    line, reached = await status(saved(screen), Settings())
+    assert reached, line
+    return line
+
+
+async def test_a_whole_letter_from_question_to_the_next(server_url: str, tmp_path: Path) -> None:
+    """Ana proposes and answers (sealed); Ben's answer reveals both, markup literal; both
+    reflect, Ben asks for more and adds, both feel heard, and the next letter opens;
+    `--status` says each step in one line, and both journals hold the whole letter."""
+    async with letters_pair(server_url, tmp_path) as (ana_pilot, ana, ben_pilot, ben):
+        assert ana.query_one(DeckPanel).display
+        assert await status_of(ana) == "Propose the first question"
+        await write(ana_pilot, ana, "What do you miss most today?")
+        await until(ben_pilot, lambda: ben.room.phase is Phase.ANSWERING)
+        assert "What do you miss most today?" in page(ben)
+        assert "Ana proposed it" in page(ben)
+
+        await until(ana_pilot, lambda: ana._writing is not None)
+        await write(ana_pilot, ana, "The walk to the bakery")
+        await until(ana_pilot, lambda: "sealed until Ben answers" in page(ana))
+        await until(ben_pilot, lambda: "sealed until you answer" in page(ben))
+        assert "The walk to the bakery" not in page(ben)
+        assert await status_of(ana) == "Your answer is sealed; waiting for Ben"
+        assert await status_of(ben) == "Ana answered; your turn"
+
+        await write(ben_pilot, ben, MARKUP)
+        await until(ana_pilot, lambda: MARKUP in page(ana))
+        await until(ben_pilot, lambda: "The walk to the bakery" in page(ben))
+        assert ana.query_one(ReflectionStarters).display
+        assert await status_of(ana) == "Reflect what you heard in Ben's answer"
+
+        await write(ana_pilot, ana, "I heard a bold x and a y")
+        await until(ben_pilot, lambda: ben.check_action("move", ("more",)) is True)
+        assert await status_of(ben) == (
+            "Ana reflected your answer; say if you felt heard; reflect what you heard in "
+            "Ana's answer"
+        )
+        await ben_pilot.press("f6")
+        await until(ben_pilot, lambda: ben._writing is not None and ben._writing.value == "say")
+        await write(ben_pilot, ben, "And the smell of rain")
+        await until(ana_pilot, lambda: "And the smell of rain" in page(ana))
+        await until(ana_pilot, lambda: ana._writing is not None)
+        await write(ana_pilot, ana, "I heard the rain too")
+        await until(ben_pilot, lambda: ben.check_action("move", ("confirm",)) is True)
+        await ben_pilot.press("f5")
+        await until(ben_pilot, lambda: ben._writing is not None)
+        await write(ben_pilot, ben, "I heard the bakery walk")
+        await until(ana_pilot, lambda: ana.check_action("move", ("confirm",)) is True)
+        await ana_pilot.press("f5")
+
+        await until(ana_pilot, lambda: ana.room.phase is Phase.PROPOSING)
+        await until(ben_pilot, lambda: ben.room.round == 2)
+        header = ana.query_one("#letters-header", Static).content
+        assert isinstance(header, Text)
+        assert "1 conversation ·" in header.plain
+        assert await status_of(ben) == "Both felt heard; propose the next question"
+        assert ben.query_one(DeckPanel).display
+
+    journals = [path.read_text(encoding="utf-8") for path in journal_dir().glob("*.md")]
+    assert len(journals) == 2
+    for journal in journals:
+        assert "## Letter 1" in journal
+        assert f"proposed:\n\n{plain('What do you miss most today?')}" in journal
+        assert f"answered:\n\n{plain('The walk to the bakery')}" in journal
+        assert f"answered:\n\n{plain(MARKUP)}" in journal
+        assert plain("And the smell of rain") in journal
+        assert f"reflected back:\n\n{plain('I heard the rain too')}" in journal
+        assert journal.count("felt heard.") == 2
+
+
+async def test_two_proposals_at_once_keep_the_late_question(
+    server_url: str, tmp_path: Path
+) -> None:
+    """Both propose in the same moment: the first recorded opens, and the other person's words
+    are kept for the next letter while their screen shows the partner's question."""
+    async with letters_pair(server_url, tmp_path) as (ana_pilot, ana, ben_pilot, ben):
+        ana.query_one(Composer).insert("Ana's question?")
+        ben.query_one(Composer).insert("Ben's question?")
+        await ana.action_send("propose")
+        await ben.action_send("propose")
+        await until(ana_pilot, lambda: ana.room.phase is Phase.ANSWERING)
+        await until(ben_pilot, lambda: ben.room.phase is Phase.ANSWERING)
+        first = "Ana's question?" if "Ana's question?" in page(ben) else "Ben's question?"
+        late, late_pilot = (ben, ben_pilot) if first == "Ana's question?" else (ana, ana_pilot)
+        kept = "Ben's question?" if late is ben else "Ana's question?"
+        await until(late_pilot, lambda: "first" in late.query_one(StatusLine).sentence)
+        assert first in page(late)
+        assert kept not in page(late)
+        assert kept in late._drafts.values()

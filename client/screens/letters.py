@@ -65,6 +65,7 @@ _PLACEHOLDERS = {
 }
 _CLOSED = "Nothing to write now: the letter is with your partner."
 _UNPAIRED = "The letters open once your partner has joined with the invite."
+_YOUR_WORD = "F5 if you felt heard, F6 if there's more to add."
 _OVER = "These letters have ended."
 _MOVES: dict[MessageType, ClientMessage] = {
     MessageType.CONFIRM: Confirm(),
@@ -438,6 +439,8 @@ class LettersScreen(Screen[None]):
         composer.disabled = kind is None
         over = self.stopped or self.room.phase is Phase.ENDED
         closed = _OVER if over else _UNPAIRED if self.room.phase is Phase.WAITING else _CLOSED
+        if not over and self._may(MessageType.CONFIRM):
+            closed = _YOUR_WORD
         composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else closed
         if kind is self._writing:
             return

@@ -131,6 +131,8 @@ class LettersScreen(Screen[None]):
         proposal is recorded first (docs/protocol.md, Letters: a second propose is refused)."""
         self._log_read = False
         """The log that came with the seat is taken: later events are news, for the hook."""
+        self._sent_question = False
+        """A `propose` went out from here and the composer has not moved on to the answer."""
 
     @property
     def room(self) -> Session:
@@ -277,7 +279,7 @@ class LettersScreen(Screen[None]):
         if action == "end":
             return self.me is not None and not self.stopped and self.room.phase is not Phase.ENDED
         if action == "send" and parameters:
-            return self._writing is MessageType(str(parameters[0])) and self._may(self._writing)
+            return self._writing is MessageType(str(parameters[0])) is self._next_writing()
         if action == "move" and parameters:
             return self._may(MessageType(str(parameters[0])))
         return True
@@ -382,6 +384,9 @@ class LettersScreen(Screen[None]):
         if not await self.link.send_sealed(kind, words):
             self._not_sent()
             return False
+        if kind is MessageType.PROPOSE:
+            self._sent_question = True
+            self.show_room()
         return True
 
     def _not_sent(self) -> None:
@@ -391,6 +396,16 @@ class LettersScreen(Screen[None]):
 
     def _may(self, kind: MessageType) -> bool:
         return self.me is not None and not self.stopped and self.room.may(self.me, kind)
+
+    def _next_writing(self) -> MessageType | None:
+        """What the composer's words become next, once our messages on their way are in: a
+        question and its answer typed in one burst go out as a `propose` and an `answer`, the
+        way the server will take them (Session.may_after)."""
+        me = self.me
+        if me is None or self.stopped:
+            return None
+        coming = self.link.mirror.on_its_way
+        return next((kind for kind in _WRITTEN if self.room.may_after(me, coming, kind)), None)
 
     # Showing the room.
 
@@ -412,7 +427,7 @@ class LettersScreen(Screen[None]):
         deck.display = may(MessageType.PROPOSE)
         if deck.display and not deck_was_shown:
             deck.offer(self.room.round, log, me)
-        kind = next((kind for kind in _WRITTEN if may(kind)), None)
+        kind = self._next_writing()
         self.query_one(ReflectionStarters).display = kind is MessageType.REFLECT
         paired = self.me is not None and self.room.phase is not Phase.WAITING
         next_move = status_line(standing, self.partner_name) if paired else ""
@@ -443,6 +458,16 @@ class LettersScreen(Screen[None]):
             closed = _YOUR_WORD
         composer.placeholder = _PLACEHOLDERS[kind] if kind is not None else closed
         if kind is self._writing:
+            return
+        if (
+            self._writing is MessageType.PROPOSE
+            and kind is MessageType.ANSWER
+            and self._sent_question
+        ):
+            # Our own question went out: what was typed behind it is the start of the answer.
+            # After the partner's question it is a question of ours, kept below for later.
+            self._sent_question = False
+            self._writing = kind
             return
         # Unsent words are kept for their own kind of writing: a half-written question never
         # becomes the answer, and a question that lost a race comes back for the next letter.

@@ -19,7 +19,7 @@ class EndLettersDialog(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "keep", "Keep the letters"),
-        Binding("ctrl+e", "end", "End them"),
+        Binding("ctrl+e", "end_letters", "End them"),
     ]
 
     def __init__(self, partner: str | None) -> None:
@@ -41,5 +41,5 @@ class EndLettersDialog(ModalScreen[bool]):
         self.dismiss(False)
 
     @on(Button.Pressed, "#end")
-    def action_end(self) -> None:
+    def action_end_letters(self) -> None:
         self.dismiss(True)

@@ -2,6 +2,7 @@
 race of two proposals, partner markup shown literally, and `--status` at each step."""
 
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,14 @@ from client.journal import journal_dir, plain
 from client.letters_app import LettersApp
 from client.letters_command import status
 from client.saved_seats import SavedSeat, SeatShelf
+from client.screens.end_letters_dialog import EndLettersDialog
 from client.screens.letters import LettersScreen
 from client.settings import Settings
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
 from client.widgets.reflection_starters import ReflectionStarters
 from client.widgets.status_line import StatusLine
+from shared.messages import MessageType
 from shared.seats import Mode, Phase
 from tests.client.drive import until
 
@@ -170,3 +173,46 @@ async def test_two_proposals_at_once_keep_the_late_question(
         assert first in page(late)
         assert kept not in page(late)
         assert kept in late._drafts.values()
+
+
+async def test_ending_asks_first_then_ends_for_both_and_forgets_the_seat(
+    server_url: str, tmp_path: Path
+) -> None:
+    """F9 asks; escape keeps the letters; ctrl+e in the dialog ends them for both, each seat
+    leaves its shelf, and `--status` on Ben's old seat says the letters ended."""
+    async with letters_pair(server_url, tmp_path) as (ana_pilot, ana, ben_pilot, ben):
+        ben_seat = saved(ben)
+        # The pilot's app, not `ana.app`: with two apps in one test, a widget's `app` is the
+        # one whose context the caller runs in.
+        await ana_pilot.press("f9")
+        assert isinstance(ana_pilot.app.screen, EndLettersDialog)
+        await ana_pilot.press("escape")
+        assert ana_pilot.app.screen is ana
+        assert ana.room.phase is Phase.PROPOSING
+        await ana_pilot.press("f9", "ctrl+e")
+        await until(ben_pilot, lambda: ben.room.phase is Phase.ENDED)
+        await until(ana_pilot, lambda: ana.room.phase is Phase.ENDED)
+        assert "Ana ended the letters." in page(ben)
+        assert ana.query_one(Composer).disabled
+        assert list((tmp_path / "ana").glob("*.json")) == []
+        assert list((tmp_path / "ben").glob("*.json")) == []
+        line, reached = await status(ben_seat, Settings())
+        assert (line, reached) == ("Letters with Ana ended.", True)
+
+
+async def test_the_open_window_runs_the_hook_once_when_it_becomes_your_move(
+    server_url: str, tmp_path: Path
+) -> None:
+    """Ben's window runs his notify command when Ana's question makes it his move, once: her
+    answer while it is still his move runs nothing more."""
+    ran = tmp_path / "ran"
+    script = f"import sys; open({str(ran)!r}, 'a').write(sys.argv[1] + chr(10))"
+    async with letters_pair(server_url, tmp_path) as (ana_pilot, ana, ben_pilot, ben):
+        ben.settings = Settings(server=server_url, notify=(sys.executable, "-c", script))
+        await write(ana_pilot, ana, "What made you laugh?")
+        await until(ben_pilot, lambda: ran.exists(), within=5)
+        await until(ana_pilot, lambda: ana._writing is MessageType.ANSWER)
+        await write(ana_pilot, ana, "You did")
+        await until(ben_pilot, lambda: "Ana answered at" in page(ben))
+        await ben_pilot.pause(0.5)
+        assert ran.read_text().splitlines() == ["Ana proposed a question; your turn to answer"]

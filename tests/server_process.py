@@ -1,10 +1,11 @@
 """`python -m server` as a real process, with the port read from its start-up log line."""
 
 import asyncio
+import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -31,10 +32,14 @@ async def _collect(stream: asyncio.StreamReader, lines: list[str]) -> None:
 
 @asynccontextmanager
 async def server_process(
-    *args: str, port: int = 0, preexec: Callable[[], None] | None = None
+    *args: str,
+    port: int = 0,
+    preexec: Callable[[], None] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ServerProcess]:
     """`python -m server --port PORT ARGS…`, `preexec` run in the child first (to lower a
-    limit, say); killed on the way out if still running."""
+    limit, say), with `env` added to the environment (libfaketime's, say); killed on the way
+    out if still running."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -44,6 +49,7 @@ async def server_process(
         *args,
         stderr=subprocess.PIPE,
         preexec_fn=preexec,
+        env=None if env is None else {**os.environ, **env},
     )
     assert process.stderr is not None
     lines: list[str] = []

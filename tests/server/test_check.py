@@ -20,6 +20,7 @@ from server.rooms import RoomRegistry
 from server.storage import DB_FILE, MIGRATIONS, RESTORE, SqliteRoomStore, migrate
 from server.store import RoomStore
 from tests.server.fakes import Pair, seat_pair
+from tests.server.test_letters import ANA_SAYS, ana_proposes_and_answers, pair_letters
 from tests.server.test_restart import (
     not_a_database,
     room_on_disk,
@@ -274,3 +275,25 @@ def test_a_damaged_or_empty_postgresql_database_is_exit_2_and_one_sentence(
     ]
     for secret in (*secrets_of(pair), postgres_url):
         assert secret not in said.stderr
+
+
+def test_a_letters_room_withholding_an_answer_is_sound_and_its_box_never_said(
+    tmp_path: Path,
+) -> None:
+    """`--check` reads a schema 4 file with a letters room whose answer is withheld as a
+    server's start would, says it is sound, and names nothing of the room."""
+    data = tmp_path / "data"
+    store = SqliteRoomStore.open(data)
+    try:
+        rooms = RoomRegistry(store, room_ttl_ms=86_400_000, max_rooms=1, max_log_bytes=1 << 20)
+        letters = pair_letters(rooms, now=int(time.time() * 1000))
+        ana_proposes_and_answers(letters, now=int(time.time() * 1000))
+    finally:
+        store.close()
+    said = run_check(data)
+    assert said.code == 0, said
+    assert f"schema version {len(MIGRATIONS)}, 1 room(s), 10 event(s)" in said.stdout
+    assert len(MIGRATIONS) == 4
+    room = letters.ana.room
+    for secret in (room.code, room.key, room.label, letters.ana_token, ANA_SAYS.decode("latin-1")):
+        assert secret not in said.stdout + said.stderr

@@ -10,12 +10,14 @@ import pytest
 from server.config import Limits
 from server.connection import MemberConnection
 from server.limits import AttemptLimits, ConnectionLimits
-from server.room import Membership
+from server.pgstore import PostgresRoomStore
+from server.room import Membership, Room
 from server.rooms import RoomRegistry
-from server.store import MemoryRoomStore, RoomStore, Writes
+from server.rows import room_from_row, room_row
+from server.store import MemoryRoomStore, RoomNews, RoomStore, Writes
 from shared.codec import decode_reply, encode
 from shared.errors import ErrorCode, Rejected
-from shared.events import Reply, frame_of
+from shared.events import Event, Reply, frame_of
 from shared.messages import (
     Answer,
     Confirm,
@@ -85,14 +87,17 @@ class Letters:
 
 
 class WritesSeen(MemoryRoomStore):
-    """Rooms in memory, noting the kinds of the events of each write it is handed."""
+    """Rooms in memory, keeping every event it is handed as the store's rows would (an
+    `answer` with its box), and the kinds in each write."""
 
     def __init__(self) -> None:
         super().__init__()
         self.written: list[list[str]] = []
+        self.events: list[tuple[Room, Event]] = []
 
     def write(self, writes: Writes) -> Future[None]:
         self.written.append([str(event.kind) for _, event in writes.events])
+        self.events += writes.events
         return super().write(writes)
 
 
@@ -403,3 +408,88 @@ def test_an_ended_letters_room_is_swept_after_the_room_ttl() -> None:
     assert letters.ana.room.session.phase is Phase.ENDED
     assert rooms.sweep(1_000 + ROOM_TTL - 1) == []
     assert rooms.sweep(1_000 + ROOM_TTL) == [letters.ana.room]
+
+
+def news_from_elsewhere(store: WritesSeen, room: Room, after: int) -> RoomNews:
+    """What PostgreSQL would give back of a room another server holds: its row read back as
+    a row (so no letter), its seats, and its events after `after` as their rows keep them,
+    an `answer`'s box included."""
+    row = room_from_row(room_row(room))
+    row.token_hashes = dict(room.token_hashes)
+    events = tuple(event for kept, event in store.events if kept is room and event.seq > after)
+    return RoomNews(room.key, row, events)
+
+
+@pytest.mark.parametrize("held_before", [False, True])
+def test_a_letter_begun_on_another_server_is_released_here(held_before: bool) -> None:
+    """Through a shared store: Ana proposes and answers on another server; this one takes the
+    news (the whole room, or the events past what it held) and withholds her box from the
+    answer's row, so that Ben's answer here releases both."""
+    theirs_store = WritesSeen()
+    theirs = pair_letters(registry(store=theirs_store))
+    room = theirs.ana.room
+    here = registry()
+    if held_before:
+        assert here.catch_up([news_from_elsewhere(theirs_store, room, 0)], 1_500) == []
+    ana_proposes_and_answers(theirs)
+    after = len(room.log) - 2 if held_before else 0
+    assert here.catch_up([news_from_elsewhere(theirs_store, room, after)], 2_500) == []
+    held = here._store.get(room.key)
+    assert held is not None
+    assert held is not room
+    assert held.session.letter.withheld == {Seat.A: ANA_SAYS}
+    ben_out = FrameSender()
+    ben = here.resume(ben_out, room.code, theirs.ben_token, 10, 3_000)
+    here.act(ben, Answer(box=BEN_SAYS), 3_001)
+    told = ben_out.take()[1:]
+    assert [(e["kind"], e.get("box")) for e in told][-3:] == [
+        ("answer", None),
+        ("reveal", ANA_SAYS),
+        ("reveal", BEN_SAYS),
+    ]
+
+
+def test_a_peek_of_a_room_made_on_another_server_reads_it_from_the_database(
+    postgres_url: str,
+) -> None:
+    """On PostgreSQL, a `peek` of a room this server has not heard of yet is not `no_room`,
+    and one past the log this server holds is not a resync: each reads the room from the
+    database first, as `resume` does, and is answered `joined` in letters mode, the peeking
+    connection still out of the room and nothing recorded."""
+    turns = Turns()
+    here_store = PostgresRoomStore.open(postgres_url)
+    there_store = PostgresRoomStore.open(postgres_url)
+    try:
+        here = registry(store=here_store, loop=turns)
+        made = FrameSender()
+        there_rooms = registry(store=there_store)
+        there = there_rooms.create(made, 1_000, mode=Mode.LETTERS)
+        token = made.take()[0]["token"]
+        assert here_store.get(there.room.key) is None, "this server has not heard of it"
+        sender = FrameSender()
+        limits = Limits()
+        connection = MemberConnection(
+            sender, "192.0.2.8", here, AttemptLimits(limits), ConnectionLimits(limits)
+        )
+        peek = {"t": "peek", "code": there.room.code, "token": token, "after": 0}
+        connection.receive(encode(peek), 2_000)
+        while not sender.frames:
+            turns.wait()
+            turns.settle(here)
+        (joined,) = sender.take()
+        assert (joined["t"], joined["mode"], joined["seat"]) == ("joined", "letters", "a")
+        assert [event["seq"] for event in joined["events"]] == [1]
+        # Moved on over there, where this server has not caught up: behind, it reads again
+        # rather than resync a place that is in the log.
+        there_rooms.act(there, Pake(msg=PAKE_MSG), 2_500)
+        connection.receive(encode(peek | {"after": 2}), 3_000)
+        while not sender.frames:
+            turns.wait()
+            turns.settle(here)
+        (behind,) = sender.take()
+        assert (behind["t"], behind["events"], behind["resync"]) == ("joined", [], False)
+        assert connection.membership is None
+        assert len(there.room.log) == 2
+    finally:
+        here_store.close()
+        there_store.close()

@@ -7,7 +7,7 @@ from shared.codec import encode
 from shared.errors import Rejected
 from shared.intake import admit
 from shared.messages import LOBBY_TYPES, ClientMessage, MessageType
-from shared.seats import Phase, Seat
+from shared.seats import LETTER_PHASES, Mode, Phase, Seat
 from shared.session import Change, Session
 
 A, B = Seat.A, Seat.B
@@ -75,16 +75,16 @@ def parse(raw: dict[str, Any]) -> ClientMessage:
     return admit(encode(raw), None if lobby else (waiting(), A))
 
 
-def waiting() -> Session:
-    """A room whose creator `a` sits alone."""
-    session = Session()
+def waiting(mode: Mode = Mode.LIVE) -> Session:
+    """A room of `mode` whose creator `a` sits alone."""
+    session = Session(mode=mode)
     session.seat_member(A)
     return session
 
 
-def joined() -> Session:
+def joined(mode: Mode = Mode.LIVE) -> Session:
     """Both seats taken, nothing of the pairing sent: still `waiting`."""
-    session = waiting()
+    session = waiting(mode)
     session.seat_member(B)
     return session
 
@@ -94,9 +94,9 @@ def hello(seat: Seat) -> ClientMessage:
     return message(MessageType.HELLO, box=f"name of {seat}".encode())
 
 
-def pairing_at(count: int) -> Session:
+def pairing_at(count: int, mode: Mode = Mode.LIVE) -> Session:
     """Both seats joined and the first `count` steps of PAIRING sent."""
-    session = joined()
+    session = joined(mode)
     for seat, kind in PAIRING[:count]:
         session.apply(seat, hello(seat) if kind is MessageType.HELLO else message(kind))
     return session
@@ -127,16 +127,27 @@ TO_PHASE: dict[Phase, tuple[tuple[Seat, MessageType], ...]] = {
 }
 """From `seated()`, the moves of round 1 that reach each active phase."""
 
+TO_LETTER_PHASE: dict[Phase, tuple[tuple[Seat, MessageType], ...]] = {
+    Phase.PROPOSING: (),
+    Phase.ANSWERING: ((A, MessageType.PROPOSE),),
+    Phase.REVEALED: ((A, MessageType.PROPOSE), (A, MessageType.ANSWER), (B, MessageType.ANSWER)),
+}
+"""From a paired letters room, the moves of letter 1 that reach each letters phase
+(docs/protocol.md, Letters)."""
+
 FLOOR = {Phase.ASKING: A, Phase.SHARING: B, Phase.REFLECTING: A, Phase.CONFIRMING: B}
 """Who holds the floor in each active phase of round 1."""
 
 
 def in_phase(phase: Phase) -> Session:
-    """A room in `phase` during round 1 (asker `a`); `ended` after `a` left mid-round."""
+    """A room in `phase` during round 1 (asker `a`); `ended` after `a` left mid-round; a
+    letters phase in a letters room, letter 1 proposed by `a`."""
     if phase is Phase.WAITING:
         return waiting()
     if phase is Phase.ENDED:
         return play(in_phase(Phase.SHARING), (A, MessageType.LEAVE))
+    if phase in LETTER_PHASES:
+        return play(pairing_at(len(PAIRING), Mode.LETTERS), *TO_LETTER_PHASE[phase])
     return play(seated(), *TO_PHASE[phase])
 
 

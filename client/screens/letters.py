@@ -102,8 +102,10 @@ class LettersScreen(Screen[None]):
         Binding("f5", "move('confirm')", "I felt heard"),
         Binding("f6", "move('more')", "There's more"),
         Binding("f9", "end", "End letters"),
-        Binding("pageup", "scroll_pages(-1)", "Earlier", show=False),
-        Binding("pagedown", "scroll_pages(1)", "Later", show=False),
+        # Priority: the composer has the focus at nearly every move, and would take them for
+        # its own cursor; the page is what there is to scroll (seen in tmux).
+        Binding("pageup", "scroll_pages(-1)", "Earlier", show=False, priority=True),
+        Binding("pagedown", "scroll_pages(1)", "Later", show=False, priority=True),
     ]
 
     def __init__(self, entry: Entry, settings: Settings, shelf: SeatShelf | None = None) -> None:

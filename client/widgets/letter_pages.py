@@ -4,10 +4,10 @@ Partner words are rich `Text`, never markup: `[bold]x[/bold]` shows as those cha
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -17,11 +17,17 @@ from shared.events import EventKind
 from shared.seats import Seat
 
 
+@dataclass(frozen=True)
+class Passage:
+    """One block of the page: a style class for the `.tcss` (the words are indented there, so
+    a wrapped line keeps its indent) and the words, never parsed as markup."""
+
+    tone: str
+    text: Text
+
+
 class LetterPages(VerticalScroll):
     """The letters as one page to scroll: past letters stay readable above the open one."""
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="pages-text")
 
     def show(
         self,
@@ -33,9 +39,19 @@ class LetterPages(VerticalScroll):
     ) -> None:
         """Bring the page in line with the log; it follows the bottom if it was there."""
         at_bottom = self.scroll_y >= self.max_scroll_y
-        self.query_one("#pages-text", Static).update(pages(log, me, names, zone, now))
+        with self.app.batch_update():
+            self.remove_children()
+            self.mount_all(
+                Static(passage.text, classes=passage.tone)
+                for passage in pages(log, me, names, zone, now)
+            )
         if at_bottom:
             self.call_after_refresh(self.scroll_end, animate=False)
+
+    @property
+    def plain(self) -> str:
+        """What the page says, as plain text: for tests and a screen reader's sake alike."""
+        return "\n".join(str(static.content) for static in self.query(Static))
 
 
 def pages(
@@ -44,8 +60,8 @@ def pages(
     names: Mapping[Seat, str | None],
     zone: tzinfo,
     now: datetime,
-) -> Text:
-    """The letters in `log` as plain text with a little style, the open letter last."""
+) -> list[Passage]:
+    """The letters in `log` as passages of plain text, the open letter last."""
     partner = names.get(me.partner) or "Your partner"
 
     def who(seat: Seat) -> str:
@@ -54,7 +70,10 @@ def pages(
     def at(opened: Opened) -> str:
         return when(opened.event.at, now, zone)
 
-    page = Text()
+    def heading(words: str, opened: Opened) -> Passage:
+        return Passage("heading", Text.assemble((words, "bold"), f" ({at(opened)}):"))
+
+    page: list[Passage] = []
     number = 0
     answered: dict[Seat, Opened] = {}
     revealed = False
@@ -63,34 +82,32 @@ def pages(
         if kind is EventKind.PROPOSE:
             number += 1
             answered, revealed = {}, False
-            if number > 1:
-                page.append("\n")
-            page.append(f"Letter {number}", style="bold")
-            page.append(f" · {who(opened.by)} proposed it, {at(opened)}\n", style="dim")
-            page.append(Text(opened.text or "", style="bold"))
-            page.append("\n")
+            title = Text.assemble(
+                (f"Letter {number}", "bold"),
+                (f" · {who(opened.by)} proposed it, {at(opened)}", "dim"),
+            )
+            page.append(Passage("letter", title))
+            page.append(Passage("question", Text(opened.text or "", style="bold")))
         elif kind is EventKind.ANSWER:
             answered[opened.by] = opened
         elif kind is EventKind.REVEAL:
             revealed = True
-            page.append(f"\n{who(opened.by)} wrote", style="bold")
-            page.append(f" ({at(answered[opened.by]) if opened.by in answered else at(opened)}):\n")
-            page.append(_indented(opened.text))
+            page.append(heading(f"{who(opened.by)} wrote", answered.get(opened.by, opened)))
+            page.append(Passage("words", Text(opened.text or "")))
         elif kind is EventKind.REFLECT:
             heard_in = "your answer" if opened.by is not me else f"{partner}'s answer"
-            page.append(f"\n{who(opened.by)} heard in {heard_in}", style="bold")
-            page.append(f" ({at(opened)}):\n")
-            page.append(_indented(opened.text, style="italic"))
+            page.append(heading(f"{who(opened.by)} heard in {heard_in}", opened))
+            page.append(Passage("reflection", Text(opened.text or "")))
         elif kind is EventKind.SAY:
-            page.append(f"\n{who(opened.by)} added", style="bold")
-            page.append(f" ({at(opened)}):\n")
-            page.append(_indented(opened.text))
+            page.append(heading(f"{who(opened.by)} added", opened))
+            page.append(Passage("words", Text(opened.text or "")))
         elif kind in _MOVES:
-            page.append(f"\n{who(opened.by)} {_MOVES[kind]}\n", style="dim")
+            page.append(Passage("quiet", Text(f"{who(opened.by)} {_MOVES[kind]}")))
     if number and not revealed:
-        page.append(_sealed(answered, me, partner, at))
+        page.extend(_sealed(answered, me, partner, at))
     if not number:
-        page.append("No letters yet: the first question opens when one of you proposes it.\n")
+        words = "No letters yet: the first question opens when one of you proposes it."
+        page.append(Passage("quiet", Text(words)))
     return page
 
 
@@ -101,24 +118,18 @@ _MOVES = {
 }
 
 
-def _indented(text: str | None, style: str = "") -> Text:
-    lines = (text or "").splitlines() or [""]
-    return Text("".join(f"  {line}\n" for line in lines), style=style)
-
-
 def _sealed(
     answered: Mapping[Seat, Opened], me: Seat, partner: str, at: Callable[[Opened], str]
-) -> Text:
+) -> list[Passage]:
     """Each side's state while the answers are withheld: sealed, or not yet written."""
-    lines = Text("\n")
     mine = answered.get(me)
     theirs = answered.get(me.partner)
     if mine is not None:
-        lines.append(f"You answered at {at(mine)} — sealed until {partner} answers\n")
+        first = f"You answered at {at(mine)} — sealed until {partner} answers"
     else:
-        lines.append("You haven't answered yet\n")
+        first = "You haven't answered yet"
     if theirs is not None:
-        lines.append(f"{partner} answered at {at(theirs)} — sealed until you answer\n")
+        second = f"{partner} answered at {at(theirs)} — sealed until you answer"
     else:
-        lines.append(f"{partner} hasn't answered yet\n")
-    return lines
+        second = f"{partner} hasn't answered yet"
+    return [Passage("state first", Text(first)), Passage("state", Text(second))]

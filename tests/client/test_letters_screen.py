@@ -21,6 +21,7 @@ from client.screens.letters import LettersScreen
 from client.settings import Settings
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
+from client.widgets.letter_pages import LetterPages
 from client.widgets.reflection_starters import ReflectionStarters
 from client.widgets.status_line import StatusLine
 from shared.messages import MessageType
@@ -40,9 +41,7 @@ def letters_of(app: LettersApp) -> LettersScreen:
 
 def page(screen: LettersScreen) -> str:
     """The letters as the person reads them now."""
-    shown = screen.query_one("#pages-text", Static).content
-    assert isinstance(shown, Text)
-    return shown.plain
+    return screen.query_one(LetterPages).plain
 
 
 @contextlib.asynccontextmanager
@@ -92,7 +91,8 @@ async def status_of(screen: LettersScreen) -> str:
 async def test_a_whole_letter_from_question_to_the_next(server_url: str, tmp_path: Path) -> None:
     """Ana proposes and answers (sealed); Ben's answer reveals both, markup literal; both
     reflect, Ben asks for more and adds, both feel heard, and the next letter opens;
-    `--status` says each step in one line, and both journals hold the whole letter."""
+    `--status` says each step in one line, both journals hold the whole letter, and page up
+    scrolls back through it from the composer."""
     async with letters_pair(server_url, tmp_path) as (ana_pilot, ana, ben_pilot, ben):
         assert ana.query_one(DeckPanel).display
         assert await status_of(ana) == "Propose the first question"
@@ -141,6 +141,10 @@ async def test_a_whole_letter_from_question_to_the_next(server_url: str, tmp_pat
         assert "1 conversation ·" in header.plain
         assert await status_of(ben) == "Both felt heard; propose the next question"
         assert ben.query_one(DeckPanel).display
+        pages = ana.query_one(LetterPages)
+        await until(ana_pilot, lambda: pages.scroll_y > 0 and pages.scroll_y == pages.max_scroll_y)
+        await ana_pilot.press("pageup")
+        assert pages.scroll_y < pages.max_scroll_y, "page up scrolls the letter, not the box"
 
     journals = [path.read_text(encoding="utf-8") for path in journal_dir().glob("*.md")]
     assert len(journals) == 2

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from client.entry import Entry
 from client.journal import journal_dir, plain
@@ -18,9 +18,11 @@ from client.letters_command import status
 from client.saved_seats import SavedSeat, SeatShelf
 from client.screens.end_letters_dialog import EndLettersDialog
 from client.screens.letters import LettersScreen
+from client.screens.letters_start import LettersStartScreen
 from client.settings import Settings
 from client.widgets.composer import Composer
 from client.widgets.deck_panel import DeckPanel
+from client.widgets.invite_card import InviteCard
 from client.widgets.letter_pages import LetterPages
 from client.widgets.reflection_starters import ReflectionStarters
 from client.widgets.status_line import StatusLine
@@ -221,3 +223,40 @@ async def test_the_open_window_runs_the_hook_once_when_it_becomes_your_move(
         await until(ben_pilot, lambda: "Ana answered at" in page(ben))
         await ben_pilot.pause(0.5)
         assert ran.read_text().splitlines() == ["Ana proposed a question; your turn to answer"]
+
+
+async def test_the_first_visit_starts_or_joins_from_the_start_screen(
+    server_url: str, tmp_path: Path
+) -> None:
+    """With no letters yet, Ana's Start letters makes a letters room and shows the invite;
+    Ben's screen refuses an unreadable invite in one sentence, then joins with hers."""
+    settings = Settings(server=server_url, name="Ana")
+    ana = LettersApp(None, settings, SeatShelf(tmp_path / "ana", forgotten_after=None))
+    async with ana.run_test(size=SIZE) as ana_pilot:
+        assert isinstance(ana.screen, LettersStartScreen)
+        await ana_pilot.press("enter")
+        await until(ana_pilot, lambda: isinstance(ana.screen, LettersScreen))
+        ana_room = letters_of(ana)
+        await until(ana_pilot, lambda: ana_room.invite is not None)
+        assert ana_room.invite is not None
+        invite_card = ana_room.query_one(InviteCard)
+        assert invite_card.display
+        ben_settings = Settings(server=server_url, name="Ben")
+        ben = LettersApp(None, ben_settings, SeatShelf(tmp_path / "ben", forgotten_after=None))
+        async with ben.run_test(size=SIZE) as ben_pilot:
+            start = ben.screen
+            assert isinstance(start, LettersStartScreen)
+            start.query_one("#invite", Input).value = "not an invite"
+            await ben_pilot.click("#join")
+            problem = start.query_one("#problem", Static).content
+            assert isinstance(problem, Text)
+            assert problem.plain
+            assert isinstance(ben.screen, LettersStartScreen)
+            field = start.query_one("#invite", Input)
+            field.value = ana_room.invite
+            field.focus()
+            await ben_pilot.press("enter")
+            await until(ben_pilot, lambda: isinstance(ben.screen, LettersScreen))
+            await until(ana_pilot, lambda: ana_room.room.phase is Phase.PROPOSING, within=5)
+            assert ana_room.room.mode is Mode.LETTERS
+            assert letters_of(ben).room.mode is Mode.LETTERS

@@ -265,6 +265,14 @@ class LettersScreen(Screen[None]):
         self.stopped = True
         if message.seat_gone and self.keeper is not None:
             self.keeper.forget()
+        if self.entry.saved is None and self.shelf is not None:
+            # A first visit that did not get in (no server there, a wrong invite): back to
+            # the choice, with the reason, to try again.
+            from client.screens.letters_start import LettersStartScreen
+
+            problem = LettersStartScreen(self.settings, self.shelf, message.sentence)
+            self.app.switch_screen(problem)
+            return
         self.query_one(StatusLine).say(message.sentence, trouble=True)
         self.show_room()
 

@@ -26,10 +26,12 @@ class LettersStartScreen(Screen[None]):
 
     CSS_PATH = "letters_start.tcss"
 
-    def __init__(self, settings: Settings, shelf: SeatShelf) -> None:
+    def __init__(self, settings: Settings, shelf: SeatShelf, problem: str = "") -> None:
         super().__init__()
         self.settings = settings
         self.shelf = shelf
+        self.problem = problem
+        """Why the last attempt did not get in, shown under the choices."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="letters-start"):
@@ -43,7 +45,7 @@ class LettersStartScreen(Screen[None]):
             with Horizontal(id="choices"):
                 yield Button("Start letters", id="start", variant="primary", compact=True)
                 yield Button("Join with the invite", id="join", compact=True)
-            yield Static("", id="problem")
+            yield Static(Text(self.problem), id="problem")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -74,4 +76,6 @@ class LettersStartScreen(Screen[None]):
         self.app.switch_screen(LettersScreen(entry, self.settings, self.shelf))
 
     def show_problem(self, sentence: str) -> None:
+        """One sentence under the choices, as plain text: it may echo what was typed."""
+        self.problem = sentence
         self.query_one("#problem", Static).update(Text(sentence))

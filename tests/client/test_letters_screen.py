@@ -260,3 +260,18 @@ async def test_the_first_visit_starts_or_joins_from_the_start_screen(
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.PROPOSING, within=5)
             assert ana_room.room.mode is Mode.LETTERS
             assert letters_of(ben).room.mode is Mode.LETTERS
+
+
+async def test_a_first_visit_that_cannot_get_in_goes_back_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    """Start letters on a server that is not there: back to the start screen, one sentence."""
+    settings = Settings(server="ws://127.0.0.1:9", name="Ana")
+    app = LettersApp(None, settings, SeatShelf(tmp_path / "ana", forgotten_after=None))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await until(
+            pilot, lambda: isinstance(app.screen, LettersStartScreen) and app.screen.problem
+        )
+        assert isinstance(app.screen, LettersStartScreen)
+        assert "Could not reach the server at ws://127.0.0.1:9" in app.screen.problem

@@ -72,8 +72,10 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 def saved_letters() -> "SavedSeat | None":
     """The letters seat kept on this machine, if there is one."""
     from client.saved_seats import SeatShelf
+    from shared.seats import Mode
 
-    seats = [seat for seat in SeatShelf.letters().all() if seat.resumable]
+    shelf = SeatShelf.letters().all()
+    seats = [seat for seat in shelf if seat.resumable and seat.mode is Mode.LETTERS]
     return seats[0] if seats else None
 
 

@@ -12,7 +12,7 @@ from client.cli import main
 from client.letters_command import NO_LETTERS, NO_SERVER
 from client.saved_seats import SavedSeat, SeatShelf
 from shared.crypto.pairing import RoomKey
-from shared.seats import Seat
+from shared.seats import Mode, Seat
 
 NAMEPLATE = "K7M2Q-X9P4R"
 
@@ -20,7 +20,9 @@ NAMEPLATE = "K7M2Q-X9P4R"
 def saved_letters_seat(server: str) -> SavedSeat:
     """A letters seat on disk, as a first visit leaves it once paired."""
     key = RoomKey(nameplate=NAMEPLATE, secret=os.urandom(32)).saved()
-    seat = SavedSeat(server, NAMEPLATE, Seat.A, "token", "Ana", partner="Ben", key=key)
+    seat = SavedSeat(
+        server, NAMEPLATE, Seat.A, "token", "Ana", partner="Ben", key=key, mode=Mode.LETTERS
+    )
     SeatShelf.letters().save(seat)
     return seat
 

@@ -231,7 +231,9 @@ async def test_the_first_visit_starts_or_joins_from_the_start_screen(
     """With no letters yet, Ana's Start letters makes a letters room and shows the invite;
     Ben's screen refuses an unreadable invite in one sentence, then joins with hers."""
     settings = Settings(server=server_url, name="Ana")
-    ana = LettersApp(None, settings, SeatShelf(tmp_path / "ana", forgotten_after=None))
+    ana_shelf = SeatShelf(tmp_path / "ana", forgotten_after=None)
+    ben_shelf = SeatShelf(tmp_path / "ben", forgotten_after=None)
+    ana = LettersApp(None, settings, ana_shelf)
     async with ana.run_test(size=SIZE) as ana_pilot:
         assert isinstance(ana.screen, LettersStartScreen)
         await ana_pilot.press("enter")
@@ -242,7 +244,7 @@ async def test_the_first_visit_starts_or_joins_from_the_start_screen(
         invite_card = ana_room.query_one(InviteCard)
         assert invite_card.display
         ben_settings = Settings(server=server_url, name="Ben")
-        ben = LettersApp(None, ben_settings, SeatShelf(tmp_path / "ben", forgotten_after=None))
+        ben = LettersApp(None, ben_settings, ben_shelf)
         async with ben.run_test(size=SIZE) as ben_pilot:
             start = ben.screen
             assert isinstance(start, LettersStartScreen)
@@ -260,6 +262,8 @@ async def test_the_first_visit_starts_or_joins_from_the_start_screen(
             await until(ana_pilot, lambda: ana_room.room.phase is Phase.PROPOSING, within=5)
             assert ana_room.room.mode is Mode.LETTERS
             assert letters_of(ben).room.mode is Mode.LETTERS
+            kept = [*ana_shelf.all(), *ben_shelf.all()]
+            assert [seat.mode for seat in kept] == [Mode.LETTERS, Mode.LETTERS]
 
 
 async def test_a_first_visit_that_cannot_get_in_goes_back_with_the_reason(

@@ -160,9 +160,14 @@ async def _end(saved: "SavedSeat") -> int:
     from client.leaving import finish_leaving
     from client.saved_seats import SeatShelf
 
-    parted = await finish_leaving(replace(saved, leaving=True), SeatShelf.letters())
+    parted = await finish_leaving(replace(saved, leaving=True), SeatShelf.letters(), PEEK_WITHIN)
     if parted.finished:
         print(f"Letters with {saved.partner or 'your partner'} ended.")
         return 0
-    print(f"fireside: {parted.sentence}", file=sys.stderr)
+    # The seat on the shelf was never marked leaving: nothing finishes this later by itself.
+    print(
+        f"fireside: the letters server at {saved.server} did not hear it, so the letters are "
+        "kept; try fireside letters --end again later.",
+        file=sys.stderr,
+    )
     return 2

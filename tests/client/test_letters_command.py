@@ -87,3 +87,15 @@ def test_joining_again_with_letters_kept_says_to_end_them_first(
     assert err == (
         "fireside: you already have letters with Ben; end them first with fireside letters --end\n"
     )
+
+
+def test_ending_with_the_server_down_keeps_the_letters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--end` that the server cannot hear says so in one sentence, exits 2 and keeps the seat."""
+    saved_letters_seat("ws://127.0.0.1:9")
+    assert main(["letters", "--end"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "the letters are kept" in err
+    assert len(SeatShelf.letters().all()) == 1

@@ -8,7 +8,7 @@ Textual, websockets or the crypto (issue 6: help in 0.3 s).
 import argparse
 from collections.abc import Sequence
 
-from client import journal_command
+from client import journal_command, letters_command
 from client.defaults import DEFAULT_PORT, DEFAULT_SERVER
 from shared.version import VersionAction
 
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _no_journal(resume)
     journal_command.add_parser(commands)
+    letters_command.add_parser(commands)
     commands.add_parser(
         "config", help="show where the config file is, each setting, and where it came from"
     )

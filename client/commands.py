@@ -8,7 +8,7 @@ import asyncio
 import sys
 from dataclasses import replace
 
-from client import journal_command
+from client import journal_command, letters_command
 from client.entry import Entry
 from client.journal import journal_wanted
 from client.saved_seats import UNSEALED, SavedSeat, SeatShelf
@@ -30,7 +30,10 @@ _NOT_HEARD = (
 
 def run(args: argparse.Namespace) -> int:
     """Run the command `args` names (client/cli.py parsed them); problems are one line on stderr."""
-    flags = {key: getattr(args, key, None) for key in ("server", "name", "theme", "bell")}
+    flags = {
+        key: getattr(args, key, None)
+        for key in ("server", "name", "theme", "bell", "zone", "remind", "notify")
+    }
     settings = load_settings(flags)
     if args.command == "config":
         print(described(settings, config_path()))
@@ -48,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"fireside: your name {problem}.", file=sys.stderr)
         return 2
+    if args.command == "letters":
+        return letters_command.run(args, replace(settings, name=name, journal=journal))
     if args.command == "demo":
         return _demo(name, settings, fast=args.fast)
     if args.command == "host":

@@ -7,6 +7,7 @@ from client.saved_seats import SavedSeat
 from shared.crypto.invite import Invite, draw_words, invite_code, parse_invite
 from shared.fields import NAME_MAX
 from shared.messages import Create, Join, Resume
+from shared.seats import Mode
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Entry:
     """The words a new room is paired with, drawn for each entry; the demo passes fixed ones."""
     journal: bool = True
     """Write the session to the journal on this machine (client/journal.py)."""
+    mode: Mode = Mode.LIVE
+    """The kind of room `create` makes: docs/protocol.md, Letters, Making one."""
 
     @classmethod
     def joining(cls, server: str, name: str, typed: str) -> "Entry":
@@ -42,7 +45,8 @@ class Entry:
         if self.saved is not None:
             return self.saved.resume_message()
         if self.invite is None:
-            return Create()
+            # A live room is made as before, so a server older than letters still takes it.
+            return Create(mode=Mode.LETTERS) if self.mode is Mode.LETTERS else Create()
         return Join(code=self.invite.nameplate)
 
     @property

@@ -207,6 +207,13 @@ class Journal:
                 parts.append(f"## Round {self._round}")
             card = ", from a question card" if opened.card else ""
             parts.append(f"{who} asked{card}:\n\n{plain(opened.text or '')}")
+        elif kind is EventKind.PROPOSE:
+            # docs/protocol.md, Letters: in a letters room `round` is the letter's number.
+            parts.append(f"## Letter {opened.state.round}")
+            card = ", from a question card" if opened.card else ""
+            parts.append(f"{who} proposed{card}:\n\n{plain(opened.text or '')}")
+        elif kind is EventKind.REVEAL:
+            parts.append(f"{who} answered:\n\n{plain(opened.text or '')}")
         elif kind is EventKind.SAY:
             parts.append(f"{who} shared:\n\n{plain(opened.text or '')}")
         elif kind is EventKind.REFLECT:

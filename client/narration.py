@@ -47,6 +47,11 @@ def narrate(opened: Opened, me: Seat, *, continues: bool = False) -> Line | None
     if kind is EventKind.ASK:
         heading = f"{by} asked · round {opened.state.round}"
         return Line("question", Text.assemble((heading, "bold"), "\n", said))
+    if kind is EventKind.PROPOSE:
+        heading = f"{by} proposed · letter {opened.state.round}"
+        return Line("question", Text.assemble((heading, "bold"), "\n", said))
+    if kind is EventKind.REVEAL:
+        return Line("words", Text.assemble((f"{by} answered", "bold"), "\n", said))
     if kind is EventKind.SAY:
         return Line("words", said if continues else Text.assemble((by, "bold"), "\n", said))
     if kind is EventKind.REFLECT:
@@ -78,5 +83,6 @@ def _quiet_sentence(opened: Opened, me: Seat) -> str:
         EventKind.CONFIRM: f"{by} felt heard. Round {opened.state.round}: the roles swap.",
         EventKind.MORE: f"{by} {has} more to say.",
         EventKind.LEFT: f"{by} left. The session has ended.",
+        EventKind.ANSWER: f"{by} answered; it stays sealed until both have.",
     }
     return sentences[opened.kind]

@@ -16,7 +16,7 @@ from client.seat.opened import Opened
 from shared.codes import normalize_code
 from shared.events import Joined
 from shared.messages import Resume
-from shared.seats import Phase, Seat
+from shared.seats import Mode, Phase, Seat
 
 STATE_DIR_ENV = "FIRESIDE_STATE_DIR"
 """Where the seats are kept instead of the platform's state directory (tests use a tmp dir)."""
@@ -71,6 +71,8 @@ class SavedSeat:
     leaving (client/leaving.py), never offered to go back into the room."""
     note: str | None = None
     """The closing note written with that leave, sent first if the room still takes it."""
+    mode: Mode = Mode.LIVE
+    """The room's kind, from `joined`: `fireside letters` takes back only a letters seat."""
 
     @property
     def resumable(self) -> bool:
@@ -95,12 +97,15 @@ class SavedSeat:
     def to_json(self) -> dict[str, Any]:
         fields = asdict(self)
         leaving = {"leaving": fields.pop("leaving"), "note": fields.pop("note")}
-        # A seat that is staying has no word about leaving, not even `false`.
+        mode = fields.pop("mode")
+        # A seat that is staying has no word about leaving, not even `false`; a live seat
+        # none about its mode, as before letters.
         return {
             "format": FORMAT,
             **fields,
             "seat": str(self.seat),
             **(leaving if self.leaving else {}),
+            **({"mode": str(mode)} if mode is Mode.LETTERS else {}),
         }
 
     @classmethod
@@ -120,6 +125,9 @@ class SavedSeat:
         if not all(isinstance(raw.get(key), str) for key in strings):
             raise ValueError("a seat file without its server, code, seat, token or name")
         partner = raw.get("partner")
+        mode = raw.get("mode", Mode.LIVE.value)
+        if mode not in {m.value for m in Mode}:
+            raise ValueError("mode is neither live nor letters")
         leaving = raw.get("leaving", False)
         note = raw.get("note")
         if partner is not None and not isinstance(partner, str):
@@ -142,6 +150,7 @@ class SavedSeat:
             key=key,
             leaving=leaving,
             note=note,
+            mode=Mode(mode),
         )
 
 
@@ -156,12 +165,21 @@ def state_dir() -> Path:
 class SeatShelf:
     """The saved seats: one JSON file per server and room, so two windows never share a file."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, forgotten_after: float | None = FORGOTTEN_AFTER) -> None:
         self.directory = directory
+        self.forgotten_after = forgotten_after
+        """Seconds unwritten after which a seat is dropped; None keeps seats until forgotten."""
 
     @classmethod
     def default(cls) -> "SeatShelf":
         return cls(state_dir() / "seats")
+
+    @classmethod
+    def letters(cls) -> "SeatShelf":
+        """The letters seat, kept apart from the live seats: a letters room lasts a year
+        between visits (docs/protocol.md, Letters), so neither the week after which live seats
+        are dropped nor `fireside resume` and its offers ever touch it."""
+        return cls(state_dir() / "letters", forgotten_after=None)
 
     def all(self) -> list[SavedSeat]:
         """Every readable seat, the most recently written first.
@@ -174,11 +192,11 @@ class SeatShelf:
             paths = list(self.directory.glob("*.json"))
         except OSError:
             return []
-        too_old = time.time() - FORGOTTEN_AFTER
+        too_old = None if self.forgotten_after is None else time.time() - self.forgotten_after
         for path in paths:
             try:
                 written = path.stat().st_mtime
-                if written < too_old:
+                if too_old is not None and written < too_old:
                     path.unlink()
                     continue
                 with path.open(encoding="utf-8") as file:
@@ -273,7 +291,14 @@ class SeatKeeper:
         # What the seat knew already (partner, key, a leave under way) is kept.
         kept = self.seat or SavedSeat(self.server, joined.code, joined.seat, joined.token, name)
         return self._keep(
-            replace(kept, code=joined.code, seat=joined.seat, token=joined.token, name=name)
+            replace(
+                kept,
+                code=joined.code,
+                seat=joined.seat,
+                token=joined.token,
+                name=name,
+                mode=joined.mode,
+            )
         )
 
     def paired(self, key: str) -> str | None:

@@ -6,6 +6,7 @@ import os
 import re
 import tempfile
 import tomllib
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +49,13 @@ class Settings:
     """Ring the terminal bell when it becomes your turn."""
     pace_minutes: int = 0
     """A gentle reminder after this many minutes of one turn; 0 is off."""
+    zone: str | None = None
+    """`letters.zone`: the IANA time zone letters show times in; None is the system's own."""
+    remind: str | None = None
+    """`letters.remind`: `HH:MM-HH:MM`, when the notify command may run; None is any time."""
+    notify: str | tuple[str, ...] | None = None
+    """`letters.notify`: a command run when it becomes your move in the letters (a string is
+    split like a shell line, a list is taken as it is; never through a shell); None is none."""
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     """For each field set by something other than the default: `file`, `env NAME` or `flag`."""
     problem: str | None = field(default=None, compare=False)
@@ -58,8 +66,15 @@ class Settings:
         return self.origins.get(key, DEFAULT)
 
 
-KEYS = ("server", "name", "theme", "journal", "bell", "pace_minutes")
+KEYS = ("server", "name", "theme", "journal", "bell", "pace_minutes", "zone", "remind", "notify")
 """The settings a config file may hold, in the order `fireside config` shows them."""
+
+LETTERS_KEYS = frozenset({"zone", "remind", "notify"})
+"""The settings of `fireside letters`, kept in the file's `[letters]` table: only letters use
+them, and `letters.zone` says so where a bare `zone` would not."""
+
+REMIND_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+"""`letters.remind`: from HH:MM to HH:MM, 24-hour clock; the end may be past midnight."""
 
 ENV_VARS = {
     "server": "FIRESIDE_SERVER",
@@ -67,6 +82,9 @@ ENV_VARS = {
     "theme": "FIRESIDE_THEME",
     "journal": "FIRESIDE_JOURNAL",
     "bell": "FIRESIDE_BELL",
+    "zone": "FIRESIDE_ZONE",
+    "remind": "FIRESIDE_REMIND",
+    "notify": "FIRESIDE_NOTIFY",
 }
 
 
@@ -187,16 +205,20 @@ def _read_file(path: Path) -> tuple[dict[str, object], str | None]:
         return {}, f"{path}{at} is not valid TOML ({reason.lower()}), so the defaults are used."
     values: dict[str, object] = {}
     problems: list[str] = []
+    letters = table.get("letters")
+    letters = letters if isinstance(letters, dict) else {}
     for key in KEYS:
-        if key not in table:
+        holder = letters if key in LETTERS_KEYS else table
+        if key not in holder:
             continue
-        value = table[key]
+        value = holder[key]
         check, kind = _KINDS[key]
         if check(value):
-            values[key] = value
+            values[key] = tuple(value) if isinstance(value, list) else value
         else:
             problems.append(
-                f"{path}, line {_line_of(text, key)}: {key} must be {kind}, so the default is used."
+                f"{path}, line {_line_of(text, key)}: {shown_key(key)} must be {kind}, "
+                "so the default is used."
             )
     return values, " ".join(problems) or None
 
@@ -220,6 +242,31 @@ def _is_minutes(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 60
 
 
+def _is_zone(value: object) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return False
+    try:
+        zoneinfo.ZoneInfo(value.strip())
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    return True
+
+
+def _is_window(value: object) -> bool:
+    return isinstance(value, str) and REMIND_PATTERN.match(value.strip()) is not None
+
+
+def _is_command(value: object) -> bool:
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(part, str) and part for part in value)
+    return _is_text(value)
+
+
+def shown_key(key: str) -> str:
+    """A key as the person writes it in the file: `letters.zone` for those in `[letters]`."""
+    return f"letters.{key}" if key in LETTERS_KEYS else key
+
+
 _KINDS: dict[str, tuple[Callable[[object], bool], str]] = {
     "server": (_is_text, "a server URL in quotes"),
     "name": (_is_text, "a name in quotes"),
@@ -227,11 +274,16 @@ _KINDS: dict[str, tuple[Callable[[object], bool], str]] = {
     "journal": (_is_switch, "true or false"),
     "bell": (_is_switch, "true or false"),
     "pace_minutes": (_is_minutes, "a whole number of minutes from 0 (off) to 1440"),
+    "zone": (_is_zone, 'a time zone such as "Europe/Berlin"'),
+    "remind": (_is_window, 'a window of time such as "18:00-22:00"'),
+    "notify": (_is_command, "a command in quotes, or a list of its words"),
 }
 
 
 def _from_text(key: str, raw: str) -> object | None:
     """An environment variable's value as the field's type, or None if it is not one."""
+    if _KINDS[key][0] in (_is_zone, _is_window):
+        return raw.strip() if _KINDS[key][0](raw) else None
     if _KINDS[key][0] is _is_switch:
         lowered = raw.strip().lower()
         if lowered in _TRUE:
@@ -246,9 +298,13 @@ def described(settings: Settings, path: Path) -> str:
     """What `fireside config` prints: the file, then each value and where it came from."""
     exists = "" if path.exists() else " (not written yet)"
     lines = [f"config file: {path}{exists}"]
-    width = max(len(key) for key in KEYS)
+    width = max(len(shown_key(key)) for key in KEYS)
     for key in KEYS:
         value = getattr(settings, key)
-        shown = _toml_value(value) if not isinstance(value, str) else json.dumps(value)
-        lines.append(f"{key.ljust(width)} = {shown}  # {settings.origin(key)}")
+        if value is None or isinstance(value, tuple | str):
+            # Unset letters settings, and commands given as a list, read as JSON does.
+            shown = json.dumps(list(value) if isinstance(value, tuple) else value)
+        else:
+            shown = _toml_value(value)
+        lines.append(f"{shown_key(key).ljust(width)} = {shown}  # {settings.origin(key)}")
     return "\n".join(lines)

@@ -61,10 +61,12 @@ class RoomMirror:
         contract sends one.
         """
         if joined.resync:
-            self.room = Session()
+            self.room = Session(mode=joined.mode)
             self.log = []
             if self.secrets is not None:
                 self.secrets.forget_log(self.room)
+        # Before any event is observed: a letters room follows its letter from the first one.
+        self.room.mode = joined.mode
         last_seq = self.ticket.last_seq if self.ticket is not None and not joined.resync else 0
         self.ticket = SeatTicket(joined.code, joined.seat, joined.token, last_seq, joined.epoch)
         if self.secrets is None:

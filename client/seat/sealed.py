@@ -13,6 +13,7 @@ from shared.crypto.boxes import Opener, Sealer, Tampered
 from shared.crypto.pairing import Pairing, PairingError, RoomKey
 from shared.events import Event, EventKind
 from shared.messages import (
+    Answer,
     Ask,
     ClientMessage,
     Confirm,
@@ -27,6 +28,7 @@ from shared.messages import (
     Nod,
     Note,
     Pake,
+    Propose,
     Reflect,
     Say,
     Verify,
@@ -57,13 +59,16 @@ _MOVES = {kind: sealed for kind, sealed in SEALED_AS.items() if sealed in MOVE_T
 """docs/protocol.md, Sealing: the moves that carry a box once both hellos are in the log."""
 SealedMove = Handover | Done | Decline | Confirm | More | Nod | Leave
 _SEALED_MESSAGES: dict[
-    MessageType, type[Hello] | type[Ask] | type[Say] | type[Reflect] | type[Note]
+    MessageType,
+    type[Hello] | type[Ask] | type[Say] | type[Reflect] | type[Note] | type[Propose] | type[Answer],
 ] = {
     MessageType.HELLO: Hello,
     MessageType.ASK: Ask,
     MessageType.SAY: Say,
     MessageType.REFLECT: Reflect,
     MessageType.NOTE: Note,
+    MessageType.PROPOSE: Propose,
+    MessageType.ANSWER: Answer,
 }
 
 
@@ -147,6 +152,10 @@ class SealedRoom:
             self._check(event.mac or b"")
         elif kind is EventKind.MISMATCH:
             self.mismatched = True
+        elif kind is EventKind.ANSWER:
+            self._withhold(event)
+        elif kind is EventKind.REVEAL:
+            text = self._release(event)
         elif kind in _BOXED:
             opened = self._open(event, _BOXED[kind])
             if kind is EventKind.HELLO:
@@ -254,6 +263,21 @@ class SealedRoom:
             self.verified = True
         else:
             self.mismatched = True
+
+    def _withhold(self, event: Event) -> None:
+        """docs/protocol.md, Letters, Withheld until both are in: an `answer` comes without its
+        box, but takes its writer's counter here, where it is in the log."""
+        if self._opener is None:
+            raise Tampered(f"an answer before a key, at seq {event.seq}")
+        self._opener.withhold(event.by)
+        if event.by is self.me and self._pending:
+            self._pending.pop(0)
+
+    def _release(self, event: Event) -> str:
+        """The text of the answer a `reveal` brings, opened with the counter its `answer` took."""
+        if self._opener is None or event.box is None:
+            raise Tampered(f"a reveal without a box or before a key, at seq {event.seq}")
+        return self._opener.release(event.by, event.box)["text"]
 
     def _open(self, event: Event, kind: MessageType) -> dict[str, str]:
         if self._opener is None or event.box is None:

@@ -29,8 +29,9 @@ class Composer(TextArea):
         self.cursor_blink = False
         self._writing = False
         self._quiet_timer: Timer | None = None
-        self._at_send_key: str | None = None
-        """The words as they stood when SEND_KEY reached the box, until they are sent."""
+        self._at_send_key: list[str] = []
+        """The words as they stood each time SEND_KEY reached the box, until they are sent:
+        a question and its answer typed in one burst are two sends (client/screens/letters.py)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # F6 and F7 are the session's ("there's more", the phrase), not select line / all:
@@ -42,19 +43,20 @@ class Composer(TextArea):
         # goes on typing the keys behind it in a burst meanwhile: note here, in the order the
         # keys came, where the words to send end.
         if event.key == SEND_KEY:
-            self._at_send_key = self.text
+            self._at_send_key.append(self.text)
 
     def outgoing(self) -> str:
-        """The words to send now: those before the send key if it was pressed, else all."""
-        words = self.text if self._at_send_key is None else self._at_send_key
-        self._at_send_key = None
-        return words
+        """The words to send now: those before the first send key not yet taken, else all."""
+        return self._at_send_key.pop(0) if self._at_send_key else self.text
 
     def take_sent(self, words: str) -> None:
         """Remove `words`, just sent from the start of the box, and keep what was typed after
         them; a box changed before their end meanwhile is emptied."""
         rest = self.text[len(words) :] if self.text.startswith(words) else ""
+        # A later send key in the same burst marked the words after these.
+        marks = [mark[len(words) :] if mark.startswith(words) else "" for mark in self._at_send_key]
         self.take_text()
+        self._at_send_key = marks
         if rest:
             self.insert(rest)
 
@@ -73,7 +75,7 @@ class Composer(TextArea):
     def take_text(self) -> str:
         """Empty the box and return what was in it."""
         text = self.text
-        self._at_send_key = None
+        self._at_send_key = []
         self.clear()
         self._stop_writing()
         return text

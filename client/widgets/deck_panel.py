@@ -30,8 +30,12 @@ _DEPTHS: tuple[Depth | None, ...] = (None, *Depth)
 """The depth views, in the order ctrl+l steps through them: every depth, then one at a time."""
 
 
+_QUESTIONS = frozenset({EventKind.ASK, EventKind.PROPOSE})
+"""A live question, or a letter's: either ticks its card as asked."""
+
+
 def _asks(log: Sequence[Opened]) -> list[Opened]:
-    return [opened for opened in log if opened.kind is EventKind.ASK and opened.text is not None]
+    return [opened for opened in log if opened.kind in _QUESTIONS and opened.text is not None]
 
 
 class DeckPanel(CursorList):
@@ -84,7 +88,9 @@ class DeckPanel(CursorList):
         self._round = round
         self._asked = {opened.card for opened in _asks(log) if opened.card is not None}
         previous = _asks(log)[-1:]
-        self._same = previous[0] if previous and previous[0].by is not me else None
+        # Letters answer every question both ways already: there is no "same question" to ask.
+        asked = previous[0] if previous and previous[0].kind is EventKind.ASK else None
+        self._same = asked if asked is not None and asked.by is not me else None
         self.depth = Depth.WARM_UP if round <= WARM_UP_ROUNDS else None
         self._rebuild()
         self.scroll_home(animate=False)

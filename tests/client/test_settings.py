@@ -124,3 +124,37 @@ def test_remember_creates_the_file(private_config_dir: Path) -> None:
     config_path().unlink(missing_ok=True)
     assert remember("bell", True) == private_config_dir / "config.toml"
     assert config_path().read_text(encoding="utf-8") == "bell = true\n"
+
+
+def test_letters_settings_come_from_their_table_the_environment_and_flags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`[letters]` holds zone, remind and notify (a list stays a list); FIRESIDE_REMIND beats
+    the file and a flag beats both; a bare top-level `zone` is not the letters' zone."""
+    _write(
+        'zone = "Asia/Tokyo"\n[letters]\nzone = "Europe/Berlin"\nremind = "18:00-22:00"\n'
+        'notify = ["notify-send", "Fireside"]\n'
+    )
+    settings = load_settings()
+    assert settings.zone == "Europe/Berlin"
+    assert settings.remind == "18:00-22:00"
+    assert settings.notify == ("notify-send", "Fireside")
+    assert settings.problem is None
+    monkeypatch.setenv("FIRESIDE_REMIND", "07:30-09:00")
+    assert load_settings().remind == "07:30-09:00"
+    assert load_settings({"remind": "20:00-01:00"}).origin("remind") == "flag"
+
+
+def test_a_zone_or_window_that_cannot_be_used_is_said_and_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unknown zone in the file and a window that is not HH:MM-HH:MM in the environment
+    each become one sentence, and the defaults stand."""
+    _write('[letters]\nzone = "Mars/Olympus"\n')
+    monkeypatch.setenv("FIRESIDE_REMIND", "6pm-10pm")
+    settings = load_settings()
+    assert settings.zone is None
+    assert settings.remind is None
+    assert settings.problem is not None
+    assert "letters.zone" in settings.problem
+    assert "FIRESIDE_REMIND" in settings.problem

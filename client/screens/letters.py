@@ -130,6 +130,9 @@ class LettersScreen(Screen[None]):
         self._writing: MessageType | None = None
         self._drafts: dict[MessageType, str] = {}
         self._proposal: str | None = None
+        self._held_answer: str | None = None
+        """An answer typed behind our own question, in the same burst: it goes out once the
+        question is in the log, so that it never answers a question the partner proposed first."""
         """The question we proposed and the log has not shown yet: kept if the partner's
         proposal is recorded first (docs/protocol.md, Letters: a second propose is refused)."""
         self._log_read = False
@@ -206,7 +209,7 @@ class LettersScreen(Screen[None]):
     def on_pairing_news(self, message: PairingNews) -> None:
         self.query_one(StatusLine).say(message.sentence)
 
-    def on_room_events_arrived(self, message: RoomEventsArrived) -> None:
+    async def on_room_events_arrived(self, message: RoomEventsArrived) -> None:
         batch = message.opened
         if self.keeper is not None:
             self._said(self.keeper.saw(batch[-1]))
@@ -216,6 +219,9 @@ class LettersScreen(Screen[None]):
         assert me is not None
         if any(o.kind is EventKind.PROPOSE and o.by is me for o in batch):
             self._proposal = None
+            held, self._held_answer = self._held_answer, None
+            if held is not None and not await self._send_sealed(MessageType.ANSWER, {"text": held}):
+                self._drafts[MessageType.ANSWER] = held
         standing = self.show_room()
         news = self._log_read and any(opened.by is not me for opened in batch)
         self._log_read = True
@@ -240,11 +246,15 @@ class LettersScreen(Screen[None]):
             # and what this person wrote is kept for the next letter.
             self._drafts[MessageType.PROPOSE] = self._proposal
             self._proposal = None
-            self.query_one(StatusLine).say(
-                f"{self.partner_name or 'Your partner'} proposed a question first; yours is "
-                "kept for the next letter.",
-                trouble=True,
-            )
+            partner = self.partner_name or "Your partner"
+            sentence = f"{partner} proposed a question first; yours is kept for the next letter."
+            held, self._held_answer = self._held_answer, None
+            if held is not None:
+                # It answered our question, not theirs: back in the box, for the person to judge.
+                self._drafts[MessageType.ANSWER] = held
+                self.show_room()
+                sentence = f"{partner} proposed first; your question is kept, your answer unsent."
+            self.query_one(StatusLine).say(sentence, trouble=True)
             return
         self.query_one(StatusLine).say(f"Not sent: {message.error.message}.", trouble=True)
 
@@ -304,6 +314,11 @@ class LettersScreen(Screen[None]):
         problem = fields.text_problem(text, limit)
         if problem is not None:
             self.query_one(StatusLine).say(f"{what} {problem}.", trouble=True)
+            return
+        if kind is MessageType.ANSWER and not self._may(kind):
+            # Behind our own question, still on its way: on_room_events_arrived sends it.
+            self._held_answer = text
+            composer.take_sent(words)
             return
         if await self._send_sealed(kind, {"text": text}):
             if kind is MessageType.PROPOSE:
@@ -416,6 +431,8 @@ class LettersScreen(Screen[None]):
         if me is None or self.stopped:
             return None
         coming = self.link.mirror.on_its_way
+        if self._held_answer is not None:
+            coming += (MessageType.ANSWER,)
         return next((kind for kind in _WRITTEN if self.room.may_after(me, coming, kind)), None)
 
     # Showing the room.

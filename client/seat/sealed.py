@@ -277,6 +277,10 @@ class SealedRoom:
         """The text of the answer a `reveal` brings, opened with the counter its `answer` took."""
         if self._opener is None or event.box is None:
             raise Tampered(f"a reveal without a box or before a key, at seq {event.seq}")
+        if len(self.room.letter.answered) < 2:
+            # The server keeps this rule, not the key: a client that shows an early reveal
+            # would let a server that breaks it show one answer before the other is written.
+            raise Tampered(f"a reveal before both answers, at seq {event.seq}")
         return self._opener.release(event.by, event.box)["text"]
 
     def _open(self, event: Event, kind: MessageType) -> dict[str, str]:

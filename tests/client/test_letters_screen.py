@@ -26,9 +26,11 @@ from client.widgets.invite_card import InviteCard
 from client.widgets.letter_pages import LetterPages
 from client.widgets.reflection_starters import ReflectionStarters
 from client.widgets.status_line import StatusLine
+from server.app import RunningServer
 from shared.messages import MessageType
 from shared.seats import Mode, Phase
 from tests.client.drive import until
+from tests.e2e.relay import relay
 
 SIZE = (80, 24)
 MARKUP = "[bold]x[/bold] and [@click=app.quit]y[/]"
@@ -179,6 +181,81 @@ async def test_two_proposals_at_once_keep_the_late_question(
         assert first in page(late)
         assert kept not in page(late)
         assert kept in late._drafts.values()
+
+
+def answered_letter(screen: LettersScreen, writer: str) -> int | None:
+    """The letter (its round) in which `writer`'s answer is in the log, if any."""
+    events = [opened.event for opened in screen.link.mirror.log]
+    seat = next(
+        e.by
+        for e in events
+        if e.kind.value == "hello" and (screen.link.mirror.names.get(e.by) == writer)
+    )
+    return next((e.state.round for e in events if e.kind.value == "answer" and e.by is seat), None)
+
+
+async def test_an_answer_typed_behind_its_question_waits_for_it(
+    server_url: str, tmp_path: Path
+) -> None:
+    """A question and its answer sent in one burst: the answer stays on the screen until the
+    question is in the log, then goes out as the answer to that question."""
+    async with letters_pair(server_url, tmp_path) as (_ana_pilot, ana, ben_pilot, ben):
+        ana.query_one(Composer).insert("Ana's question?")
+        await ana.action_send("propose")
+        ana.query_one(Composer).insert("Ana's answer.")
+        await ana.action_send("answer")
+        if ana.room.phase is Phase.PROPOSING:
+            # The question is still on its way: the answer must not be.
+            assert ana.link.mirror.on_its_way == (MessageType.PROPOSE,)
+            assert ana._held_answer == "Ana's answer."
+        await until(ben_pilot, lambda: "Ana answered" in page(ben))
+        assert answered_letter(ben, "Ana") == 1
+        assert ana._held_answer is None
+
+
+class HoldPartnersQuestion:
+    """Holds the partner's `propose` event on its way down to Ana until the next reply comes
+    after it: Ana's client learns of Ben's question only after it has sent its own burst."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, Any] | None = None
+
+    def __call__(self, reply: dict[str, Any]) -> list[dict[str, Any]]:
+        if reply.get("kind") == "propose" and reply.get("by") == "b" and self.held is None:
+            self.held = reply
+            return []
+        if self.held is not None and reply.get("t") == "error":
+            held, self.held = self.held, {}
+            return [held, reply]
+        return [reply]
+
+
+async def test_an_answer_behind_a_question_that_lost_the_race_is_kept_unsent(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    """Ben's question is recorded first while Ana, not yet told, sends hers and its answer in
+    one burst: her answer never goes out as an answer to Ben's question, and her question
+    and her answer are both kept."""
+    async with relay(server.port) as between:
+        hold = HoldPartnersQuestion()
+        between.tamper[0] = hold
+        url = f"ws://127.0.0.1:{between.port}"
+        async with letters_pair(url, tmp_path) as (ana_pilot, ana, ben_pilot, ben):
+            ben.query_one(Composer).insert("Ben's question?")
+            await ben.action_send("propose")
+            await until(ben_pilot, lambda: ben.room.phase is Phase.ANSWERING)
+            assert hold.held is not None
+            assert ana.room.phase is Phase.PROPOSING
+            ana.query_one(Composer).insert("Ana's question?")
+            await ana.action_send("propose")
+            ana.query_one(Composer).insert("Ana's answer.")
+            await ana.action_send("answer")
+            await until(ana_pilot, lambda: "first" in ana.query_one(StatusLine).sentence)
+            assert ana._drafts.get(MessageType.PROPOSE) == "Ana's question?"
+            await until(ana_pilot, lambda: "Ana's answer." in ana.query_one(Composer).text)
+            assert answered_letter(ana, "Ana") is None
+            assert "Ana answered" not in page(ben)
+            assert not any(m["t"] == "answer" for m in between.sent(0, "up"))
 
 
 async def test_ending_asks_first_then_ends_for_both_and_forgets_the_seat(

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from client.seat.opened import Opened
 from client.seat.sealed import SealedRoom
 from shared.crypto.boxes import Sealer, Tampered
 from shared.crypto.pairing import RoomKey
@@ -62,11 +63,17 @@ def reader() -> SealedRoom:
     return SealedRoom(NAMEPLATE, Seat.B, "Ben", Session(mode=Mode.LETTERS), key=KEY)
 
 
+def read(room: SealedRoom, e: Event) -> Opened:
+    """The event as the room link takes it: the mirror follows it, then the secrets read it."""
+    room.room.observe(e)
+    return room.read(e)
+
+
 def test_answers_open_only_at_their_reveals() -> None:
     """The question opens with its card, the answers show nothing, and each reveal opens its
     writer's answer with the counter the answer took."""
     room = reader()
-    opened = [room.read(e) for e in letter_log()]
+    opened = [read(room, e) for e in letter_log()]
     assert (opened[2].text, opened[2].card) == ("What do you miss?", "apart-1")
     assert opened[3].text is None
     assert opened[4].text is None
@@ -78,9 +85,20 @@ def test_a_swapped_reveal_does_not_open() -> None:
     room = reader()
     log = letter_log(swap=True)
     for e in log[:5]:
-        room.read(e)
-    with pytest.raises(Tampered):
-        room.read(log[5])
+        read(room, e)
+    with pytest.raises(Tampered, match="does not open"):
+        read(room, log[5])
+
+
+def test_a_reveal_before_both_answers_is_not_shown() -> None:
+    """A server that releases Ana's answer before Ben has answered is caught, though the box
+    itself would open: the client shows a reveal only after both answers."""
+    room = reader()
+    log = letter_log()
+    for e in log[:4]:
+        read(room, e)
+    with pytest.raises(Tampered, match="before both answers"):
+        read(room, log[5])
 
 
 def test_our_own_answer_frees_its_pending_counter() -> None:
@@ -90,10 +108,10 @@ def test_our_own_answer_frees_its_pending_counter() -> None:
     room = SealedRoom(NAMEPLATE, Seat.A, "Ana", Session(mode=Mode.LETTERS), key=KEY)
     room.verified = True
     for e in log[:3]:
-        room.read(e)
+        read(room, e)
     room.seal(MessageType.ANSWER, {"text": "Your laugh"})
     assert room.on_its_way == (MessageType.ANSWER,)
-    room.read(log[3])
+    read(room, log[3])
     assert not room.on_its_way
     sealed = room.seal(MessageType.REFLECT, {"text": "I heard"})
     assert sealed.TYPE is MessageType.REFLECT

@@ -18,6 +18,7 @@ from client.app import FiresideApp
 from client.demo.app import DemoApp, start_demo_server
 from client.entry import Entry
 from client.screens.session import SessionScreen
+from client.screenshots_letters import take_letters
 from client.widgets.composer import Composer
 from shared.crypto.invite import invite_code
 from shared.events import EventKind
@@ -29,7 +30,7 @@ WORDS = ("orbit", "velvet", "canyon")
 SHOWN_CODE = "K7M2Q-X9P4R"
 SHOWN_SERVER = "ws://192.0.2.10:8765"
 """A documentation address (RFC 5737) in place of the demo server's random port."""
-SCREENS = ("welcome", "invite", "asking", "listening", "reflecting", "confirming")
+SCREENS = ("welcome", "invite", "asking", "listening", "reflecting", "confirming", "letters")
 STEP = 0.05
 
 
@@ -43,6 +44,7 @@ async def take(directory: Path, *, pace: float = 1.0) -> list[Path]:
         await _round(directory, url, pace)
     finally:
         await running.close()
+    await take_letters(directory)
     return [directory / f"{screen}.svg" for screen in SCREENS]
 
 

@@ -22,7 +22,7 @@ import platformdirs
 
 from client.seat.opened import Opened
 from shared.events import EventKind
-from shared.seats import NodKind, Seat
+from shared.seats import LETTER_PHASES, NodKind, Seat
 
 DATA_DIR_ENV = "FIRESIDE_DATA_DIR"
 """Where the journal lives instead of the platform's data directory (tests use a tmp dir)."""
@@ -98,9 +98,13 @@ class JournalEntry:
 class Journal:
     """The journal file of one seat in one room, appended to as the events arrive."""
 
-    def __init__(self, path: Path, me: Seat, last_seq: int = 0) -> None:
+    def __init__(
+        self, path: Path, me: Seat, last_seq: int = 0, *, title: str = "Fireside session"
+    ) -> None:
         self.path = path
         self.me = me
+        self.title = title
+        """The file's first heading: a live session's, or the letters'."""
         self.last_seq = last_seq
         """The last seq in the file: a replayed log skips up to here."""
         self.broken = False
@@ -108,15 +112,19 @@ class Journal:
         self._partner_known = False
 
     @classmethod
-    def start(cls, server: str, code: str, me: Seat, *, resumed: bool) -> "Journal | str":
+    def start(
+        cls, server: str, code: str, me: Seat, *, resumed: bool, title: str = "Fireside session"
+    ) -> "Journal | str":
         """`open`, or the sentence saying why the journal cannot be kept."""
         try:
-            return cls.open(server, code, me, resumed=resumed)
+            return cls.open(server, code, me, resumed=resumed, title=title)
         except OSError as exc:
             return TROUBLE.format(why=exc.strerror or type(exc).__name__)
 
     @classmethod
-    def open(cls, server: str, code: str, me: Seat, *, resumed: bool) -> "Journal":
+    def open(
+        cls, server: str, code: str, me: Seat, *, resumed: bool, title: str = "Fireside session"
+    ) -> "Journal":
         """A new file for a new session; the newest file of this room when `resumed`."""
         directory = journal_dir()
         directory.mkdir(parents=True, exist_ok=True, mode=_PRIVATE_DIR)
@@ -132,7 +140,7 @@ class Journal:
         while path.exists():
             counter += 1
             path = directory / f"{stamp}.{counter}-{key}.md"
-        return cls(path, me)
+        return cls(path, me, title=title)
 
     @classmethod
     def _continuing(cls, path: Path, me: Seat) -> "Journal":
@@ -183,7 +191,7 @@ class Journal:
     def _heading(self, opened: "Opened") -> str:
         seconds = opened.event.at // 1000
         day = time.strftime("%A %d %B %Y, %H:%M", time.localtime(seconds))
-        return f"# Fireside session\n\n{day}\n\n<!-- started {seconds} -->\n\n"
+        return f"# {self.title}\n\n{day}\n\n<!-- started {seconds} -->\n\n"
 
     def _who(self, opened: "Opened") -> str:
         name = opened.names.get(opened.by)
@@ -214,6 +222,8 @@ class Journal:
             parts.append(f"{who} proposed{card}:\n\n{plain(opened.text or '')}")
         elif kind is EventKind.REVEAL:
             parts.append(f"{who} answered:\n\n{plain(opened.text or '')}")
+        elif kind is EventKind.SAY and opened.state.phase in LETTER_PHASES:
+            parts.append(f"{who} added to the answer:\n\n{plain(opened.text or '')}")
         elif kind is EventKind.SAY:
             parts.append(f"{who} shared:\n\n{plain(opened.text or '')}")
         elif kind is EventKind.REFLECT:

@@ -193,7 +193,11 @@ class LettersScreen(Screen[None]):
         self.query_one(StatusLine).say("Connected again." if message.resumed else "Connected.")
         if self.entry.journal and self.journal is None:
             started = Journal.start(
-                self.entry.server, code, seat, resumed=self.entry.saved is not None
+                self.entry.server,
+                code,
+                seat,
+                resumed=self.entry.saved is not None,
+                title="Fireside letters",
             )
             if isinstance(started, str):
                 self.query_one(StatusLine).say(started, trouble=True)

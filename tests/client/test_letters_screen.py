@@ -153,11 +153,12 @@ async def test_a_whole_letter_from_question_to_the_next(server_url: str, tmp_pat
     journals = [path.read_text(encoding="utf-8") for path in journal_dir().glob("*.md")]
     assert len(journals) == 2
     for journal in journals:
+        assert journal.startswith("# Fireside letters\n")
         assert "## Letter 1" in journal
         assert f"proposed:\n\n{plain('What do you miss most today?')}" in journal
         assert f"answered:\n\n{plain('The walk to the bakery')}" in journal
         assert f"answered:\n\n{plain(MARKUP)}" in journal
-        assert plain("And the smell of rain") in journal
+        assert f"added to the answer:\n\n{plain('And the smell of rain')}" in journal
         assert f"reflected back:\n\n{plain('I heard the rain too')}" in journal
         assert journal.count("felt heard.") == 2
 

@@ -122,6 +122,10 @@ class Terminal:
         """Send `data` as one write: the program reads it as one burst."""
         assert os.write(self.fd, data) == len(data)
 
+    def wait(self, within: float) -> int:
+        """The program's exit status, once it ends within `within` (scaled) seconds."""
+        return self.process.wait(seconds(within))
+
     def __enter__(self) -> "Terminal":
         return self
 

@@ -1,6 +1,7 @@
-"""A whole letter between two real `fireside letters` processes, each in its own 80x24 pty
-(tests/terminal.py), through a real `fireside-server`, with windows closed and opened again
-between the moves, and keys arriving in bursts as a terminal sends them."""
+"""A whole letter between two real `fireside letters` processes, each in its own 80x24 window,
+a pty read with pyte (tests/terminal.py) and a tmux window (tests/tmux.py), through a real
+`fireside-server`, with windows closed and opened again between the moves, and keys arriving
+in bursts as a terminal sends them."""
 
 import asyncio
 import re
@@ -12,7 +13,9 @@ import pytest
 
 from tests.server_process import ServerProcess, server_process
 from tests.terminal import CTRL_S, F5, Terminal, fireside, terminal_env
-from tests.timing import seconds
+from tests.tmux import TmuxWindow
+
+Window = Terminal | TmuxWindow
 
 CTRL_Q = b"\x11"
 F8 = b"\x1b[19~"
@@ -27,7 +30,7 @@ ANA_HEARD = "your sister, the rain."
 BEN_HEARD = "tiles, lonely dinner."
 
 
-async def see(terminal: Terminal, *words: str, within: float = 10) -> str:
+async def see(terminal: Window, *words: str, within: float = 10) -> str:
     """The screen once every one of `words` is on it at once, waited for off the loop."""
 
     def shown(screen: str) -> bool:
@@ -37,10 +40,10 @@ async def see(terminal: Terminal, *words: str, within: float = 10) -> str:
     return await asyncio.to_thread(terminal.until, shown, within)
 
 
-async def closed(terminal: Terminal) -> None:
+async def closed(terminal: Window) -> None:
     """ctrl+q closes the window: the letters are kept, and the process ends by itself."""
     terminal.write(CTRL_Q)
-    assert await asyncio.to_thread(terminal.process.wait, seconds(10)) == 0
+    assert await asyncio.to_thread(terminal.wait, 10) == 0
 
 
 @pytest.fixture
@@ -55,18 +58,21 @@ def terminals() -> Iterator[ExitStack]:
         yield stack
 
 
+@pytest.mark.parametrize("kind", [Terminal, TmuxWindow], ids=["pty", "tmux"])
 async def test_a_letter_across_closed_windows_in_two_real_terminals(
-    server: ServerProcess, tmp_path: Path, terminals: ExitStack
+    server: ServerProcess, tmp_path: Path, terminals: ExitStack, kind: type[Window]
 ) -> None:
     """Ana starts letters and Ben joins; Ana proposes and answers in one burst and closes; Ben
     opens later and answers, and both see the two answers (Ben's markup literal); both reflect
     with the guide's first starter, both feel heard, and the next question opens."""
     url = f"ws://127.0.0.1:{server.port}"
 
-    def open_letters(name: str, *argv: str) -> Terminal:
+    def open_letters(name: str, *argv: str) -> Window:
         env = terminal_env(tmp_path / name)
         command = [fireside(), "letters", *argv, "--server", url, "--name", name, "--zone", "UTC"]
-        return terminals.enter_context(Terminal(command, env))
+        window = kind(command, env)
+        terminals.callback(window.close)
+        return window
 
     ana = open_letters("Ana")
     await see(ana, "Start letters", "Join with the invite")

@@ -144,18 +144,9 @@ class MemberConnection:
         try:
             if isinstance(message, Join):
                 return self._registry.join(self._sender, message.code, now, on_lost=on_lost)
-            if isinstance(message, Peek):
-                self._registry.peek(
-                    self._sender,
-                    message.code,
-                    message.token,
-                    message.after,
-                    now,
-                    epoch=message.epoch,
-                    on_lost=on_lost,
-                )
-                return None
-            return self._registry.resume(
+            # `peek` is answered as `resume` would be, and seats no one.
+            enter = self._registry.peek if isinstance(message, Peek) else self._registry.resume
+            return enter(
                 self._sender,
                 message.code,
                 message.token,

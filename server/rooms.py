@@ -212,10 +212,7 @@ class RoomRegistry:
         seen past the log's head (a restore from a backup, a lost log), is sent the whole
         log with `resync`, rather than the events after a `seq` that meant something else.
         """
-        room = self._find(code)
-        seat = room.seat_with_token(token)
-        if seat is None:
-            raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
+        room, seat = self._seat_of(code, token)
         # The head before this resume's own `back`: docs/protocol.md, Drops, resume and leave.
         resync = _resyncs(room, after, epoch)
         mark = self._commits.mark(room)
@@ -257,10 +254,7 @@ class RoomRegistry:
         The `joined` waits behind the room's changes not kept yet, as it may show them; if
         they are lost, so is it, and `on_lost` answers instead.
         """
-        room = self._find(code)
-        seat = room.seat_with_token(token)
-        if seat is None:
-            raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
+        room, seat = self._seat_of(code, token)
         resync = _resyncs(room, after, epoch)
         # Part of the batch, as a takeover is, though it records nothing: see `resume`.
         self._change(room, self._commits.mark(room), None, now)
@@ -559,6 +553,14 @@ class RoomRegistry:
 
     def _count_log_bytes(self) -> int:
         return sum(room.log.size for room in self._store.rooms())
+
+    def _seat_of(self, code: str, token: str) -> tuple[Room, Seat]:
+        """The room `code` names and the seat `token` holds in it: `no_room`, `bad_token`."""
+        room = self._find(code)
+        seat = room.seat_with_token(token)
+        if seat is None:
+            raise Rejected(ErrorCode.BAD_TOKEN, "that token does not belong to this room")
+        return room, seat
 
     def _find(self, code: str) -> Room:
         room = self._store.get(normalize_code(code))

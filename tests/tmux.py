@@ -71,12 +71,14 @@ class TmuxWindow:
         self._tmux("send-keys", "-H", *(f"{byte:02x}" for byte in data))
 
     def exit_status(self) -> int | None:
-        """The program's exit status once it has ended; None while it runs."""
-        # While the program runs, pane_dead_status is empty.
-        dead, _, status = self._tmux("display", "-p", "#{pane_dead} #{pane_dead_status}").partition(
-            " "
-        )
-        return int(status) if dead == "1" else None
+        """The program's exit status once it has ended (minus the signal that ended it, if
+        one did); None while it runs."""
+        shown = self._tmux("display", "-p", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")
+        dead, status, signal = shown.strip().split(":")
+        # The pane may read dead a moment before tmux has the status: not ended yet, then.
+        if dead != "1" or not (status or signal):
+            return None
+        return int(status) if status else -int(signal)
 
     def wait(self, within: float) -> int:
         """The program's exit status, once it ends within `within` (scaled) seconds."""

@@ -130,6 +130,7 @@ class LettersScreen(Screen[None]):
         self._writing: MessageType | None = None
         self._drafts: dict[MessageType, str] = {}
         self._proposal: str | None = None
+        self._seated_before = False
         self._held_answer: str | None = None
         """An answer typed behind our own question, in the same burst: it goes out once the
         question is in the log, so that it never answers a question the partner proposed first."""
@@ -190,7 +191,9 @@ class LettersScreen(Screen[None]):
             self.query_one(InviteCard).show(
                 self.invite, self.entry.servers_to_share, command="fireside letters join"
             )
-        self.query_one(StatusLine).say("Connected again." if message.resumed else "Connected.")
+        # Opening the window takes the saved seat back too: "again" only after a drop.
+        self.query_one(StatusLine).say("Connected again." if self._seated_before else "Connected.")
+        self._seated_before = True
         if self.entry.journal and self.journal is None:
             started = Journal.start(
                 self.entry.server,

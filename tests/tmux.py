@@ -9,8 +9,10 @@ import itertools
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.db.debian import install_if_missing
 from tests.terminal import COLUMNS, LINES
@@ -29,14 +31,19 @@ def tmux() -> str:
 
 
 class TmuxWindow:
-    """One program in a detached tmux session of 80x24, kept on screen after it ends."""
+    """One program in a detached tmux session of 80x24; its exit status is written to a file,
+    as tmux may mark a pane dead when the terminal closes, before it learns the status."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self._socket = f"fireside-test-{os.getpid()}-{next(_SOCKETS)}"
         self._env = {**env, "TERM": "xterm-256color"}
+        self._kept = Path(tempfile.mkdtemp(prefix="fireside-tmux-"))
+        self._status = self._kept / "status"
         size = ["-x", str(COLUMNS), "-y", str(LINES)]
-        # remain-on-exit keeps the pane after the program ends, so its exit status can be read.
-        self._tmux("new-session", "-d", *size, "--", *argv, ";", "set", "remain-on-exit", "on")
+        # The shell writes the status once the program has ended, and stays: the window with it.
+        ran = '"$@"; echo $? > "$FIRESIDE_TMUX_STATUS"; exec sleep 3600'
+        self._env["FIRESIDE_TMUX_STATUS"] = str(self._status)
+        self._tmux("new-session", "-d", *size, "--", "sh", "-c", ran, "sh", *argv)
 
     def _tmux(self, *arguments: str) -> str:
         done = subprocess.run(
@@ -71,14 +78,13 @@ class TmuxWindow:
         self._tmux("send-keys", "-H", *(f"{byte:02x}" for byte in data))
 
     def exit_status(self) -> int | None:
-        """The program's exit status once it has ended (minus the signal that ended it, if
-        one did); None while it runs."""
-        shown = self._tmux("display", "-p", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")
-        dead, status, signal = shown.strip().split(":")
-        # The pane may read dead a moment before tmux has the status: not ended yet, then.
-        if dead != "1" or not (status or signal):
+        """The program's exit status once it has ended; None while it runs."""
+        try:
+            written = self._status.read_text(encoding="ascii")
+        except FileNotFoundError:
             return None
-        return int(status) if status else -int(signal)
+        # Read as the shell writes it: an empty file is one not written yet.
+        return int(written) if written.strip() else None
 
     def wait(self, within: float) -> int:
         """The program's exit status, once it ends within `within` (scaled) seconds."""
@@ -103,3 +109,4 @@ class TmuxWindow:
             timeout=seconds(10),
             check=False,
         )
+        shutil.rmtree(self._kept, ignore_errors=True)

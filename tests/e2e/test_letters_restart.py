@@ -299,12 +299,16 @@ async def test_a_letter_answered_across_a_restart_hours_apart_is_released_and_he
         reveal = next(e for e in ana.events if e.kind is EventKind.REVEAL)
         assert reveal.at - answered.at >= HOURS_LATER * HOUR_MS
 
-        await ana.write(MessageType.REFLECT, text="You want the boat done.")
-        await ben.write(MessageType.REFLECT, text="You want snow, and me there.")
+        # Each move waits until its writer has seen the partner's move it answers.
+        heard = await ana.write(MessageType.REFLECT, text="You want the boat done.")
+        reflected = await ben.write(MessageType.REFLECT, text="You want snow, and me there.")
+        await ana.until(lambda: ana.last_seq >= reflected.seq, "Ben's reflection")
         await ana.write(MessageType.MORE)
-        await ana.write(MessageType.SAY, text="And a quiet new year.")
-        await ben.write(MessageType.REFLECT, text="And quiet, too.")
+        added = await ana.write(MessageType.SAY, text="And a quiet new year.")
+        await ben.until(lambda: ben.last_seq >= max(added.seq, heard.seq), "Ana's addition")
+        again = await ben.write(MessageType.REFLECT, text="And quiet, too.")
         await ben.write(MessageType.CONFIRM)
+        await ana.until(lambda: ana.last_seq >= again.seq, "Ben's second reflection")
         done = await ana.write(MessageType.CONFIRM)
         await ben.until(lambda: ben.last_seq == done.seq, "Ana's confirm")
         for writer in (ana, ben):

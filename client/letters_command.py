@@ -133,11 +133,21 @@ async def status(saved: "SavedSeat", settings: "Settings") -> tuple[str, bool]:
     from client.letters_peek import peek
     from client.letters_story import follow, status_line, zone_of
     from client.saved_seats import SeatShelf
+    from shared.errors import ErrorCode
+    from shared.events import ErrorReply
     from shared.seats import Phase
 
     joined = await peek(saved, within=PEEK_WITHIN)
     if isinstance(joined, str):
         return joined, False
+    if isinstance(joined, ErrorReply):
+        if joined.code not in (ErrorCode.NO_ROOM, ErrorCode.BAD_TOKEN):
+            return f"the server did not say: {joined.message}.", False
+        # Ended a day ago, or a year without a word: the server deleted the room, as the
+        # window does when it finds this, the seat goes too.
+        SeatShelf.letters().forget(saved.server, saved.code)
+        partner = saved.partner or "your partner"
+        return f"Letters with {partner} are over: the server no longer has them.", True
     standing = follow(joined.events, saved.seat)
     line = status_line(standing, saved.partner)
     if standing.room.phase is Phase.ENDED:

@@ -15,9 +15,9 @@ from shared.messages import Peek
 from shared.wire import PROTOCOL
 
 
-async def peek(seat: SavedSeat, *, within: float) -> Joined | str:
-    """The `joined` a `peek` of `seat` is answered with, the whole log in it; or one sentence
-    saying why there is none."""
+async def peek(seat: SavedSeat, *, within: float) -> Joined | ErrorReply | str:
+    """The `joined` a `peek` of `seat` is answered with, the whole log in it; the server's
+    refusal (`no_room` once the letters are gone); or one sentence saying why there is none."""
     unreachable = f"could not reach the letters server at {seat.server}."
     try:
         async with asyncio.timeout(within):
@@ -37,7 +37,7 @@ async def peek(seat: SavedSeat, *, within: float) -> Joined | str:
                     if isinstance(reply, Joined):
                         return reply
                     if isinstance(reply, ErrorReply):
-                        return f"the server refused to say: {reply.message}."
+                        return reply
     except TimeoutError:
         return f"the letters server at {seat.server} did not answer in time."
     except (OSError, InvalidHandshake, InvalidURI, ConnectionClosed):

@@ -9,8 +9,9 @@ import time
 import pytest
 
 from client.cli import main
-from client.letters_command import NO_LETTERS, NO_SERVER
+from client.letters_command import NO_LETTERS, NO_SERVER, status
 from client.saved_seats import SavedSeat, SeatShelf
+from client.settings import Settings
 from shared.crypto.pairing import RoomKey
 from shared.seats import Mode, Seat
 
@@ -99,3 +100,15 @@ def test_ending_with_the_server_down_keeps_the_letters(
     assert err.count("\n") == 1
     assert "the letters are kept" in err
     assert len(SeatShelf.letters().all()) == 1
+
+
+async def test_status_of_letters_the_server_no_longer_has_says_they_are_over(
+    server_url: str,
+) -> None:
+    """Ended a day ago or idle a year, the room is gone from the server: `--status` says the
+    letters are over in one line, as an answer (exit 0, as for ended letters), and forgets
+    the seat."""
+    saved = saved_letters_seat(server_url)
+    line, reached = await status(saved, Settings())
+    assert (line, reached) == ("Letters with Ben are over: the server no longer has them.", True)
+    assert SeatShelf.letters().all() == []

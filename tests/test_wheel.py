@@ -5,6 +5,7 @@ and styles it loads (issue 14, "For the people who run it")."""
 import fcntl
 import json
 import os
+import random
 import re
 import select
 import shutil
@@ -193,10 +194,18 @@ def _quit(terminal: Terminal, key: bytes) -> None:
 
 
 def _free_port() -> int:
-    """A port nothing listens on now, for `fireside host`, which takes no port 0."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
+    """A port nothing listens on now, for `fireside host`, which takes no port 0.
+
+    Drawn below the kernel's ephemeral range (32768 on): a port 0 bind hands out one from
+    it, which the suite's own outgoing connections also take, and one did before the host
+    bound it ("port … is already in use")."""
+    while True:
+        port = random.randrange(20_000, 32_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("0.0.0.0", port))
+            except OSError:
+                continue
         return port
 
 

@@ -4,7 +4,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from shared import fields
 from shared.errors import ErrorCode, Rejected
@@ -240,6 +240,7 @@ class Answer(ClientMessage):
 
 
 FieldRule = Callable[[object], object]
+E = TypeVar("E", bound=StrEnum)
 
 
 def _string(field: str) -> FieldRule:
@@ -276,13 +277,6 @@ def _epoch(value: object) -> int:
     return value
 
 
-def _mode(value: object) -> Mode:
-    for mode in Mode:
-        if value == mode.value:
-            return mode
-    raise Rejected(ErrorCode.BAD_FIELD, "mode must be live or letters")
-
-
 def _bool(field: str) -> FieldRule:
     def rule(value: object) -> bool:
         if not isinstance(value, bool):
@@ -292,11 +286,20 @@ def _bool(field: str) -> FieldRule:
     return rule
 
 
-def _nod_kind(value: object) -> NodKind:
-    for kind in NodKind:
-        if value == kind.value:
-            return kind
-    raise Rejected(ErrorCode.BAD_FIELD, "kind must be heart, hear or time")
+def _one_of(cls: type[E], field: str, allowed: str) -> Callable[[object], E]:
+    """A field that holds one of an enum's values, `bad_field` saying which are `allowed`."""
+
+    def rule(value: object) -> E:
+        for member in cls:
+            if value == member.value:
+                return member
+        raise Rejected(ErrorCode.BAD_FIELD, f"{field} must be {allowed}")
+
+    return rule
+
+
+_nod_kind = _one_of(NodKind, "kind", "heart, hear or time")
+_mode = _one_of(Mode, "mode", "live or letters")
 
 
 _MOVE_BOX = (_box(fields.MOVE_BOX_MAX), False)

@@ -130,12 +130,12 @@ class LettersScreen(Screen[None]):
         self._writing: MessageType | None = None
         self._drafts: dict[MessageType, str] = {}
         self._proposal: str | None = None
-        self._seated_before = False
+        """The question we proposed and the log has not shown yet: kept if the partner's
+        proposal is recorded first (docs/protocol.md, Letters: a second propose is refused)."""
         self._held_answer: str | None = None
         """An answer typed behind our own question, in the same burst: it goes out once the
         question is in the log, so that it never answers a question the partner proposed first."""
-        """The question we proposed and the log has not shown yet: kept if the partner's
-        proposal is recorded first (docs/protocol.md, Letters: a second propose is refused)."""
+        self._seated_before = False
         self._log_read = False
         """The log that came with the seat is taken: later events are news, for the hook."""
         self._sent_question = False

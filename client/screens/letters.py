@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -33,6 +32,7 @@ from client.messages import (
 )
 from client.reflection import STEPS
 from client.saved_seats import SeatKeeper, SeatShelf
+from client.screens.composing import ComposingScreen
 from client.screens.end_letters_dialog import EndLettersDialog
 from client.seat.opened import Opened
 from client.settings import Settings
@@ -75,7 +75,7 @@ _CARD_ACTIONS = frozenset({"propose_card", "card", "browse"})
 _STARTER_ACTIONS = frozenset({"use_starter", "starter"})
 
 
-class LettersScreen(Screen[None]):
+class LettersScreen(ComposingScreen[None]):
     """One person's seat in the couple's letters room, kept on disk between visits."""
 
     CSS_PATH = "letters.tcss"
@@ -357,38 +357,6 @@ class LettersScreen(Screen[None]):
 
     def action_propose_card(self) -> None:
         self.query_one(DeckPanel).ask_highlighted()
-
-    def action_card(self, step: int) -> None:
-        self.query_one(DeckPanel).step(step)
-
-    def action_browse(self, how: str) -> None:
-        deck = self.query_one(DeckPanel)
-        if how == "deck":
-            deck.action_next_deck()
-        elif how == "depth":
-            deck.action_next_depth()
-        elif how == "draw":
-            deck.action_draw()
-
-    def action_use_starter(self) -> None:
-        # Through the composer's own queue, as in the live session: keys typed before F8 are
-        # in it, and those after queue behind (shared/field-notes.md).
-        words = self.query_one(ReflectionStarters).highlighted_words
-        if words is not None:
-            self.query_one(Composer).call_later(self._put_starter, words)
-
-    def action_starter(self, step: int) -> None:
-        self.query_one(ReflectionStarters).step(step)
-
-    @on(ReflectionStarters.StarterChosen)
-    def start_reflection(self, message: ReflectionStarters.StarterChosen) -> None:
-        self._put_starter(message.words)
-
-    def _put_starter(self, words: str) -> None:
-        composer = self.query_one(Composer)
-        before = composer.get_text_range((0, 0), composer.cursor_location)
-        composer.insert(words if not before or before[-1].isspace() else f" {words}")
-        composer.focus()
 
     @on(DeckPanel.CardChosen)
     async def propose_card(self, message: DeckPanel.CardChosen) -> None:

@@ -6,7 +6,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -31,6 +30,7 @@ from client.outlook import Outlook
 from client.pacing import turn_started_at
 from client.reflection import STEPS, heard_this_turn
 from client.saved_seats import UNSEALED, SeatKeeper, SeatShelf
+from client.screens.composing import ComposingScreen
 from client.screens.phrase_dialog import PhraseDialog
 from client.screens.quit_dialog import QuitDialog
 from client.screens.summary import Summary, SummaryScreen, partner_joined
@@ -95,7 +95,7 @@ _MOVES: dict[MessageType, ClientMessage] = {
 }
 
 
-class SessionScreen(Screen[str | None]):
+class SessionScreen(ComposingScreen[str | None]):
     """One person's seat in the room; dismissed with a sentence if the room cannot be entered."""
 
     CSS_PATH = "session.tcss"
@@ -405,29 +405,6 @@ class SessionScreen(Screen[str | None]):
     def action_ask_card(self) -> None:
         self.query_one(DeckPanel).ask_highlighted()
 
-    def action_use_starter(self) -> None:
-        # Through the composer's own queue: the letters typed before F8 are still in it and
-        # those after will queue behind, so the starter lands where it was asked for; a
-        # message to the screen would be overtaken by them (shared/field-notes.md).
-        words = self.query_one(ReflectionStarters).highlighted_words
-        if words is not None:
-            self.query_one(Composer).call_later(self._put_starter, words)
-
-    def action_starter(self, step: int) -> None:
-        self.query_one(ReflectionStarters).step(step)
-
-    def action_card(self, step: int) -> None:
-        self.query_one(DeckPanel).step(step)
-
-    def action_browse(self, how: str) -> None:
-        deck = self.query_one(DeckPanel)
-        if how == "deck":
-            deck.action_next_deck()
-        elif how == "depth":
-            deck.action_next_depth()
-        elif how == "draw":
-            deck.action_draw()
-
     async def action_move(self, kind_name: str) -> None:
         kind = MessageType(kind_name)
         composer = self.query_one(Composer)
@@ -466,17 +443,6 @@ class SessionScreen(Screen[str | None]):
     @on(PaceNote.Reminder)
     def remind_of_pace(self, message: PaceNote.Reminder) -> None:
         self.query_one(StatusLine).say(message.sentence, for_turn=True)
-
-    @on(ReflectionStarters.StarterChosen)
-    def start_reflection(self, message: ReflectionStarters.StarterChosen) -> None:
-        self._put_starter(message.words)
-
-    def _put_starter(self, words: str) -> None:
-        composer = self.query_one(Composer)
-        before = composer.get_text_range((0, 0), composer.cursor_location)
-        # A starter begins a sentence: after words already written it needs a space.
-        composer.insert(words if not before or before[-1].isspace() else f" {words}")
-        composer.focus()
 
     @on(Composer.Writing)
     async def tell_writing(self, message: Composer.Writing) -> None:
